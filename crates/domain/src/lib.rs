@@ -1,0 +1,23 @@
+//! The domain of Allmine's Users API.
+//!
+//! Pure Rust: value types that cannot hold invalid values ([`UserId`],
+//! [`Username`]), the rules ([`privacy`], [`cooldown`]), the ports the
+//! adapters implement ([`ports`]) and the use cases that drive them
+//! ([`profiles`]). Nothing here knows about HTTP, SQL or an async runtime.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod cooldown;
+pub mod id;
+pub mod ports;
+pub mod privacy;
+pub mod profiles;
+pub mod user;
+pub mod username;
+
+#[cfg(test)]
+mod testing;
+
+pub use id::{IdError, PhotoId, StreamId, TransactionId, UserId};
+pub use privacy::{FollowState, Relationship};
+pub use user::{AvailabilityStatus, MediaType, ProfilePhoto, SocialHandles, Stats, User};
+pub use username::{Username, UsernameError};

@@ -1,0 +1,262 @@
+//! Use cases of the profile read path: signing in a caller, viewing profiles
+//! and stats.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::cooldown::next_username_change_allowed_at;
+use crate::ports::{AccountState, Clock, RepositoryError, UserLookup, UserRepository};
+use crate::privacy::{may_view_profile, ProfileAccessDenied};
+use crate::{Stats, User, UserId, Username, UsernameError};
+
+/// A caller whose token named an existing, active account. Only
+/// [`ProfileService::authenticate`] makes one, so a use case that takes it
+/// needs no further check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurrentUser(UserId);
+
+impl CurrentUser {
+    /// The caller's id.
+    pub fn id(&self) -> &UserId {
+        &self.0
+    }
+}
+
+/// Why a caller could not be signed in.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthenticationError {
+    /// No account has this id.
+    #[error("no user has this id")]
+    UnknownUser,
+    /// The account is deactivated.
+    #[error("the user is deactivated")]
+    Deactivated,
+    /// Storage failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// Why a profile or its stats could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewProfileError {
+    /// The username asked for is not a well-formed username.
+    #[error("invalid username: {0}")]
+    InvalidUsername(#[source] UsernameError),
+    /// No active user matches.
+    #[error("no such user")]
+    NotFound,
+    /// One of the two has blocked the other.
+    #[error("this profile cannot be viewed")]
+    Blocked,
+    /// The profile is private and the viewer is not an accepted follower.
+    #[error("this profile is private")]
+    Private,
+    /// Storage failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+impl From<ProfileAccessDenied> for ViewProfileError {
+    fn from(denied: ProfileAccessDenied) -> Self {
+        match denied {
+            ProfileAccessDenied::NotFound => Self::NotFound,
+            ProfileAccessDenied::Blocked => Self::Blocked,
+            ProfileAccessDenied::Private => Self::Private,
+        }
+    }
+}
+
+/// A profile as a viewer may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileView {
+    /// The user shown.
+    pub user: User,
+    /// Age in whole years today (UTC), if the birth date is known.
+    pub age: Option<u32>,
+}
+
+/// The signed-in user's own profile, with what only its owner sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnProfile {
+    /// The profile as others may see it.
+    pub profile: ProfileView,
+    /// When the username may next change; `None` if it may change now.
+    pub next_username_change_allowed_at: Option<OffsetDateTime>,
+}
+
+/// The profile read path.
+#[derive(Clone)]
+pub struct ProfileService {
+    users: Arc<dyn UserRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ProfileService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileService").finish_non_exhaustive()
+    }
+}
+
+impl ProfileService {
+    /// A service over these ports.
+    pub fn new(users: Arc<dyn UserRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { users, clock }
+    }
+
+    /// Accepts a caller whose verified token names `id`, if that account exists
+    /// and is active.
+    pub async fn authenticate(&self, id: UserId) -> Result<CurrentUser, AuthenticationError> {
+        match self.users.account_state(&id).await? {
+            AccountState::Active => Ok(CurrentUser(id)),
+            AccountState::Deactivated => Err(AuthenticationError::Deactivated),
+            AccountState::Missing => Err(AuthenticationError::UnknownUser),
+        }
+    }
+
+    /// The profile of user `id`, as `viewer` (`None`: anonymous) may see it.
+    pub async fn profile_by_id(
+        &self,
+        viewer: Option<&CurrentUser>,
+        id: &UserId,
+    ) -> Result<ProfileView, ViewProfileError> {
+        self.view(viewer, UserLookup::Id(id)).await
+    }
+
+    /// The profile of the user named `username` (any case), as `viewer` may see it.
+    /// A text that cannot be a username is an error of its own; a reserved name
+    /// is simply not found.
+    pub async fn profile_by_username(
+        &self,
+        viewer: Option<&CurrentUser>,
+        username: &str,
+    ) -> Result<ProfileView, ViewProfileError> {
+        let username = Username::existing(username).map_err(ViewProfileError::InvalidUsername)?;
+        self.view(viewer, UserLookup::Username(&username)).await
+    }
+
+    /// The caller's own profile, with the owner-only facts.
+    pub async fn own_profile(&self, me: &CurrentUser) -> Result<OwnProfile, ViewProfileError> {
+        let profile = self.view(Some(me), UserLookup::Id(me.id())).await?;
+        let next = next_username_change_allowed_at(profile.user.username_changed_at)
+            .filter(|next| *next > self.clock.now());
+        Ok(OwnProfile { profile, next_username_change_allowed_at: next })
+    }
+
+    /// Follower, following and live-stream counts of user `id`, under the same
+    /// rule as the profile.
+    pub async fn stats(&self, viewer: &CurrentUser, id: &UserId) -> Result<Stats, ViewProfileError> {
+        self.view(Some(viewer), UserLookup::Id(id)).await.map(|view| view.user.stats)
+    }
+
+    async fn view(
+        &self,
+        viewer: Option<&CurrentUser>,
+        target: UserLookup<'_>,
+    ) -> Result<ProfileView, ViewProfileError> {
+        let viewer = viewer.map(CurrentUser::id);
+        let (user, relationship) = self
+            .users
+            .find_for_viewer(target, viewer)
+            .await?
+            .ok_or(ViewProfileError::NotFound)?;
+        may_view_profile(viewer, &user, relationship)?;
+        let age = user.age_on(self.clock.now().date());
+        Ok(ProfileView { user, age })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::privacy::{FollowState, Relationship};
+    use crate::testing::{user, FixedClock, InMemoryUsers};
+    use time::macros::{date, datetime};
+    use time::Duration;
+
+    const NOW: OffsetDateTime = datetime!(2026-05-22 16:11:26.806 UTC);
+
+    fn service(users: InMemoryUsers) -> ProfileService {
+        ProfileService::new(Arc::new(users), Arc::new(FixedClock(NOW)))
+    }
+
+    #[tokio::test]
+    async fn a_token_for_a_missing_or_deactivated_user_does_not_sign_in() {
+        let mut gone = user("gone");
+        gone.is_deactivated = true;
+        let active = user("active");
+        let users = InMemoryUsers::new(vec![gone.clone(), active.clone()]);
+        let service = service(users);
+
+        assert!(service.authenticate(active.id).await.is_ok());
+        assert!(matches!(service.authenticate(gone.id).await, Err(AuthenticationError::Deactivated)));
+        assert!(matches!(
+            service.authenticate(UserId::from_bytes([0xee; 12])).await,
+            Err(AuthenticationError::UnknownUser)
+        ));
+    }
+
+    #[tokio::test]
+    async fn profiles_are_found_by_username_ignoring_case() {
+        let john = user("johndoe123");
+        let service = service(InMemoryUsers::new(vec![john.clone()]));
+        let view = service.profile_by_username(None, "JohnDoe123").await.unwrap();
+        assert_eq!(view.user.id, john.id);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_username_is_invalid_but_a_reserved_one_is_just_not_found() {
+        let service = service(InMemoryUsers::new(vec![]));
+        assert!(matches!(
+            service.profile_by_username(None, "no spaces").await,
+            Err(ViewProfileError::InvalidUsername(UsernameError::InvalidCharacter(' ')))
+        ));
+        assert!(matches!(service.profile_by_username(None, "admin").await, Err(ViewProfileError::NotFound)));
+    }
+
+    #[tokio::test]
+    async fn age_is_derived_from_the_birth_date_on_the_clocks_day() {
+        let mut john = user("johndoe123");
+        john.birth_date = Some(date!(1998 - 05 - 22));
+        let service = service(InMemoryUsers::new(vec![john.clone()]));
+        assert_eq!(service.profile_by_id(None, &john.id).await.unwrap().age, Some(28));
+    }
+
+    #[tokio::test]
+    async fn stats_obey_the_privacy_rule() {
+        let mut private = user("private");
+        private.is_private = true;
+        let viewer = user("viewer");
+        let users = InMemoryUsers::new(vec![private.clone(), viewer.clone()]);
+        let service = service(users.clone());
+        let me = service.authenticate(viewer.id).await.unwrap();
+
+        assert!(matches!(service.stats(&me, &private.id).await, Err(ViewProfileError::Private)));
+
+        users.relate(viewer.id, private.id, Relationship { blocked: false, follow: FollowState::Accepted });
+        assert!(service.stats(&me, &private.id).await.is_ok());
+
+        users.relate(viewer.id, private.id, Relationship { blocked: true, follow: FollowState::Accepted });
+        assert!(matches!(service.stats(&me, &private.id).await, Err(ViewProfileError::Blocked)));
+    }
+
+    #[tokio::test]
+    async fn the_own_profile_says_when_the_username_may_next_change() {
+        let mut recent = user("recent");
+        recent.username_changed_at = Some(NOW - Duration::days(10));
+        let mut long_ago = user("long_ago");
+        long_ago.username_changed_at = Some(NOW - Duration::days(30));
+        let never = user("never");
+        let service = service(InMemoryUsers::new(vec![recent.clone(), long_ago.clone(), never.clone()]));
+
+        let me = service.authenticate(recent.id).await.unwrap();
+        assert_eq!(
+            service.own_profile(&me).await.unwrap().next_username_change_allowed_at,
+            Some(NOW + Duration::days(20))
+        );
+        for id in [long_ago.id, never.id] {
+            let me = service.authenticate(id).await.unwrap();
+            assert_eq!(service.own_profile(&me).await.unwrap().next_username_change_allowed_at, None);
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Usernames: what a valid one looks like, and which ones nobody may take.
+
+use std::fmt;
+
+/// The fewest characters a username may have.
+pub const MIN_LENGTH: usize = 3;
+/// The most characters a username may have.
+pub const MAX_LENGTH: usize = 30;
+
+/// Names that belong to the platform. They are matched the way impersonators try
+/// to get round them: ignoring case, `.` and `_`, and reading look-alike digits
+/// as letters (see [`is_reserved`]).
+pub const RESERVED: &[&str] = &[
+    "abuse", "account", "admin", "administrator", "allmine", "allmineofficial",
+    "allminesupport", "allmineteam", "anonymous", "api", "billing", "contact",
+    "everyone", "help", "helpdesk", "info", "login", "logout", "me", "mod",
+    "moderator", "null", "official", "owner", "payments", "postmaster", "root",
+    "security", "settings", "signup", "staff", "superuser", "support", "sysadmin",
+    "system", "undefined", "webmaster",
+];
+
+/// Why a text is not an acceptable username.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsernameError {
+    /// Fewer than [`MIN_LENGTH`] characters.
+    #[error("a username has at least {MIN_LENGTH} characters")]
+    TooShort,
+    /// More than [`MAX_LENGTH`] characters.
+    #[error("a username has at most {MAX_LENGTH} characters")]
+    TooLong,
+    /// A character outside `a-z`, `A-Z`, `0-9`, `_` and `.`.
+    #[error("a username may only hold the letters a-z, digits, '_' and '.', not {0:?}")]
+    InvalidCharacter(char),
+    /// Starts or ends with `.`.
+    #[error("a username may not start or end with '.'")]
+    DotAtEdge,
+    /// Holds `..`.
+    #[error("a username may not hold two '.' in a row")]
+    ConsecutiveDots,
+    /// One of the platform's [`RESERVED`] names, or a look-alike of one.
+    #[error("this username is reserved")]
+    Reserved,
+}
+
+/// A username: 3 to 30 characters of `a-z` (either case), `0-9`, `_` and `.`,
+/// with no `.` at either end and no `..`.
+///
+/// It keeps the case its owner chose for display; two usernames that differ only
+/// in case are the same name (see [`Username::canonical`]).
+///
+/// ```
+/// use allmine_domain::{Username, UsernameError};
+///
+/// let name = Username::new("JohnDoe123").unwrap();
+/// assert_eq!(name.as_str(), "JohnDoe123");
+/// assert_eq!(name.canonical(), "johndoe123");
+///
+/// assert_eq!(Username::new("jo"), Err(UsernameError::TooShort));
+/// assert_eq!(Username::new("john..doe"), Err(UsernameError::ConsecutiveDots));
+/// assert_eq!(Username::new("Adm1n"), Err(UsernameError::Reserved));
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+impl Username {
+    /// Validates a name someone wants to take: the format rules, and not reserved.
+    pub fn new(raw: &str) -> Result<Self, UsernameError> {
+        let name = Self::existing(raw)?;
+        if is_reserved(&name.0) {
+            return Err(UsernameError::Reserved);
+        }
+        Ok(name)
+    }
+
+    /// Validates the format only: for names already in use (which may predate a
+    /// newer entry of the reserved list) and for looking a user up by name.
+    pub fn existing(raw: &str) -> Result<Self, UsernameError> {
+        let length = raw.chars().count();
+        if length < MIN_LENGTH {
+            return Err(UsernameError::TooShort);
+        }
+        if length > MAX_LENGTH {
+            return Err(UsernameError::TooLong);
+        }
+        if let Some(bad) = raw
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
+        {
+            return Err(UsernameError::InvalidCharacter(bad));
+        }
+        if raw.starts_with('.') || raw.ends_with('.') {
+            return Err(UsernameError::DotAtEdge);
+        }
+        if raw.contains("..") {
+            return Err(UsernameError::ConsecutiveDots);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The name as its owner wrote it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form that decides identity and uniqueness: folded to lowercase by
+    /// ASCII rules, never by a locale's (a Turkish locale would fold `I` to `ı`).
+    pub fn canonical(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+
+    /// Whether two names are one name, ignoring case.
+    pub fn same_name_as(&self, other: &Username) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Username({:?})", self.0)
+    }
+}
+
+/// Whether a name is one of the [`RESERVED`] names or made to look like one.
+///
+/// ```
+/// use allmine_domain::username::is_reserved;
+///
+/// assert!(is_reserved("admin"));
+/// assert!(is_reserved("ADMIN"));
+/// assert!(is_reserved("adm1n"));
+/// assert!(is_reserved("supp0rt"));
+/// assert!(is_reserved("all.mine"));
+/// assert!(is_reserved("_r_o_o_t_"));
+/// assert!(!is_reserved("administration"));
+/// assert!(!is_reserved("johndoe123"));
+/// ```
+pub fn is_reserved(name: &str) -> bool {
+    let candidate = skeleton(name);
+    RESERVED.iter().any(|reserved| skeleton(reserved) == candidate)
+}
+
+/// Reduces a name to what a reader sees: lowercase, without `.` and `_`, with
+/// digits read as the letters they resemble and `l` read as `i` (so that `1`,
+/// which passes for both, matches either).
+fn skeleton(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '.' && *c != '_')
+        .map(|c| match c.to_ascii_lowercase() {
+            '0' => 'o',
+            '1' | 'l' => 'i',
+            '2' => 'z',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            '6' | '9' => 'g',
+            '7' => 't',
+            '8' => 'b',
+            other => other,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_is_three_to_thirty_characters() {
+        assert_eq!(Username::new("ab"), Err(UsernameError::TooShort));
+        assert!(Username::new("abc").is_ok());
+        assert!(Username::new(&"a".repeat(30)).is_ok());
+        assert_eq!(Username::new(&"a".repeat(31)), Err(UsernameError::TooLong));
+        assert_eq!(Username::new(""), Err(UsernameError::TooShort));
+    }
+
+    #[test]
+    fn only_ascii_letters_digits_underscore_and_dot_are_allowed() {
+        assert!(Username::new("john_doe.123").is_ok());
+        assert_eq!(Username::new("john-doe"), Err(UsernameError::InvalidCharacter('-')));
+        assert_eq!(Username::new("john doe"), Err(UsernameError::InvalidCharacter(' ')));
+        assert_eq!(Username::new("şükrü"), Err(UsernameError::InvalidCharacter('ş')));
+        assert_eq!(Username::new("ıııı"), Err(UsernameError::InvalidCharacter('ı')));
+        assert_eq!(Username::new("abc\0"), Err(UsernameError::InvalidCharacter('\0')));
+    }
+
+    #[test]
+    fn multibyte_characters_count_as_one_for_length() {
+        // 15 two-byte characters: 30 bytes, but the complaint is the character.
+        assert_eq!(
+            Username::new(&"ş".repeat(15)),
+            Err(UsernameError::InvalidCharacter('ş'))
+        );
+        assert_eq!(Username::new(&"ş".repeat(31)), Err(UsernameError::TooLong));
+    }
+
+    #[test]
+    fn dots_may_not_lead_trail_or_double() {
+        assert_eq!(Username::new(".john"), Err(UsernameError::DotAtEdge));
+        assert_eq!(Username::new("john."), Err(UsernameError::DotAtEdge));
+        assert_eq!(Username::new("jo..hn"), Err(UsernameError::ConsecutiveDots));
+        assert!(Username::new("j.o.h.n").is_ok());
+        assert!(Username::new("_john_").is_ok());
+    }
+
+    #[test]
+    fn case_is_kept_for_display_but_ignored_for_identity() {
+        let mixed = Username::new("JohnDoe").unwrap();
+        let lower = Username::new("johndoe").unwrap();
+        assert_eq!(mixed.as_str(), "JohnDoe");
+        assert_eq!(mixed.canonical(), lower.canonical());
+        assert!(mixed.same_name_as(&lower));
+    }
+
+    #[test]
+    fn folding_follows_ascii_rules_not_a_turkish_locale() {
+        assert_eq!(Username::new("ISIK").unwrap().canonical(), "isik");
+        assert_eq!(Username::new("Iİ_test").map(|n| n.canonical()), Err(UsernameError::InvalidCharacter('İ')));
+    }
+
+    #[test]
+    fn reserved_names_are_never_valid_for_a_user() {
+        for name in ["admin", "api", "support", "allmine", "root", "system", "help"] {
+            assert_eq!(Username::new(name), Err(UsernameError::Reserved), "{name}");
+        }
+    }
+
+    #[test]
+    fn reserved_names_are_matched_through_disguises() {
+        for name in ["Admin", "ADMIN", "adm1n", "a.d.m.i.n", "supp0rt", "all.mine", "a11mine", "r00t", "5y5tem", "_api_", "m.3"] {
+            assert_eq!(Username::new(name), Err(UsernameError::Reserved), "{name}");
+        }
+    }
+
+    #[test]
+    fn names_that_merely_contain_a_reserved_word_are_fine() {
+        for name in ["admins_fan", "apiary", "helper", "rooted", "johndoe123", "meme"] {
+            assert!(Username::new(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn existing_names_skip_the_reserved_list_but_not_the_format() {
+        assert!(Username::existing("admin").is_ok());
+        assert_eq!(Username::existing("a"), Err(UsernameError::TooShort));
+    }
+}

@@ -1,0 +1,100 @@
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+
+/// The schema migrations, embedded at build time and applied at start.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// How to reach the database and how the pool behaves.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// Connection options parsed from `DATABASE_URL`.
+    pub options: PgConnectOptions,
+    /// Upper bound of pooled connections.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before giving up.
+    pub acquire_timeout: Duration,
+    /// Longest a single statement may run before the server cancels it.
+    pub statement_timeout: Duration,
+}
+
+/// Why the database could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// Nothing answers at the address, or it refused us.
+    #[error("cannot reach PostgreSQL at {address}: {source}")]
+    Unreachable {
+        /// host:port (never the password).
+        address: String,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The database was missing and could not be created.
+    #[error("cannot create database {database:?}: {source}")]
+    CreateDatabase {
+        /// The database's name.
+        database: String,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A migration failed.
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Makes sure the configured database exists (creating it if missing), runs
+/// the pending migrations, and returns a pool over it.
+pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, ConnectError> {
+    create_database_if_missing(&settings.options).await?;
+    let timeout_ms = settings.statement_timeout.as_millis().to_string();
+    let options = settings
+        .options
+        .clone()
+        .options([("statement_timeout", timeout_ms.as_str())]);
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_with(options)
+        .await
+        .map_err(|source| unreachable(&settings.options, source))?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+async fn create_database_if_missing(options: &PgConnectOptions) -> Result<(), ConnectError> {
+    let database = options.get_database().unwrap_or("postgres").to_owned();
+    match PgConnection::connect_with(options).await {
+        Ok(connection) => {
+            let _ = connection.close().await;
+            return Ok(());
+        }
+        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("3D000") => {}
+        Err(source) => return Err(unreachable(options, source)),
+    }
+    let mut maintenance = PgConnection::connect_with(&options.clone().database("postgres"))
+        .await
+        .map_err(|source| unreachable(options, source))?;
+    let statement = format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\""));
+    let created = sqlx::query(AssertSqlSafe(statement)).execute(&mut maintenance).await;
+    let _ = maintenance.close().await;
+    match created {
+        Ok(_) => {
+            tracing::info!(%database, "created the database");
+            Ok(())
+        }
+        // Another instance created it first.
+        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42P04") => Ok(()),
+        Err(source) => Err(ConnectError::CreateDatabase { database, source }),
+    }
+}
+
+fn unreachable(options: &PgConnectOptions, source: sqlx::Error) -> ConnectError {
+    ConnectError::Unreachable {
+        address: format!("{}:{}", options.get_host(), options.get_port()),
+        source,
+    }
+}

@@ -1,0 +1,179 @@
+use async_trait::async_trait;
+use sqlx::PgPool;
+use time::{Date, OffsetDateTime};
+
+use allmine_domain::ports::{AccountState, RepositoryError, UserLookup, UserRepository};
+use allmine_domain::{
+    AvailabilityStatus, FollowState, MediaType, PhotoId, ProfilePhoto, Relationship, SocialHandles,
+    Stats, User, UserId, Username,
+};
+
+use crate::errors::repository_error;
+
+/// The users and relationships port over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgUsers {
+    pool: PgPool,
+}
+
+impl PgUsers {
+    /// An adapter over this pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// One row of the profile query, as PostgreSQL hands it over.
+struct UserRow {
+    id: Vec<u8>,
+    username: String,
+    username_changed_at: Option<OffsetDateTime>,
+    name: String,
+    surname: String,
+    bio: Option<String>,
+    interests: Vec<String>,
+    expertise: Option<String>,
+    birth_date: Option<Date>,
+    availability_status: String,
+    minute_price_in_live_stream: i32,
+    instagram: Option<String>,
+    snapchat: Option<String>,
+    x: Option<String>,
+    tiktok: Option<String>,
+    facebook: Option<String>,
+    is_private: bool,
+    is_deactivated: bool,
+    followers_count: i64,
+    following_count: i64,
+    total_live_streams: i64,
+    photo_id: Option<Vec<u8>>,
+    photo_url: Option<String>,
+    photo_type: Option<String>,
+    blocked: bool,
+    follow_status: Option<String>,
+}
+
+#[async_trait]
+impl UserRepository for PgUsers {
+    #[tracing::instrument(name = "db.find_for_viewer", skip(self), err(Debug))]
+    async fn find_for_viewer(
+        &self,
+        target: UserLookup<'_>,
+        viewer: Option<&UserId>,
+    ) -> Result<Option<(User, Relationship)>, RepositoryError> {
+        let (by_id, by_username) = match target {
+            UserLookup::Id(id) => (Some(id.as_bytes().as_slice()), None),
+            UserLookup::Username(name) => (None, Some(name.canonical())),
+        };
+        let viewer = viewer.map(|id| id.as_bytes().as_slice());
+        // Each branch of `target` uses its own index, also under a generic plan.
+        let row = sqlx::query_as!(
+            UserRow,
+            r#"
+            WITH target AS (
+                SELECT id FROM users WHERE id = $1
+                UNION ALL
+                SELECT id FROM users WHERE username_key = $2
+                LIMIT 1
+            )
+            SELECT u.id, u.username, u.username_changed_at, u.name, u.surname, u.bio,
+                   u.interests, u.expertise, u.birth_date, u.availability_status,
+                   u.minute_price_in_live_stream, u.instagram, u.snapchat, u.x, u.tiktok,
+                   u.facebook, u.is_private,
+                   (u.deactivated_at IS NOT NULL) AS "is_deactivated!",
+                   u.followers_count, u.following_count, u.total_live_streams,
+                   p.id AS "photo_id?", p.original_url AS "photo_url?", p.media_type AS "photo_type?",
+                   EXISTS (
+                       SELECT 1 FROM blocks b
+                       WHERE (b.blocker_id = $3 AND b.blocked_id = u.id)
+                          OR (b.blocker_id = u.id AND b.blocked_id = $3)
+                   ) AS "blocked!",
+                   (SELECT f.status FROM follows f
+                     WHERE f.follower_id = $3 AND f.followee_id = u.id) AS follow_status
+            FROM target t
+            JOIN users u ON u.id = t.id
+            LEFT JOIN profile_photos p ON p.id = u.profile_photo_id
+            "#,
+            by_id,
+            by_username,
+            viewer,
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        row.map(into_domain).transpose()
+    }
+
+    #[tracing::instrument(name = "db.account_state", skip(self), err(Debug))]
+    async fn account_state(&self, id: &UserId) -> Result<AccountState, RepositoryError> {
+        let deactivated = sqlx::query_scalar!(
+            r#"SELECT (deactivated_at IS NOT NULL) AS "deactivated!" FROM users WHERE id = $1"#,
+            id.as_bytes().as_slice(),
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        Ok(match deactivated {
+            None => AccountState::Missing,
+            Some(true) => AccountState::Deactivated,
+            Some(false) => AccountState::Active,
+        })
+    }
+}
+
+fn into_domain(row: UserRow) -> Result<(User, Relationship), RepositoryError> {
+    let profile_photo = match (row.photo_id, row.photo_url, row.photo_type) {
+        (Some(id), Some(url), Some(media_type)) => Some(ProfilePhoto {
+            id: PhotoId::from_slice(&id).ok_or_else(|| corrupt("profile_photos.id"))?,
+            url,
+            media_type: MediaType::parse(&media_type).ok_or_else(|| corrupt("profile_photos.media_type"))?,
+        }),
+        _ => None,
+    };
+    let user = User {
+        id: UserId::from_slice(&row.id).ok_or_else(|| corrupt("users.id"))?,
+        username: Username::existing(&row.username).map_err(|_| corrupt("users.username"))?,
+        username_changed_at: row.username_changed_at,
+        name: row.name,
+        surname: row.surname,
+        bio: row.bio,
+        interests: row.interests,
+        expertise: row.expertise,
+        birth_date: row.birth_date,
+        availability_status: AvailabilityStatus::parse(&row.availability_status)
+            .ok_or_else(|| corrupt("users.availability_status"))?,
+        minute_price_in_live_stream: u32::try_from(row.minute_price_in_live_stream)
+            .map_err(|_| corrupt("users.minute_price_in_live_stream"))?,
+        socials: SocialHandles {
+            instagram: row.instagram,
+            snapchat: row.snapchat,
+            x: row.x,
+            tiktok: row.tiktok,
+            facebook: row.facebook,
+        },
+        profile_photo,
+        is_private: row.is_private,
+        is_deactivated: row.is_deactivated,
+        stats: Stats {
+            followers: count(row.followers_count, "users.followers_count")?,
+            following: count(row.following_count, "users.following_count")?,
+            total_live_streams: count(row.total_live_streams, "users.total_live_streams")?,
+        },
+    };
+    let follow = match row.follow_status.as_deref() {
+        None => FollowState::NotFollowing,
+        Some("accepted") => FollowState::Accepted,
+        Some("pending") => FollowState::Pending,
+        Some(_) => return Err(corrupt("follows.status")),
+    };
+    Ok((user, Relationship { blocked: row.blocked, follow }))
+}
+
+fn count(value: i64, column: &'static str) -> Result<u64, RepositoryError> {
+    u64::try_from(value).map_err(|_| corrupt(column))
+}
+
+/// A stored value the schema's constraints should have made impossible.
+fn corrupt(column: &'static str) -> RepositoryError {
+    RepositoryError::Failed(format!("unexpected value in {column}").into())
+}
