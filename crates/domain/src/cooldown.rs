@@ -29,7 +29,9 @@ pub struct CooldownActive {
 ///     Some(datetime!(2026-01-31 12:00 UTC)),
 /// );
 /// ```
-pub fn next_username_change_allowed_at(last_changed: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
+pub fn next_username_change_allowed_at(
+    last_changed: Option<OffsetDateTime>,
+) -> Option<OffsetDateTime> {
     last_changed.map(|changed| changed + USERNAME_CHANGE_COOLDOWN)
 }
 
@@ -51,9 +53,9 @@ pub fn may_change_username(
     now: OffsetDateTime,
 ) -> Result<(), CooldownActive> {
     match next_username_change_allowed_at(last_changed) {
-        Some(next_change_allowed_at) if now < next_change_allowed_at => {
-            Err(CooldownActive { next_change_allowed_at })
-        }
+        Some(next_change_allowed_at) if now < next_change_allowed_at => Err(CooldownActive {
+            next_change_allowed_at,
+        }),
         _ => Ok(()),
     }
 }
@@ -75,7 +77,9 @@ mod tests {
         let now = CHANGED + Duration::days(29) + Duration::hours(23) + Duration::minutes(59);
         assert_eq!(
             may_change_username(Some(CHANGED), now),
-            Err(CooldownActive { next_change_allowed_at: CHANGED + Duration::days(30) })
+            Err(CooldownActive {
+                next_change_allowed_at: CHANGED + Duration::days(30)
+            })
         );
     }
 
@@ -87,7 +91,10 @@ mod tests {
 
     #[test]
     fn thirty_days_exactly_is_allowed() {
-        assert_eq!(may_change_username(Some(CHANGED), CHANGED + Duration::days(30)), Ok(()));
+        assert_eq!(
+            may_change_username(Some(CHANGED), CHANGED + Duration::days(30)),
+            Ok(())
+        );
     }
 
     #[test]

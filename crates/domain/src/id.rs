@@ -123,7 +123,9 @@ mod tests {
         let id = UserId::parse("507f1f77bcf86cd799439011").unwrap();
         assert_eq!(
             id.as_bytes(),
-            &[0x50, 0x7f, 0x1f, 0x77, 0xbc, 0xf8, 0x6c, 0xd7, 0x99, 0x43, 0x90, 0x11]
+            &[
+                0x50, 0x7f, 0x1f, 0x77, 0xbc, 0xf8, 0x6c, 0xd7, 0x99, 0x43, 0x90, 0x11
+            ]
         );
         assert_eq!(id.to_string(), "507f1f77bcf86cd799439011");
     }
@@ -131,15 +133,30 @@ mod tests {
     #[test]
     fn an_id_must_have_exactly_24_characters() {
         assert_eq!(UserId::parse(""), Err(IdError::WrongLength(0)));
-        assert_eq!(UserId::parse("507f1f77bcf86cd79943901"), Err(IdError::WrongLength(23)));
-        assert_eq!(UserId::parse("507f1f77bcf86cd7994390111"), Err(IdError::WrongLength(25)));
+        assert_eq!(
+            UserId::parse("507f1f77bcf86cd79943901"),
+            Err(IdError::WrongLength(23))
+        );
+        assert_eq!(
+            UserId::parse("507f1f77bcf86cd7994390111"),
+            Err(IdError::WrongLength(25))
+        );
     }
 
     #[test]
     fn an_id_is_lowercase_hex_only() {
-        assert_eq!(UserId::parse("507F1F77BCF86CD799439011"), Err(IdError::NotLowercaseHex));
-        assert_eq!(UserId::parse("507f1f77bcf86cd79943901g"), Err(IdError::NotLowercaseHex));
-        assert_eq!(UserId::parse("507f1f77bcf86cd79943901 "), Err(IdError::NotLowercaseHex));
+        assert_eq!(
+            UserId::parse("507F1F77BCF86CD799439011"),
+            Err(IdError::NotLowercaseHex)
+        );
+        assert_eq!(
+            UserId::parse("507f1f77bcf86cd79943901g"),
+            Err(IdError::NotLowercaseHex)
+        );
+        assert_eq!(
+            UserId::parse("507f1f77bcf86cd79943901 "),
+            Err(IdError::NotLowercaseHex)
+        );
     }
 
     #[test]

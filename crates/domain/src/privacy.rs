@@ -24,7 +24,10 @@ pub struct Relationship {
 
 impl Relationship {
     /// No block and no follow: how an anonymous viewer stands with everyone.
-    pub const NONE: Self = Self { blocked: false, follow: FollowState::NotFollowing };
+    pub const NONE: Self = Self {
+        blocked: false,
+        follow: FollowState::NotFollowing,
+    };
 }
 
 /// Why a viewer may not see a profile.
@@ -100,7 +103,10 @@ mod tests {
     fn anyone_may_see_a_public_profile() {
         let owner = user("public");
         assert_eq!(may_view_profile(None, &owner, Relationship::NONE), Ok(()));
-        assert_eq!(may_view_profile(Some(&VIEWER), &owner, Relationship::NONE), Ok(()));
+        assert_eq!(
+            may_view_profile(Some(&VIEWER), &owner, Relationship::NONE),
+            Ok(())
+        );
     }
 
     #[test]
@@ -109,7 +115,10 @@ mod tests {
         owner.is_private = true;
         owner.is_deactivated = true;
         let id = owner.id;
-        assert_eq!(may_view_profile(Some(&id), &owner, with(true, FollowState::NotFollowing)), Ok(()));
+        assert_eq!(
+            may_view_profile(Some(&id), &owner, with(true, FollowState::NotFollowing)),
+            Ok(())
+        );
     }
 
     #[test]
@@ -135,28 +144,45 @@ mod tests {
     fn a_private_profile_shows_only_to_accepted_followers() {
         let mut owner = user("private");
         owner.is_private = true;
-        assert_eq!(may_view_profile(Some(&VIEWER), &owner, with(false, FollowState::Accepted)), Ok(()));
+        assert_eq!(
+            may_view_profile(Some(&VIEWER), &owner, with(false, FollowState::Accepted)),
+            Ok(())
+        );
         assert_eq!(
             may_view_profile(Some(&VIEWER), &owner, with(false, FollowState::Pending)),
             Err(ProfileAccessDenied::Private)
         );
         assert_eq!(
-            may_view_profile(Some(&VIEWER), &owner, with(false, FollowState::NotFollowing)),
+            may_view_profile(
+                Some(&VIEWER),
+                &owner,
+                with(false, FollowState::NotFollowing)
+            ),
             Err(ProfileAccessDenied::Private)
         );
-        assert_eq!(may_view_profile(None, &owner, Relationship::NONE), Err(ProfileAccessDenied::Private));
+        assert_eq!(
+            may_view_profile(None, &owner, Relationship::NONE),
+            Err(ProfileAccessDenied::Private)
+        );
     }
 
     #[test]
     fn a_deactivated_user_is_not_found_whatever_the_relationship() {
         let mut owner = user("gone");
         owner.is_deactivated = true;
-        for relationship in [Relationship::NONE, with(true, FollowState::Accepted), with(false, FollowState::Accepted)] {
+        for relationship in [
+            Relationship::NONE,
+            with(true, FollowState::Accepted),
+            with(false, FollowState::Accepted),
+        ] {
             assert_eq!(
                 may_view_profile(Some(&VIEWER), &owner, relationship),
                 Err(ProfileAccessDenied::NotFound)
             );
         }
-        assert_eq!(may_view_profile(None, &owner, Relationship::NONE), Err(ProfileAccessDenied::NotFound));
+        assert_eq!(
+            may_view_profile(None, &owner, Relationship::NONE),
+            Err(ProfileAccessDenied::NotFound)
+        );
     }
 }

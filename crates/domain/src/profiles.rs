@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::cooldown::next_username_change_allowed_at;
 use crate::ports::{AccountState, Clock, RepositoryError, UserLookup, UserRepository};
-use crate::privacy::{may_view_profile, ProfileAccessDenied};
+use crate::privacy::{ProfileAccessDenied, may_view_profile};
 use crate::{Stats, User, UserId, Username, UsernameError};
 
 /// A caller whose token named an existing, active account. Only
@@ -140,13 +140,22 @@ impl ProfileService {
         let profile = self.view(Some(me), UserLookup::Id(me.id())).await?;
         let next = next_username_change_allowed_at(profile.user.username_changed_at)
             .filter(|next| *next > self.clock.now());
-        Ok(OwnProfile { profile, next_username_change_allowed_at: next })
+        Ok(OwnProfile {
+            profile,
+            next_username_change_allowed_at: next,
+        })
     }
 
     /// Follower, following and live-stream counts of user `id`, under the same
     /// rule as the profile.
-    pub async fn stats(&self, viewer: &CurrentUser, id: &UserId) -> Result<Stats, ViewProfileError> {
-        self.view(Some(viewer), UserLookup::Id(id)).await.map(|view| view.user.stats)
+    pub async fn stats(
+        &self,
+        viewer: &CurrentUser,
+        id: &UserId,
+    ) -> Result<Stats, ViewProfileError> {
+        self.view(Some(viewer), UserLookup::Id(id))
+            .await
+            .map(|view| view.user.stats)
     }
 
     async fn view(
@@ -170,9 +179,9 @@ impl ProfileService {
 mod tests {
     use super::*;
     use crate::privacy::{FollowState, Relationship};
-    use crate::testing::{user, FixedClock, InMemoryUsers};
-    use time::macros::{date, datetime};
+    use crate::testing::{FixedClock, InMemoryUsers, user};
     use time::Duration;
+    use time::macros::{date, datetime};
 
     const NOW: OffsetDateTime = datetime!(2026-05-22 16:11:26.806 UTC);
 
@@ -189,7 +198,10 @@ mod tests {
         let service = service(users);
 
         assert!(service.authenticate(active.id).await.is_ok());
-        assert!(matches!(service.authenticate(gone.id).await, Err(AuthenticationError::Deactivated)));
+        assert!(matches!(
+            service.authenticate(gone.id).await,
+            Err(AuthenticationError::Deactivated)
+        ));
         assert!(matches!(
             service.authenticate(UserId::from_bytes([0xee; 12])).await,
             Err(AuthenticationError::UnknownUser)
@@ -200,7 +212,10 @@ mod tests {
     async fn profiles_are_found_by_username_ignoring_case() {
         let john = user("johndoe123");
         let service = service(InMemoryUsers::new(vec![john.clone()]));
-        let view = service.profile_by_username(None, "JohnDoe123").await.unwrap();
+        let view = service
+            .profile_by_username(None, "JohnDoe123")
+            .await
+            .unwrap();
         assert_eq!(view.user.id, john.id);
     }
 
@@ -209,9 +224,14 @@ mod tests {
         let service = service(InMemoryUsers::new(vec![]));
         assert!(matches!(
             service.profile_by_username(None, "no spaces").await,
-            Err(ViewProfileError::InvalidUsername(UsernameError::InvalidCharacter(' ')))
+            Err(ViewProfileError::InvalidUsername(
+                UsernameError::InvalidCharacter(' ')
+            ))
         ));
-        assert!(matches!(service.profile_by_username(None, "admin").await, Err(ViewProfileError::NotFound)));
+        assert!(matches!(
+            service.profile_by_username(None, "admin").await,
+            Err(ViewProfileError::NotFound)
+        ));
     }
 
     #[tokio::test]
@@ -219,7 +239,10 @@ mod tests {
         let mut john = user("johndoe123");
         john.birth_date = Some(date!(1998 - 05 - 22));
         let service = service(InMemoryUsers::new(vec![john.clone()]));
-        assert_eq!(service.profile_by_id(None, &john.id).await.unwrap().age, Some(28));
+        assert_eq!(
+            service.profile_by_id(None, &john.id).await.unwrap().age,
+            Some(28)
+        );
     }
 
     #[tokio::test]
@@ -231,13 +254,33 @@ mod tests {
         let service = service(users.clone());
         let me = service.authenticate(viewer.id).await.unwrap();
 
-        assert!(matches!(service.stats(&me, &private.id).await, Err(ViewProfileError::Private)));
+        assert!(matches!(
+            service.stats(&me, &private.id).await,
+            Err(ViewProfileError::Private)
+        ));
 
-        users.relate(viewer.id, private.id, Relationship { blocked: false, follow: FollowState::Accepted });
+        users.relate(
+            viewer.id,
+            private.id,
+            Relationship {
+                blocked: false,
+                follow: FollowState::Accepted,
+            },
+        );
         assert!(service.stats(&me, &private.id).await.is_ok());
 
-        users.relate(viewer.id, private.id, Relationship { blocked: true, follow: FollowState::Accepted });
-        assert!(matches!(service.stats(&me, &private.id).await, Err(ViewProfileError::Blocked)));
+        users.relate(
+            viewer.id,
+            private.id,
+            Relationship {
+                blocked: true,
+                follow: FollowState::Accepted,
+            },
+        );
+        assert!(matches!(
+            service.stats(&me, &private.id).await,
+            Err(ViewProfileError::Blocked)
+        ));
     }
 
     #[tokio::test]
@@ -247,16 +290,31 @@ mod tests {
         let mut long_ago = user("long_ago");
         long_ago.username_changed_at = Some(NOW - Duration::days(30));
         let never = user("never");
-        let service = service(InMemoryUsers::new(vec![recent.clone(), long_ago.clone(), never.clone()]));
+        let service = service(InMemoryUsers::new(vec![
+            recent.clone(),
+            long_ago.clone(),
+            never.clone(),
+        ]));
 
         let me = service.authenticate(recent.id).await.unwrap();
         assert_eq!(
-            service.own_profile(&me).await.unwrap().next_username_change_allowed_at,
+            service
+                .own_profile(&me)
+                .await
+                .unwrap()
+                .next_username_change_allowed_at,
             Some(NOW + Duration::days(20))
         );
         for id in [long_ago.id, never.id] {
             let me = service.authenticate(id).await.unwrap();
-            assert_eq!(service.own_profile(&me).await.unwrap().next_username_change_allowed_at, None);
+            assert_eq!(
+                service
+                    .own_profile(&me)
+                    .await
+                    .unwrap()
+                    .next_username_change_allowed_at,
+                None
+            );
         }
     }
 }

@@ -17,7 +17,8 @@ pub fn user(username: &str) -> User {
     }
     User {
         id: UserId::from_bytes(id),
-        username: Username::existing(username).unwrap_or_else(|e| panic!("bad test name {username}: {e}")),
+        username: Username::existing(username)
+            .unwrap_or_else(|e| panic!("bad test name {username}: {e}")),
         username_changed_at: None,
         name: "Test".into(),
         surname: "User".into(),
@@ -51,11 +52,17 @@ pub struct InMemoryUsers {
 
 impl InMemoryUsers {
     pub fn new(users: Vec<User>) -> Self {
-        Self { users: Arc::new(Mutex::new(users)), ..Self::default() }
+        Self {
+            users: Arc::new(Mutex::new(users)),
+            ..Self::default()
+        }
     }
 
     pub fn relate(&self, viewer: UserId, target: UserId, relationship: Relationship) {
-        self.relationships.lock().unwrap().insert((viewer, target), relationship);
+        self.relationships
+            .lock()
+            .unwrap()
+            .insert((viewer, target), relationship);
     }
 }
 
@@ -73,7 +80,13 @@ impl UserRepository for InMemoryUsers {
         });
         Ok(found.map(|user| {
             let relationship = viewer
-                .and_then(|viewer| self.relationships.lock().unwrap().get(&(*viewer, user.id)).copied())
+                .and_then(|viewer| {
+                    self.relationships
+                        .lock()
+                        .unwrap()
+                        .get(&(*viewer, user.id))
+                        .copied()
+                })
                 .unwrap_or(Relationship::NONE);
             (user.clone(), relationship)
         }))

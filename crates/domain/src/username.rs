@@ -11,12 +11,43 @@ pub const MAX_LENGTH: usize = 30;
 /// to get round them: ignoring case, `.` and `_`, and reading look-alike digits
 /// as letters (see [`is_reserved`]).
 pub const RESERVED: &[&str] = &[
-    "abuse", "account", "admin", "administrator", "allmine", "allmineofficial",
-    "allminesupport", "allmineteam", "anonymous", "api", "billing", "contact",
-    "everyone", "help", "helpdesk", "info", "login", "logout", "me", "mod",
-    "moderator", "null", "official", "owner", "payments", "postmaster", "root",
-    "security", "settings", "signup", "staff", "superuser", "support", "sysadmin",
-    "system", "undefined", "webmaster",
+    "abuse",
+    "account",
+    "admin",
+    "administrator",
+    "allmine",
+    "allmineofficial",
+    "allminesupport",
+    "allmineteam",
+    "anonymous",
+    "api",
+    "billing",
+    "contact",
+    "everyone",
+    "help",
+    "helpdesk",
+    "info",
+    "login",
+    "logout",
+    "me",
+    "mod",
+    "moderator",
+    "null",
+    "official",
+    "owner",
+    "payments",
+    "postmaster",
+    "root",
+    "security",
+    "settings",
+    "signup",
+    "staff",
+    "superuser",
+    "support",
+    "sysadmin",
+    "system",
+    "undefined",
+    "webmaster",
 ];
 
 /// Why a text is not an acceptable username.
@@ -142,7 +173,9 @@ impl fmt::Debug for Username {
 /// ```
 pub fn is_reserved(name: &str) -> bool {
     let candidate = skeleton(name);
-    RESERVED.iter().any(|reserved| skeleton(reserved) == candidate)
+    RESERVED
+        .iter()
+        .any(|reserved| skeleton(reserved) == candidate)
 }
 
 /// Reduces a name to what a reader sees: lowercase, without `.` and `_`, with
@@ -182,11 +215,26 @@ mod tests {
     #[test]
     fn only_ascii_letters_digits_underscore_and_dot_are_allowed() {
         assert!(Username::new("john_doe.123").is_ok());
-        assert_eq!(Username::new("john-doe"), Err(UsernameError::InvalidCharacter('-')));
-        assert_eq!(Username::new("john doe"), Err(UsernameError::InvalidCharacter(' ')));
-        assert_eq!(Username::new("şükrü"), Err(UsernameError::InvalidCharacter('ş')));
-        assert_eq!(Username::new("ıııı"), Err(UsernameError::InvalidCharacter('ı')));
-        assert_eq!(Username::new("abc\0"), Err(UsernameError::InvalidCharacter('\0')));
+        assert_eq!(
+            Username::new("john-doe"),
+            Err(UsernameError::InvalidCharacter('-'))
+        );
+        assert_eq!(
+            Username::new("john doe"),
+            Err(UsernameError::InvalidCharacter(' '))
+        );
+        assert_eq!(
+            Username::new("şükrü"),
+            Err(UsernameError::InvalidCharacter('ş'))
+        );
+        assert_eq!(
+            Username::new("ıııı"),
+            Err(UsernameError::InvalidCharacter('ı'))
+        );
+        assert_eq!(
+            Username::new("abc\0"),
+            Err(UsernameError::InvalidCharacter('\0'))
+        );
     }
 
     #[test]
@@ -220,26 +268,50 @@ mod tests {
     #[test]
     fn folding_follows_ascii_rules_not_a_turkish_locale() {
         assert_eq!(Username::new("ISIK").unwrap().canonical(), "isik");
-        assert_eq!(Username::new("Iİ_test").map(|n| n.canonical()), Err(UsernameError::InvalidCharacter('İ')));
+        assert_eq!(
+            Username::new("Iİ_test").map(|n| n.canonical()),
+            Err(UsernameError::InvalidCharacter('İ'))
+        );
     }
 
     #[test]
     fn reserved_names_are_never_valid_for_a_user() {
-        for name in ["admin", "api", "support", "allmine", "root", "system", "help"] {
+        for name in [
+            "admin", "api", "support", "allmine", "root", "system", "help",
+        ] {
             assert_eq!(Username::new(name), Err(UsernameError::Reserved), "{name}");
         }
     }
 
     #[test]
     fn reserved_names_are_matched_through_disguises() {
-        for name in ["Admin", "ADMIN", "adm1n", "a.d.m.i.n", "supp0rt", "all.mine", "a11mine", "r00t", "5y5tem", "_api_", "m.3"] {
+        for name in [
+            "Admin",
+            "ADMIN",
+            "adm1n",
+            "a.d.m.i.n",
+            "supp0rt",
+            "all.mine",
+            "a11mine",
+            "r00t",
+            "5y5tem",
+            "_api_",
+            "m.3",
+        ] {
             assert_eq!(Username::new(name), Err(UsernameError::Reserved), "{name}");
         }
     }
 
     #[test]
     fn names_that_merely_contain_a_reserved_word_are_fine() {
-        for name in ["admins_fan", "apiary", "helper", "rooted", "johndoe123", "meme"] {
+        for name in [
+            "admins_fan",
+            "apiary",
+            "helper",
+            "rooted",
+            "johndoe123",
+            "meme",
+        ] {
             assert!(Username::new(name).is_ok(), "{name}");
         }
     }

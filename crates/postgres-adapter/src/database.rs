@@ -79,7 +79,9 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> Result<(), Co
         .await
         .map_err(|source| unreachable(options, source))?;
     let statement = format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\""));
-    let created = sqlx::query(AssertSqlSafe(statement)).execute(&mut maintenance).await;
+    let created = sqlx::query(AssertSqlSafe(statement))
+        .execute(&mut maintenance)
+        .await;
     let _ = maintenance.close().await;
     match created {
         Ok(_) => {
@@ -97,4 +99,9 @@ fn unreachable(options: &PgConnectOptions, source: sqlx::Error) -> ConnectError 
         address: format!("{}:{}", options.get_host(), options.get_port()),
         source,
     }
+}
+
+/// Whether the database answers a trivial query now.
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
 }

@@ -28,7 +28,9 @@ pub async fn has_users(pool: &PgPool) -> Result<bool, sqlx::Error> {
 pub async fn seed_demo(pool: &PgPool) -> Result<DemoSeed, sqlx::Error> {
     let mut tx = pool.begin().await?;
     // Two instances starting on an empty database must not both load it.
-    sqlx::query!("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+    sqlx::query!("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
     let present = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS "exists!""#,
         DEMO_USER_ID.as_bytes().as_slice(),
@@ -38,7 +40,9 @@ pub async fn seed_demo(pool: &PgPool) -> Result<DemoSeed, sqlx::Error> {
     if present {
         return Ok(DemoSeed::AlreadyPresent);
     }
-    sqlx::raw_sql(include_str!("../sql/demo.sql")).execute(&mut *tx).await?;
+    sqlx::raw_sql(include_str!("../sql/demo.sql"))
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(DemoSeed::Loaded)
 }

@@ -13,9 +13,10 @@ mod users;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
-pub use database::{connect, ConnectError, DatabaseSettings, MIGRATOR};
-pub use demo::{has_users, seed_demo, DemoSeed, DEMO_USER_ID};
+pub use database::{ConnectError, DatabaseSettings, MIGRATOR, connect, ping};
+pub use demo::{DEMO_USER_ID, DemoSeed, has_users, seed_demo};
 pub use errors::repository_error;
 pub use users::PgUsers;
 
 pub use sqlx::PgPool;
+pub use sqlx::postgres::PgConnectOptions;

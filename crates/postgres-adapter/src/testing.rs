@@ -37,12 +37,19 @@ impl TestDatabase {
     pub async fn new() -> Self {
         let admin = admin_options();
         let template = ensure_template(&admin).await;
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         let name = format!("{PREFIX}{now}_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::connect_with(&admin).await.expect(
-            "cannot reach PostgreSQL for tests: start it, or set TEST_DATABASE_URL",
-        );
-        execute(&mut conn, &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).await;
+        let mut conn = PgConnection::connect_with(&admin)
+            .await
+            .expect("cannot reach PostgreSQL for tests: start it, or set TEST_DATABASE_URL");
+        execute(
+            &mut conn,
+            &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""),
+        )
+        .await;
         conn.close().await.ok();
         let options = admin.clone().database(&name);
         let pool = PgPoolOptions::new()
@@ -50,7 +57,12 @@ impl TestDatabase {
             .connect_with(options.clone())
             .await
             .expect("connect to the test database");
-        Self { pool, options, name, admin }
+        Self {
+            pool,
+            options,
+            name,
+            admin,
+        }
     }
 }
 
@@ -60,7 +72,10 @@ impl Drop for TestDatabase {
         let name = self.name.clone();
         // Drop runs outside async; a short-lived runtime of its own does the work.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(async move {
                 if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
                     let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
@@ -98,27 +113,45 @@ async fn ensure_template(admin: &PgConnectOptions) -> String {
     let mut conn = PgConnection::connect_with(admin)
         .await
         .expect("cannot reach PostgreSQL for tests: start it, or set TEST_DATABASE_URL");
-    sqlx::query("SELECT pg_advisory_lock(7261023)").execute(&mut conn).await.unwrap();
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(&template)
-        .fetch_one(&mut conn)
+    sqlx::query("SELECT pg_advisory_lock(7261023)")
+        .execute(&mut conn)
         .await
         .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
     if !exists {
         sweep(&mut conn).await;
         let building = format!("{template}_building");
-        execute(&mut conn, &format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)")).await;
+        execute(
+            &mut conn,
+            &format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"),
+        )
+        .await;
         execute(&mut conn, &format!("CREATE DATABASE \"{building}\"")).await;
         let pool = PgPoolOptions::new()
             .max_connections(1)
             .connect_with(admin.clone().database(&building))
             .await
             .unwrap();
-        MIGRATOR.run(&pool).await.expect("migrations must apply to an empty database");
+        MIGRATOR
+            .run(&pool)
+            .await
+            .expect("migrations must apply to an empty database");
         pool.close().await;
-        execute(&mut conn, &format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"")).await;
+        execute(
+            &mut conn,
+            &format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""),
+        )
+        .await;
     }
-    sqlx::query("SELECT pg_advisory_unlock(7261023)").execute(&mut conn).await.unwrap();
+    sqlx::query("SELECT pg_advisory_unlock(7261023)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     conn.close().await.ok();
     template
 }
@@ -131,7 +164,10 @@ async fn sweep(conn: &mut PgConnection) {
     .fetch_all(&mut *conn)
     .await
     .unwrap();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     for name in names {
         let stale = match name.strip_prefix(PREFIX) {
             Some(rest) => rest
@@ -142,9 +178,11 @@ async fn sweep(conn: &mut PgConnection) {
             None => true,
         };
         if stale {
-            let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-                .execute(&mut *conn)
-                .await;
+            let _ = sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .execute(&mut *conn)
+            .await;
         }
     }
 }

@@ -126,7 +126,8 @@ fn into_domain(row: UserRow) -> Result<(User, Relationship), RepositoryError> {
         (Some(id), Some(url), Some(media_type)) => Some(ProfilePhoto {
             id: PhotoId::from_slice(&id).ok_or_else(|| corrupt("profile_photos.id"))?,
             url,
-            media_type: MediaType::parse(&media_type).ok_or_else(|| corrupt("profile_photos.media_type"))?,
+            media_type: MediaType::parse(&media_type)
+                .ok_or_else(|| corrupt("profile_photos.media_type"))?,
         }),
         _ => None,
     };
@@ -166,7 +167,13 @@ fn into_domain(row: UserRow) -> Result<(User, Relationship), RepositoryError> {
         Some("pending") => FollowState::Pending,
         Some(_) => return Err(corrupt("follows.status")),
     };
-    Ok((user, Relationship { blocked: row.blocked, follow }))
+    Ok((
+        user,
+        Relationship {
+            blocked: row.blocked,
+            follow,
+        },
+    ))
 }
 
 fn count(value: i64, column: &'static str) -> Result<u64, RepositoryError> {

@@ -4,15 +4,17 @@
 use allmine_domain::ports::{AccountState, UserLookup, UserRepository};
 use allmine_domain::{FollowState, Relationship, UserId, Username};
 use allmine_postgres::testing::TestDatabase;
-use allmine_postgres::{seed_demo, DemoSeed, PgUsers, DEMO_USER_ID};
+use allmine_postgres::{DEMO_USER_ID, DemoSeed, PgUsers, seed_demo};
 use sqlx::PgPool;
 
 async fn insert_user(pool: &PgPool, username: &str) -> UserId {
-    let id: Vec<u8> = sqlx::query_scalar("INSERT INTO users (username, name, surname) VALUES ($1, 'Test', 'User') RETURNING id")
-        .bind(username)
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let id: Vec<u8> = sqlx::query_scalar(
+        "INSERT INTO users (username, name, surname) VALUES ($1, 'Test', 'User') RETURNING id",
+    )
+    .bind(username)
+    .fetch_one(pool)
+    .await
+    .unwrap();
     UserId::from_slice(&id).unwrap()
 }
 
@@ -27,11 +29,13 @@ async fn follow(pool: &PgPool, follower: UserId, followee: UserId, status: &str)
 }
 
 async fn counters(pool: &PgPool, id: UserId) -> (i64, i64, i64) {
-    sqlx::query_as("SELECT followers_count, following_count, total_live_streams FROM users WHERE id = $1")
-        .bind(id.as_bytes().as_slice())
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT followers_count, following_count, total_live_streams FROM users WHERE id = $1",
+    )
+    .bind(id.as_bytes().as_slice())
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -40,27 +44,45 @@ async fn users_are_found_by_id_and_by_username_ignoring_case() {
     let id = insert_user(&db.pool, "JohnDoe").await;
     let users = PgUsers::new(db.pool.clone());
 
-    let (by_id, _) = users.find_for_viewer(UserLookup::Id(&id), None).await.unwrap().unwrap();
+    let (by_id, _) = users
+        .find_for_viewer(UserLookup::Id(&id), None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(by_id.username.as_str(), "JohnDoe");
 
     let name = Username::existing("johndoe").unwrap();
-    let (by_name, relationship) = users.find_for_viewer(UserLookup::Username(&name), None).await.unwrap().unwrap();
+    let (by_name, relationship) = users
+        .find_for_viewer(UserLookup::Username(&name), None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(by_name.id, id);
     assert_eq!(relationship, Relationship::NONE);
 
     let missing = Username::existing("nobody").unwrap();
-    assert!(users.find_for_viewer(UserLookup::Username(&missing), None).await.unwrap().is_none());
+    assert!(
+        users
+            .find_for_viewer(UserLookup::Username(&missing), None)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn usernames_are_unique_ignoring_ascii_case() {
     let db = TestDatabase::new().await;
     insert_user(&db.pool, "JohnDoe").await;
-    let duplicate = sqlx::query("INSERT INTO users (username, name, surname) VALUES ('JOHNDOE', 'A', 'B')")
-        .execute(&db.pool)
-        .await
-        .unwrap_err();
-    assert_eq!(duplicate.as_database_error().unwrap().code().as_deref(), Some("23505"));
+    let duplicate =
+        sqlx::query("INSERT INTO users (username, name, surname) VALUES ('JOHNDOE', 'A', 'B')")
+            .execute(&db.pool)
+            .await
+            .unwrap_err();
+    assert_eq!(
+        duplicate.as_database_error().unwrap().code().as_deref(),
+        Some("23505")
+    );
 }
 
 #[tokio::test]
@@ -79,10 +101,11 @@ async fn the_database_folds_usernames_by_ascii_rules_like_the_domain() {
 async fn the_schema_rejects_malformed_usernames() {
     let db = TestDatabase::new().await;
     for bad in ["ab", ".john", "john.", "jo..hn", "şükrü", "john doe"] {
-        let result = sqlx::query("INSERT INTO users (username, name, surname) VALUES ($1, 'A', 'B')")
-            .bind(bad)
-            .execute(&db.pool)
-            .await;
+        let result =
+            sqlx::query("INSERT INTO users (username, name, surname) VALUES ($1, 'A', 'B')")
+                .bind(bad)
+                .execute(&db.pool)
+                .await;
         assert!(result.is_err(), "{bad} was accepted");
     }
 }
@@ -100,8 +123,16 @@ async fn a_block_counts_whichever_side_blocked() {
         .unwrap();
     let users = PgUsers::new(db.pool.clone());
 
-    let (_, seen_by_alice) = users.find_for_viewer(UserLookup::Id(&bob), Some(&alice)).await.unwrap().unwrap();
-    let (_, seen_by_bob) = users.find_for_viewer(UserLookup::Id(&alice), Some(&bob)).await.unwrap().unwrap();
+    let (_, seen_by_alice) = users
+        .find_for_viewer(UserLookup::Id(&bob), Some(&alice))
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, seen_by_bob) = users
+        .find_for_viewer(UserLookup::Id(&alice), Some(&bob))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(seen_by_alice.blocked);
     assert!(seen_by_bob.blocked);
 }
@@ -118,7 +149,15 @@ async fn the_follow_state_is_read_from_the_viewers_side() {
 
     let state = |viewer: UserId, target: UserId| {
         let users = users.clone();
-        async move { users.find_for_viewer(UserLookup::Id(&target), Some(&viewer)).await.unwrap().unwrap().1.follow }
+        async move {
+            users
+                .find_for_viewer(UserLookup::Id(&target), Some(&viewer))
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+                .follow
+        }
     };
     assert_eq!(state(fan, star).await, FollowState::Accepted);
     assert_eq!(state(waiting, star).await, FollowState::Pending);
@@ -143,7 +182,10 @@ async fn follower_counters_count_accepted_follows_only_and_stay_exact() {
     assert_eq!(counters(&db.pool, star).await, (1, 0, 0));
     assert_eq!(counters(&db.pool, fan).await, (0, 1, 0));
 
-    sqlx::query("DELETE FROM follows").execute(&db.pool).await.unwrap();
+    sqlx::query("DELETE FROM follows")
+        .execute(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(counters(&db.pool, star).await, (0, 0, 0));
     assert_eq!(counters(&db.pool, fan).await, (0, 0, 0));
 }
@@ -172,11 +214,13 @@ async fn a_user_can_only_show_a_photo_they_own() {
     let db = TestDatabase::new().await;
     let owner = insert_user(&db.pool, "owner").await;
     let other = insert_user(&db.pool, "other").await;
-    let photo: Vec<u8> = sqlx::query_scalar("INSERT INTO profile_photos (user_id, original_url) VALUES ($1, 'u') RETURNING id")
-        .bind(owner.as_bytes().as_slice())
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let photo: Vec<u8> = sqlx::query_scalar(
+        "INSERT INTO profile_photos (user_id, original_url) VALUES ($1, 'u') RETURNING id",
+    )
+    .bind(owner.as_bytes().as_slice())
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     let set_photo = |user: UserId| {
         sqlx::query("UPDATE users SET profile_photo_id = $1 WHERE id = $2")
             .bind(photo.clone())
@@ -196,11 +240,15 @@ async fn a_held_username_cannot_be_registered_by_someone_else() {
         .execute(&db.pool)
         .await
         .unwrap();
-    let taken = sqlx::query("INSERT INTO users (username, name, surname) VALUES ('OldName', 'A', 'B')")
-        .execute(&db.pool)
-        .await
-        .unwrap_err();
-    assert_eq!(taken.as_database_error().unwrap().code().as_deref(), Some("23505"));
+    let taken =
+        sqlx::query("INSERT INTO users (username, name, surname) VALUES ('OldName', 'A', 'B')")
+            .execute(&db.pool)
+            .await
+            .unwrap_err();
+    assert_eq!(
+        taken.as_database_error().unwrap().code().as_deref(),
+        Some("23505")
+    );
 
     sqlx::query("UPDATE username_claims SET held_until = now() - interval '1 second' WHERE username_key = 'oldname'")
         .execute(&db.pool)
@@ -220,9 +268,21 @@ async fn account_state_tells_active_deactivated_and_missing_apart() {
         .await
         .unwrap();
     let users = PgUsers::new(db.pool.clone());
-    assert_eq!(users.account_state(&active).await.unwrap(), AccountState::Active);
-    assert_eq!(users.account_state(&gone).await.unwrap(), AccountState::Deactivated);
-    assert_eq!(users.account_state(&UserId::from_bytes([0xab; 12])).await.unwrap(), AccountState::Missing);
+    assert_eq!(
+        users.account_state(&active).await.unwrap(),
+        AccountState::Active
+    );
+    assert_eq!(
+        users.account_state(&gone).await.unwrap(),
+        AccountState::Deactivated
+    );
+    assert_eq!(
+        users
+            .account_state(&UserId::from_bytes([0xab; 12]))
+            .await
+            .unwrap(),
+        AccountState::Missing
+    );
 }
 
 #[tokio::test]
@@ -232,10 +292,24 @@ async fn the_demo_fixture_loads_once_with_exact_counters() {
     assert_eq!(seed_demo(&db.pool).await.unwrap(), DemoSeed::AlreadyPresent);
 
     let users = PgUsers::new(db.pool.clone());
-    let (john, _) = users.find_for_viewer(UserLookup::Id(&DEMO_USER_ID), None).await.unwrap().unwrap();
+    let (john, _) = users
+        .find_for_viewer(UserLookup::Id(&DEMO_USER_ID), None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(john.username.as_str(), "johndoe123");
-    assert_eq!((john.stats.followers, john.stats.following, john.stats.total_live_streams), (128, 256, 12));
-    assert_eq!(john.profile_photo.unwrap().id.to_string(), "507f1f77bcf86cd799439012");
+    assert_eq!(
+        (
+            john.stats.followers,
+            john.stats.following,
+            john.stats.total_live_streams
+        ),
+        (128, 256, 12)
+    );
+    assert_eq!(
+        john.profile_photo.unwrap().id.to_string(),
+        "507f1f77bcf86cd799439012"
+    );
 
     // Every stored counter equals a count over the source tables.
     let drift: i64 = sqlx::query_scalar(

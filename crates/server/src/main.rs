@@ -1,1 +1,168 @@
-fn main() {}
+//! `allmine`: serve the Users API (the default), seed demo data, or print a token.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use time::{Duration, OffsetDateTime};
+
+use allmine_domain::ports::{UserLookup, UserRepository};
+use allmine_domain::{UserId, Username};
+use allmine_http::JwtVerifier;
+use allmine_postgres::{ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, seed_demo};
+use allmine_server::config::{Config, Environment};
+use allmine_server::{serve, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "allmine", version, about = "Allmine Users API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Load data into the database.
+    Seed {
+        /// Load the demo fixture (the docs' example user and friends).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print a JWT for a user, by username or id (valid for 24 hours).
+    Token {
+        /// A username or a 24-character id.
+        user: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => return fail(&format!("configuration: {error}")),
+    };
+    telemetry::init(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => run_server(config).await,
+            Command::Seed { demo } => seed(config, demo).await,
+            Command::Token { user } => print_token(config, &user).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+/// One clear line on stderr, no backtrace.
+fn fail(message: &str) -> ExitCode {
+    eprintln!("allmine: {message}");
+    ExitCode::FAILURE
+}
+
+async fn database(config: &Config) -> Result<PgPool, String> {
+    connect(&config.database).await.map_err(|error| match error {
+        ConnectError::Unreachable { address, source } => format!(
+            "cannot reach PostgreSQL at {address} ({source}). Start PostgreSQL (for example \
+             `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or point DATABASE_URL at a running server."
+        ),
+        other => other.to_string(),
+    })
+}
+
+async fn run_server(config: Config) -> Result<(), String> {
+    let pool = database(&config).await?;
+    if config.environment == Environment::Development {
+        if config.jwt.is_development_secret {
+            tracing::warn!("JWT_SECRET is not set: using the development secret");
+        }
+        if !allmine_postgres::has_users(&pool)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            seed_demo(&pool)
+                .await
+                .map_err(|e| format!("cannot load demo data: {e}"))?;
+            tracing::info!("the database was empty: loaded the demo fixture");
+        }
+    }
+    let verifier = JwtVerifier::new(&config.jwt.settings).map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind(&config.bind_address)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind_address))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let server =
+        serve(listener, pool.clone(), verifier, config.workers).map_err(|e| e.to_string())?;
+    tracing::info!(%address, "serving the Users API; Swagger UI at http://{address}/docs/");
+    if config.environment == Environment::Development
+        && let Some(issuer) = &config.jwt.issuer
+        && let Ok(token) = issuer.issue(
+            &DEMO_USER_ID,
+            OffsetDateTime::now_utc(),
+            Duration::hours(24),
+        )
+    {
+        tracing::info!("demo token for johndoe123 (development only): {token}");
+    }
+    server.await.map_err(|e| e.to_string())?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn seed(config: Config, demo: bool) -> Result<(), String> {
+    if !demo {
+        return Err("say what to seed: `seed --demo`".into());
+    }
+    let pool = database(&config).await?;
+    match seed_demo(&pool)
+        .await
+        .map_err(|e| format!("cannot load demo data: {e}"))?
+    {
+        DemoSeed::Loaded => tracing::info!("loaded the demo fixture"),
+        DemoSeed::AlreadyPresent => {
+            tracing::info!("the demo fixture is already there; nothing changed")
+        }
+    }
+    Ok(())
+}
+
+async fn print_token(config: Config, user: &str) -> Result<(), String> {
+    let issuer = config.jwt.issuer.as_ref().ok_or(
+        "no signing key configured: set JWT_SECRET, or JWT_PRIVATE_KEY_FILE for RS256/ES256",
+    )?;
+    let pool = database(&config).await?;
+    let users = PgUsers::new(pool);
+    let id = match UserId::parse(user) {
+        Ok(id) => id,
+        Err(_) => {
+            let name = Username::existing(user)
+                .map_err(|e| format!("{user:?} is neither an id nor a username: {e}"))?;
+            let found = users
+                .find_for_viewer(UserLookup::Username(&name), None)
+                .await
+                .map_err(|e| e.to_string())?;
+            found
+                .ok_or_else(|| format!("no user is named {user}"))?
+                .0
+                .id
+        }
+    };
+    let token = issuer
+        .issue(&id, OffsetDateTime::now_utc(), Duration::hours(24))
+        .map_err(|e| e.to_string())?;
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{token}");
+    }
+    Ok(())
+}

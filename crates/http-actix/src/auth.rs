@@ -1,0 +1,381 @@
+//! Bearer JWT authentication: verification, the extractors, and token issuing
+//! for the `token` command and tests.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use allmine_domain::UserId;
+use allmine_domain::profiles::CurrentUser;
+
+use crate::ApiState;
+use crate::error::{ApiError, Detail};
+
+/// Longest token we try to verify; anything longer is rejected unread.
+const MAX_TOKEN_LENGTH: usize = 8 * 1024;
+
+/// The key tokens are verified with.
+pub enum VerificationKey {
+    /// HS256 with a shared secret.
+    Hs256(SecretString),
+    /// RS256 with a PEM-encoded public key.
+    Rs256(Vec<u8>),
+    /// ES256 with a PEM-encoded public key.
+    Es256(Vec<u8>),
+}
+
+impl std::fmt::Debug for VerificationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Hs256(_) => "Hs256(<secret>)",
+            Self::Rs256(_) => "Rs256(<public key>)",
+            Self::Es256(_) => "Es256(<public key>)",
+        })
+    }
+}
+
+/// How tokens are checked.
+#[derive(Debug)]
+pub struct JwtSettings {
+    /// Algorithm and key.
+    pub key: VerificationKey,
+    /// Required `iss`, when set.
+    pub issuer: Option<String>,
+    /// Required `aud`, when set.
+    pub audience: Option<String>,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    pub leeway_secs: u64,
+}
+
+/// A key that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("the JWT key cannot be used: {0}")]
+pub struct JwtKeyError(#[from] jsonwebtoken::errors::Error);
+
+/// Why a token was refused. Never carries the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenRejection {
+    /// `Authorization` is neither `Bearer <token>` nor a bare token.
+    #[error("malformed Authorization header")]
+    Malformed,
+    /// `exp` is in the past.
+    #[error("token expired")]
+    Expired,
+    /// Signature, algorithm, claims or format are wrong.
+    #[error("invalid token: {0}")]
+    Invalid(String),
+}
+
+impl From<TokenRejection> for ApiError {
+    fn from(rejection: TokenRejection) -> Self {
+        ApiError::unauthenticated(match rejection {
+            TokenRejection::Malformed => Detail::MalformedAuthorization,
+            TokenRejection::Expired => Detail::ExpiredToken,
+            TokenRejection::Invalid(_) => Detail::InvalidToken,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
+}
+
+/// Verifies bearer tokens: the configured algorithm only, `exp` and `sub`
+/// required, `nbf` honoured, `iss`/`aud` checked when configured.
+pub struct JwtVerifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for JwtVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtVerifier")
+            .field("algorithm", &self.validation.algorithms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtVerifier {
+    /// A verifier for these settings.
+    pub fn new(settings: &JwtSettings) -> Result<Self, JwtKeyError> {
+        let (algorithm, key) = match &settings.key {
+            VerificationKey::Hs256(secret) => (
+                Algorithm::HS256,
+                DecodingKey::from_secret(secret.expose_secret().as_bytes()),
+            ),
+            VerificationKey::Rs256(pem) => (Algorithm::RS256, DecodingKey::from_rsa_pem(pem)?),
+            VerificationKey::Es256(pem) => (Algorithm::ES256, DecodingKey::from_ec_pem(pem)?),
+        };
+        let mut validation = Validation::new(algorithm);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.leeway = settings.leeway_secs;
+        validation.validate_nbf = true;
+        match &settings.issuer {
+            Some(issuer) => validation.set_issuer(&[issuer]),
+            None => validation.iss = None,
+        }
+        match &settings.audience {
+            Some(audience) => validation.set_audience(&[audience]),
+            None => validation.validate_aud = false,
+        }
+        Ok(Self { key, validation })
+    }
+
+    /// The user id a valid token's `sub` names.
+    pub fn verify(&self, token: &str) -> Result<UserId, TokenRejection> {
+        if token.len() > MAX_TOKEN_LENGTH {
+            return Err(TokenRejection::Invalid("token too long".into()));
+        }
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(
+            |e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenRejection::Expired,
+                kind => TokenRejection::Invalid(format!("{kind:?}")),
+            },
+        )?;
+        UserId::parse(&data.claims.sub)
+            .map_err(|_| TokenRejection::Invalid("sub is not a user id".into()))
+    }
+
+    /// Reads the `Authorization` header value (`Bearer <token>`, or the bare
+    /// token as the docs allow) and verifies the token.
+    pub fn verify_header(&self, value: &str) -> Result<UserId, TokenRejection> {
+        self.verify(bearer_token(value)?)
+    }
+}
+
+fn bearer_token(value: &str) -> Result<&str, TokenRejection> {
+    let value = value.trim();
+    let token = match value.split_once(char::is_whitespace) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        Some(_) => return Err(TokenRejection::Malformed),
+        None if value.eq_ignore_ascii_case("bearer") => return Err(TokenRejection::Malformed),
+        None => value,
+    };
+    if token.is_empty() || token.contains(char::is_whitespace) {
+        return Err(TokenRejection::Malformed);
+    }
+    Ok(token)
+}
+
+/// Signs tokens: for the `token` command, and for tests.
+pub struct JwtIssuer {
+    key: EncodingKey,
+    header: Header,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl std::fmt::Debug for JwtIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtIssuer")
+            .field("algorithm", &self.header.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtIssuer {
+    /// An HS256 issuer.
+    pub fn hs256(secret: &SecretString, issuer: Option<String>, audience: Option<String>) -> Self {
+        Self {
+            key: EncodingKey::from_secret(secret.expose_secret().as_bytes()),
+            header: Header::new(Algorithm::HS256),
+            issuer,
+            audience,
+        }
+    }
+
+    /// An RS256 (`rsa = true`) or ES256 issuer from a PEM private key.
+    pub fn from_private_pem(
+        pem: &[u8],
+        rsa: bool,
+        issuer: Option<String>,
+        audience: Option<String>,
+    ) -> Result<Self, JwtKeyError> {
+        let (algorithm, key) = if rsa {
+            (Algorithm::RS256, EncodingKey::from_rsa_pem(pem)?)
+        } else {
+            (Algorithm::ES256, EncodingKey::from_ec_pem(pem)?)
+        };
+        Ok(Self {
+            key,
+            header: Header::new(algorithm),
+            issuer,
+            audience,
+        })
+    }
+
+    /// A token for `user`, valid from `now` for `lifetime`.
+    pub fn issue(
+        &self,
+        user: &UserId,
+        now: OffsetDateTime,
+        lifetime: Duration,
+    ) -> Result<String, JwtKeyError> {
+        let claims = Claims {
+            sub: user.to_string(),
+            iat: Some(now.unix_timestamp()),
+            exp: (now + lifetime).unix_timestamp(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        Ok(jsonwebtoken::encode(&self.header, &claims, &self.key)?)
+    }
+}
+
+/// The signed-in caller; rejects the request with 401 when there is none.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated(pub CurrentUser);
+
+/// The caller if a token is given, anonymous if not; an invalid token is 401,
+/// never silently anonymous.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeAuthenticated(pub Option<CurrentUser>);
+
+impl MaybeAuthenticated {
+    /// The caller, if any.
+    pub fn as_ref(&self) -> Option<&CurrentUser> {
+        self.0.as_ref()
+    }
+}
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<ApiState>>().cloned();
+        let header = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .map(|value| value.to_str().map(str::to_owned));
+        Box::pin(async move {
+            let Some(header) = header else {
+                return Ok(Self(None));
+            };
+            let state = state.ok_or_else(|| ApiError::internal("ApiState is not registered"))?;
+            let id = header
+                .map_err(|_| TokenRejection::Malformed)
+                .and_then(|value| state.tokens.verify_header(&value))
+                .inspect_err(|rejection| tracing::warn!(%rejection, "rejected bearer token"))?;
+            let current = state.profiles.authenticate(id).await.inspect_err(|error| {
+                tracing::warn!(%error, user_id = %id, "rejected token of an inactive or unknown account");
+            })?;
+            Ok(Self(Some(current)))
+        })
+    }
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let maybe = MaybeAuthenticated::from_request(req, payload);
+        Box::pin(async move {
+            match maybe.await? {
+                MaybeAuthenticated(Some(current)) => Ok(Self(current)),
+                MaybeAuthenticated(None) => Err(ApiError::unauthenticated(Detail::MissingToken)),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(secret: &str) -> JwtSettings {
+        JwtSettings {
+            key: VerificationKey::Hs256(SecretString::from(secret.to_owned())),
+            issuer: None,
+            audience: None,
+            leeway_secs: 30,
+        }
+    }
+
+    const USER: UserId = UserId::from_bytes([7; 12]);
+
+    #[test]
+    fn bearer_and_bare_tokens_are_both_accepted() {
+        assert_eq!(bearer_token("Bearer abc.def.ghi"), Ok("abc.def.ghi"));
+        assert_eq!(bearer_token("bearer abc.def.ghi"), Ok("abc.def.ghi"));
+        assert_eq!(bearer_token("abc.def.ghi"), Ok("abc.def.ghi"));
+    }
+
+    #[test]
+    fn other_header_forms_are_malformed() {
+        for value in [
+            "Basic dXNlcjpwYXNz",
+            "Bearer",
+            "Bearer ",
+            "Bearer a b",
+            "",
+            "Token abc",
+        ] {
+            assert_eq!(
+                bearer_token(value),
+                Err(TokenRejection::Malformed),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_signed_with_the_secret_names_its_user() {
+        let secret = SecretString::from("a-secret-of-enough-length-0123456789".to_owned());
+        let token = JwtIssuer::hs256(&secret, None, None)
+            .issue(&USER, OffsetDateTime::now_utc(), Duration::hours(1))
+            .unwrap();
+        let verifier = JwtVerifier::new(&settings("a-secret-of-enough-length-0123456789")).unwrap();
+        assert_eq!(verifier.verify(&token), Ok(USER));
+    }
+
+    #[test]
+    fn a_token_signed_with_another_secret_is_invalid() {
+        let other = SecretString::from("another-secret-another-secret-0000".to_owned());
+        let token = JwtIssuer::hs256(&other, None, None)
+            .issue(&USER, OffsetDateTime::now_utc(), Duration::hours(1))
+            .unwrap();
+        let verifier = JwtVerifier::new(&settings("a-secret-of-enough-length-0123456789")).unwrap();
+        assert!(matches!(
+            verifier.verify(&token),
+            Err(TokenRejection::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_after_the_leeway() {
+        let secret = SecretString::from("a-secret-of-enough-length-0123456789".to_owned());
+        let issuer = JwtIssuer::hs256(&secret, None, None);
+        let verifier = JwtVerifier::new(&settings("a-secret-of-enough-length-0123456789")).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let just_expired = issuer
+            .issue(&USER, now - Duration::seconds(70), Duration::seconds(60))
+            .unwrap();
+        assert_eq!(
+            verifier.verify(&just_expired),
+            Ok(USER),
+            "within the 30 s leeway"
+        );
+        let expired = issuer
+            .issue(&USER, now - Duration::hours(2), Duration::hours(1))
+            .unwrap();
+        assert_eq!(verifier.verify(&expired), Err(TokenRejection::Expired));
+    }
+}

@@ -1,0 +1,196 @@
+//! What every request carries besides its route: language, time zone, id.
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
+use time::format_description::well_known::iso8601::{self, EncodedConfig, Iso8601, TimePrecision};
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::error::ApiError;
+use crate::i18n::Language;
+
+/// The offsets `X-Timezone` accepts: the docs' list, plus `UTC-08:00`, which
+/// the list forgets.
+pub const TIMEZONES: &[&str] = &[
+    "UTC-12:00",
+    "UTC-11:00",
+    "UTC-10:00",
+    "UTC-09:30",
+    "UTC-09:00",
+    "UTC-08:00",
+    "UTC-07:00",
+    "UTC-06:00",
+    "UTC-05:00",
+    "UTC-04:00",
+    "UTC-03:30",
+    "UTC-03:00",
+    "UTC-02:00",
+    "UTC-01:00",
+    "UTC+00:00",
+    "UTC+01:00",
+    "UTC+02:00",
+    "UTC+03:00",
+    "UTC+03:30",
+    "UTC+04:00",
+    "UTC+04:30",
+    "UTC+05:00",
+    "UTC+05:30",
+    "UTC+05:45",
+    "UTC+06:00",
+    "UTC+06:30",
+    "UTC+07:00",
+    "UTC+08:00",
+    "UTC+08:45",
+    "UTC+09:00",
+    "UTC+09:30",
+    "UTC+10:00",
+    "UTC+10:30",
+    "UTC+11:00",
+    "UTC+12:00",
+    "UTC+12:45",
+    "UTC+13:00",
+    "UTC+14:00",
+];
+
+/// The `X-Platform` values the docs list (others are recorded as given).
+pub const PLATFORMS: &[&str] = &[
+    "web",
+    "mobile_ios",
+    "mobile_android",
+    "admin",
+    "api",
+    "unknown",
+    "all",
+];
+
+/// A UTC offset from the documented list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(UtcOffset);
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        Self(UtcOffset::UTC)
+    }
+}
+
+impl TimeZone {
+    /// Reads an `X-Timezone` value; `None` unless it is one of [`TIMEZONES`].
+    ///
+    /// ```
+    /// use allmine_http::context::TimeZone;
+    /// assert!(TimeZone::parse("UTC+03:00").is_some());
+    /// assert!(TimeZone::parse("UTC-08:00").is_some());
+    /// assert!(TimeZone::parse("UTC+03:15").is_none());
+    /// assert!(TimeZone::parse("Europe/Istanbul").is_none());
+    /// ```
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        if !TIMEZONES.contains(&value) {
+            return None;
+        }
+        let sign: i8 = if value.as_bytes().get(3) == Some(&b'-') {
+            -1
+        } else {
+            1
+        };
+        let hours: i8 = value.get(4..6)?.parse().ok()?;
+        let minutes: i8 = value.get(7..9)?.parse().ok()?;
+        UtcOffset::from_hms(sign * hours, sign * minutes, 0)
+            .ok()
+            .map(Self)
+    }
+
+    /// The offset.
+    pub fn offset(self) -> UtcOffset {
+        self.0
+    }
+
+    /// Renders an instant in this zone with millisecond precision, as the docs
+    /// do: `2026-05-22T16:11:26.806Z` in UTC, `2026-05-22T19:11:26.806+03:00`
+    /// elsewhere.
+    pub fn render(self, instant: OffsetDateTime) -> String {
+        render_instant(instant.to_offset(self.0))
+    }
+}
+
+const MILLIS: EncodedConfig = iso8601::Config::DEFAULT
+    .set_time_precision(TimePrecision::Second {
+        decimal_digits: std::num::NonZeroU8::new(3),
+    })
+    .encode();
+
+/// An instant in its own offset, millisecond precision, `Z` for UTC.
+pub fn render_instant(instant: OffsetDateTime) -> String {
+    let text = instant.format(&Iso8601::<MILLIS>).unwrap_or_default();
+    match text.strip_suffix("+00:00") {
+        Some(utc) if instant.offset().is_utc() => format!("{utc}Z"),
+        _ => text,
+    }
+}
+
+/// The request's language, time zone and id, read once by the envelope
+/// middleware and available to handlers as an extractor.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RequestContext {
+    /// `X-Language`.
+    pub language: Language,
+    /// `X-Timezone`.
+    pub timezone: TimeZone,
+    /// The id returned in `X-Request-Id` and logged with every line.
+    pub request_id: String,
+}
+
+impl FromRequest for RequestContext {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(req
+            .extensions()
+            .get::<RequestContext>()
+            .cloned()
+            .unwrap_or_default()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn every_documented_offset_parses_to_its_value() {
+        for name in TIMEZONES {
+            let zone = TimeZone::parse(name).unwrap_or_else(|| panic!("{name}"));
+            let (h, m, _) = zone.offset().as_hms();
+            let sign = if name.as_bytes()[3] == b'-' { "-" } else { "+" };
+            assert_eq!(format!("UTC{sign}{:02}:{:02}", h.abs(), m.abs()), *name);
+        }
+    }
+
+    #[test]
+    fn negative_half_hour_offsets_keep_their_sign_on_the_minutes() {
+        assert_eq!(
+            TimeZone::parse("UTC-09:30").unwrap().offset(),
+            UtcOffset::from_hms(-9, -30, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn utc_renders_with_z_and_milliseconds() {
+        let instant = datetime!(2026-05-22 16:11:26.806123 UTC);
+        assert_eq!(
+            TimeZone::default().render(instant),
+            "2026-05-22T16:11:26.806Z"
+        );
+    }
+
+    #[test]
+    fn other_zones_render_the_same_instant_with_their_offset() {
+        let instant = datetime!(2026-05-22 23:30:00 UTC);
+        let istanbul = TimeZone::parse("UTC+03:00").unwrap();
+        assert_eq!(istanbul.render(instant), "2026-05-23T02:30:00.000+03:00");
+        let marquesas = TimeZone::parse("UTC-09:30").unwrap();
+        assert_eq!(marquesas.render(instant), "2026-05-22T14:00:00.000-09:30");
+    }
+}

@@ -1,0 +1,84 @@
+//! The response envelope every answer is wrapped in.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::context::render_instant;
+use crate::error::ErrorCode;
+
+/// A successful answer: `{isSuccess, statusCode, data, errors, timestamp}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope<T> {
+    /// Always `true` here.
+    #[schema(example = true)]
+    pub is_success: bool,
+    /// The HTTP status, repeated.
+    #[schema(example = 200)]
+    pub status_code: u16,
+    /// The payload.
+    pub data: T,
+    /// Always empty on success.
+    #[schema(value_type = Vec<String>, example = json!([]))]
+    pub errors: [&'static str; 0],
+    /// When the answer was made, UTC, millisecond precision.
+    #[schema(example = "2026-05-22T16:11:26.806Z")]
+    pub timestamp: String,
+}
+
+/// A failed answer: `data` is null, `errors` holds the docs' message first and
+/// specific reasons after it, and `code` is stable across languages.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorEnvelope {
+    /// Always `false`.
+    #[schema(example = false)]
+    pub is_success: bool,
+    /// The HTTP status, repeated.
+    #[schema(example = 400)]
+    pub status_code: u16,
+    /// Always null.
+    #[schema(value_type = Option<Object>, example = json!(null))]
+    pub data: (),
+    /// The docs' message, then more specific ones, in the request's language.
+    #[schema(example = json!(["Validation failed"]))]
+    pub errors: Vec<String>,
+    /// Machine-readable, the same in every language.
+    pub code: ErrorCode,
+    /// When the answer was made, UTC, millisecond precision.
+    #[schema(example = "2026-01-15T10:30:00.000Z")]
+    pub timestamp: String,
+}
+
+/// Now, in the envelope's timestamp format.
+pub fn timestamp() -> String {
+    render_instant(OffsetDateTime::now_utc())
+}
+
+/// A 200 answer carrying `data`.
+pub fn ok<T: Serialize>(data: T) -> HttpResponse {
+    let status = StatusCode::OK;
+    HttpResponse::build(status).json(Envelope {
+        is_success: true,
+        status_code: status.as_u16(),
+        data,
+        errors: [],
+        timestamp: timestamp(),
+    })
+}
+
+/// An error answer with these messages.
+pub fn error(code: ErrorCode, errors: Vec<String>) -> HttpResponse {
+    let status = code.status();
+    HttpResponse::build(status).json(ErrorEnvelope {
+        is_success: false,
+        status_code: status.as_u16(),
+        data: (),
+        errors,
+        code,
+        timestamp: timestamp(),
+    })
+}

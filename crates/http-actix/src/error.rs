@@ -1,0 +1,451 @@
+//! The HTTP layer's one error type, and the single place where domain errors
+//! become status codes, stable codes and localised messages.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use allmine_domain::IdError;
+use allmine_domain::UsernameError;
+use allmine_domain::ports::RepositoryError;
+use allmine_domain::profiles::{AuthenticationError, ViewProfileError};
+
+use crate::i18n::Language;
+
+/// A stable, machine-readable error code: the same in every language, so that
+/// clients never parse localised text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// 400: the request is malformed or a value breaks a rule.
+    ValidationFailed,
+    /// 401: no token, or a token that is invalid, expired or names no active user.
+    AuthenticationRequired,
+    /// 403: the caller may not do this.
+    InsufficientPermissions,
+    /// 403: one of the two users has blocked the other.
+    ProfileUnavailable,
+    /// 403: the profile is private and the caller is not an accepted follower.
+    ProfilePrivate,
+    /// 404: no such resource or route.
+    NotFound,
+    /// 405: the route exists but not with this method.
+    MethodNotAllowed,
+    /// 409: the username is in use by someone else.
+    UsernameTaken,
+    /// 409: the resource already exists or cannot change in its current state.
+    Conflict,
+    /// 413: the body is larger than the limit.
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 429: too many requests.
+    RateLimited,
+    /// 500: an unexpected failure on our side (logged with the request id).
+    InternalError,
+    /// 503: a dependency is unavailable; retrying later may work.
+    ServiceUnavailable,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is answered with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::ValidationFailed => StatusCode::BAD_REQUEST,
+            Self::AuthenticationRequired => StatusCode::UNAUTHORIZED,
+            Self::InsufficientPermissions | Self::ProfileUnavailable | Self::ProfilePrivate => {
+                StatusCode::FORBIDDEN
+            }
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UsernameTaken | Self::Conflict => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The code for a status the framework produced on its own.
+    pub fn for_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            401 => Self::AuthenticationRequired,
+            403 => Self::InsufficientPermissions,
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            409 => Self::Conflict,
+            413 => Self::PayloadTooLarge,
+            415 => Self::UnsupportedMediaType,
+            429 => Self::RateLimited,
+            503 => Self::ServiceUnavailable,
+            400..=499 => Self::ValidationFailed,
+            _ => Self::InternalError,
+        }
+    }
+
+    /// The first message of the envelope's `errors`: the docs' own wording.
+    pub fn headline(self, language: Language) -> &'static str {
+        match self {
+            Self::ValidationFailed => {
+                language.pick("Validation failed", "Doğrulama başarısız oldu")
+            }
+            Self::AuthenticationRequired => {
+                language.pick("Authentication required", "Kimlik doğrulaması gerekli")
+            }
+            Self::InsufficientPermissions => {
+                language.pick("Insufficient permissions", "Yetersiz yetki")
+            }
+            Self::ProfileUnavailable => language.pick(
+                "This profile cannot be viewed",
+                "Bu profil görüntülenemiyor",
+            ),
+            Self::ProfilePrivate => language.pick("This profile is private", "Bu profil gizli"),
+            Self::NotFound => language.pick("Resource not found", "Kaynak bulunamadı"),
+            Self::MethodNotAllowed => {
+                language.pick("Method not allowed", "Bu yöntem desteklenmiyor")
+            }
+            Self::UsernameTaken | Self::Conflict => language.pick(
+                "Resource already exists or cannot be changed in its current state",
+                "Kaynak zaten mevcut veya mevcut durumunda değiştirilemez",
+            ),
+            Self::PayloadTooLarge => {
+                language.pick("Request body is too large", "İstek gövdesi çok büyük")
+            }
+            Self::UnsupportedMediaType => {
+                language.pick("Unsupported media type", "Desteklenmeyen içerik türü")
+            }
+            Self::RateLimited => language.pick("Too many requests", "Çok fazla istek"),
+            Self::InternalError => language.pick("Internal server error", "Sunucu hatası"),
+            Self::ServiceUnavailable => language.pick(
+                "Service temporarily unavailable",
+                "Hizmet geçici olarak kullanılamıyor",
+            ),
+        }
+    }
+}
+
+/// A specific reason that follows the headline in `errors`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// A path or body field holds an invalid id.
+    InvalidId {
+        field: &'static str,
+        reason: IdError,
+    },
+    /// A field holds an invalid username.
+    InvalidUsername {
+        field: &'static str,
+        reason: UsernameError,
+    },
+    /// `X-Timezone` is not one of the documented offsets.
+    InvalidTimezone,
+    /// The `Authorization` header is absent.
+    MissingToken,
+    /// The `Authorization` header is not `Bearer <token>` or a bare token.
+    MalformedAuthorization,
+    /// The token failed verification (signature, algorithm, claims).
+    InvalidToken,
+    /// The token's `exp` has passed.
+    ExpiredToken,
+    /// The token names a user that does not exist or is deactivated.
+    InactiveAccount,
+    /// The request body is not valid JSON, or not the expected shape.
+    MalformedBody(String),
+    /// A query string parameter is invalid.
+    InvalidQuery(String),
+    /// No route has this path.
+    UnknownRoute,
+}
+
+impl Detail {
+    /// The message in `language`.
+    pub fn render(&self, language: Language) -> String {
+        use Language::{En, Tr};
+        match (self, language) {
+            (Self::InvalidId { field, reason }, En) => {
+                format!("{field}: {}", id_reason_en(*reason))
+            }
+            (Self::InvalidId { field, reason }, Tr) => {
+                format!("{field}: {}", id_reason_tr(*reason))
+            }
+            (Self::InvalidUsername { field, reason }, En) => format!("{field}: {reason}"),
+            (Self::InvalidUsername { field, reason }, Tr) => {
+                format!("{field}: {}", username_reason_tr(reason))
+            }
+            (Self::InvalidTimezone, En) => {
+                "X-Timezone: must be one of the documented offsets, such as UTC+03:00".into()
+            }
+            (Self::InvalidTimezone, Tr) => {
+                "X-Timezone: belgelenen saat dilimlerinden biri olmalıdır (ör. UTC+03:00)".into()
+            }
+            (Self::MissingToken, En) => "Authorization: a bearer token is required".into(),
+            (Self::MissingToken, Tr) => "Authorization: bir erişim belirteci gereklidir".into(),
+            (Self::MalformedAuthorization, En) => {
+                "Authorization: expected 'Bearer <token>' or the bare token".into()
+            }
+            (Self::MalformedAuthorization, Tr) => {
+                "Authorization: 'Bearer <token>' ya da yalnızca belirteç bekleniyor".into()
+            }
+            (Self::InvalidToken, En) => "Authorization: the token is invalid".into(),
+            (Self::InvalidToken, Tr) => "Authorization: belirteç geçersiz".into(),
+            (Self::ExpiredToken, En) => "Authorization: the token has expired".into(),
+            (Self::ExpiredToken, Tr) => "Authorization: belirtecin süresi dolmuş".into(),
+            (Self::InactiveAccount, En) => {
+                "Authorization: the account does not exist or is deactivated".into()
+            }
+            (Self::InactiveAccount, Tr) => {
+                "Authorization: hesap mevcut değil veya devre dışı bırakılmış".into()
+            }
+            (Self::MalformedBody(why), En) => format!("body: {why}"),
+            (Self::MalformedBody(why), Tr) => format!("gövde: geçersiz JSON ({why})"),
+            (Self::InvalidQuery(why), En) => format!("query: {why}"),
+            (Self::InvalidQuery(why), Tr) => format!("sorgu: geçersiz parametre ({why})"),
+            (Self::UnknownRoute, En) => "No endpoint has this path".into(),
+            (Self::UnknownRoute, Tr) => "Bu yolda bir uç nokta yok".into(),
+        }
+    }
+}
+
+fn id_reason_en(reason: IdError) -> &'static str {
+    match reason {
+        IdError::WrongLength(_) => "must be 24 lowercase hexadecimal characters",
+        IdError::NotLowercaseHex => "may only hold the characters 0-9 and a-f",
+    }
+}
+
+fn id_reason_tr(reason: IdError) -> &'static str {
+    match reason {
+        IdError::WrongLength(_) => "24 küçük harfli onaltılık karakterden oluşmalıdır",
+        IdError::NotLowercaseHex => "yalnızca 0-9 ve a-f karakterlerini içerebilir",
+    }
+}
+
+fn username_reason_tr(reason: &UsernameError) -> String {
+    match reason {
+        UsernameError::TooShort => format!(
+            "kullanıcı adı en az {} karakter olmalıdır",
+            allmine_domain::username::MIN_LENGTH
+        ),
+        UsernameError::TooLong => format!(
+            "kullanıcı adı en fazla {} karakter olabilir",
+            allmine_domain::username::MAX_LENGTH
+        ),
+        UsernameError::InvalidCharacter(c) => {
+            format!(
+                "kullanıcı adı yalnızca a-z harfleri, rakamlar, '_' ve '.' içerebilir, {c:?} içeremez"
+            )
+        }
+        UsernameError::DotAtEdge => "kullanıcı adı '.' ile başlayamaz veya bitemez".into(),
+        UsernameError::ConsecutiveDots => "kullanıcı adı art arda iki '.' içeremez".into(),
+        UsernameError::Reserved => "bu kullanıcı adı ayrılmıştır".into(),
+    }
+}
+
+/// An error answer: a code, the specific reasons, and (for 5xx) the cause to log.
+pub struct ApiError {
+    code: ErrorCode,
+    details: Vec<Detail>,
+    cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ApiError {
+    /// An error with this code and no specific reason.
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            details: Vec::new(),
+            cause: None,
+        }
+    }
+
+    /// An error with this code and one specific reason.
+    pub fn with(code: ErrorCode, detail: Detail) -> Self {
+        Self {
+            code,
+            details: vec![detail],
+            cause: None,
+        }
+    }
+
+    /// 400 with one reason.
+    pub fn validation(detail: Detail) -> Self {
+        Self::with(ErrorCode::ValidationFailed, detail)
+    }
+
+    /// 401 with one reason.
+    pub fn unauthenticated(detail: Detail) -> Self {
+        Self::with(ErrorCode::AuthenticationRequired, detail)
+    }
+
+    /// 500, keeping the cause for the log.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self {
+            code: ErrorCode::InternalError,
+            details: Vec::new(),
+            cause: Some(cause.into()),
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The specific reasons.
+    pub fn details(&self) -> &[Detail] {
+        &self.details
+    }
+
+    /// What went wrong underneath, for the log only.
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync)> {
+        self.cause.as_deref()
+    }
+
+    /// The `errors` array in `language`: the headline, then the reasons.
+    pub fn messages(&self, language: Language) -> Vec<String> {
+        std::iter::once(self.code.headline(language).to_owned())
+            .chain(self.details.iter().map(|detail| detail.render(language)))
+            .collect()
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("code", &self.code)
+            .field("details", &self.details)
+            .finish()?;
+        let mut source = self.cause.as_deref().map(|e| e as &dyn std::error::Error);
+        while let Some(error) = source {
+            write!(f, "\n  caused by: {error}")?;
+            source = error.source();
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code.headline(Language::En))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    /// An English envelope. The envelope middleware renders it again in the
+    /// request's language; this one serves where it cannot.
+    fn error_response(&self) -> HttpResponse {
+        crate::envelope::error(self.code, self.messages(Language::En))
+    }
+}
+
+impl From<RepositoryError> for ApiError {
+    fn from(error: RepositoryError) -> Self {
+        let code = match error {
+            RepositoryError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            RepositoryError::Failed(_) => ErrorCode::InternalError,
+        };
+        Self {
+            code,
+            details: Vec::new(),
+            cause: Some(Box::new(error)),
+        }
+    }
+}
+
+impl From<ViewProfileError> for ApiError {
+    fn from(error: ViewProfileError) -> Self {
+        match error {
+            ViewProfileError::InvalidUsername(reason) => {
+                Self::validation(Detail::InvalidUsername {
+                    field: "username",
+                    reason,
+                })
+            }
+            ViewProfileError::NotFound => Self::new(ErrorCode::NotFound),
+            ViewProfileError::Blocked => Self::new(ErrorCode::ProfileUnavailable),
+            ViewProfileError::Private => Self::new(ErrorCode::ProfilePrivate),
+            ViewProfileError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<AuthenticationError> for ApiError {
+    fn from(error: AuthenticationError) -> Self {
+        match error {
+            AuthenticationError::UnknownUser | AuthenticationError::Deactivated => {
+                Self::unauthenticated(Detail::InactiveAccount)
+            }
+            AuthenticationError::Repository(error) => error.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_headline_comes_first_and_reasons_follow_in_the_same_language() {
+        let error = ApiError::validation(Detail::InvalidId {
+            field: "id",
+            reason: IdError::WrongLength(3),
+        });
+        assert_eq!(
+            error.messages(Language::En),
+            [
+                "Validation failed",
+                "id: must be 24 lowercase hexadecimal characters"
+            ]
+        );
+        assert_eq!(
+            error.messages(Language::Tr),
+            [
+                "Doğrulama başarısız oldu",
+                "id: 24 küçük harfli onaltılık karakterden oluşmalıdır"
+            ]
+        );
+    }
+
+    #[test]
+    fn privacy_denials_use_the_docs_messages_and_distinct_codes() {
+        let blocked = ApiError::from(ViewProfileError::Blocked);
+        let private = ApiError::from(ViewProfileError::Private);
+        assert_eq!(
+            blocked.messages(Language::En),
+            ["This profile cannot be viewed"]
+        );
+        assert_eq!(private.messages(Language::En), ["This profile is private"]);
+        assert_eq!(blocked.code(), ErrorCode::ProfileUnavailable);
+        assert_eq!(private.code(), ErrorCode::ProfilePrivate);
+        assert_eq!(blocked.status_code(), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn an_unavailable_store_is_503_and_a_failing_one_500() {
+        let unavailable = ApiError::from(RepositoryError::Unavailable("down".into()));
+        let failed = ApiError::from(RepositoryError::Failed("bad".into()));
+        assert_eq!(unavailable.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(failed.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(failed.cause().is_some());
+    }
+
+    #[test]
+    fn codes_serialise_in_screaming_snake_case() {
+        assert_eq!(
+            serde_json::to_value(ErrorCode::ProfilePrivate).unwrap(),
+            "PROFILE_PRIVATE"
+        );
+        assert_eq!(
+            serde_json::to_value(ErrorCode::ValidationFailed).unwrap(),
+            "VALIDATION_FAILED"
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! The outermost middleware: reads the request's context, gives every response
+//! an `X-Request-Id`, logs it, and makes sure every error, ours or the
+//! framework's, leaves as the envelope in the request's language.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse};
+use tracing::Instrument;
+
+use crate::context::{RequestContext, TimeZone};
+use crate::envelope;
+use crate::error::{ApiError, Detail, ErrorCode};
+use crate::i18n::Language;
+
+/// The header that carries the request id both ways.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// See the module documentation. Register it with
+/// `App::wrap(actix_web::middleware::from_fn(envelope_middleware))`.
+pub async fn envelope_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let headers = req.headers();
+    let language = Language::from_header(text(headers, "x-language"));
+    let request_id = text(headers, "x-request-id")
+        .filter(|id| is_safe_request_id(id))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let timezone = match headers.get("x-timezone") {
+        None => Some(TimeZone::default()),
+        Some(value) => value.to_str().ok().and_then(TimeZone::parse),
+    };
+    let span = tracing::info_span!(
+        "http.request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path(),
+        platform = field(text(headers, "x-platform").unwrap_or("web")),
+        app_version = field(text(headers, "x-app-version").unwrap_or("")),
+        device_id = field(text(headers, "x-device-id").unwrap_or("")),
+    );
+    let context = RequestContext {
+        language,
+        timezone: timezone.unwrap_or_default(),
+        request_id,
+    };
+
+    let response = match timezone {
+        None => {
+            let error = ApiError::validation(Detail::InvalidTimezone);
+            req.into_response(render_error(&error, &context, &span))
+        }
+        Some(_) => {
+            req.extensions_mut().insert(context.clone());
+            // The router turns every handler and extractor error into a
+            // response, so an `Err` here is rare; ApiError renders itself as an
+            // English envelope for that case.
+            let response = next.call(req).instrument(span.clone()).await?;
+            envelope_errors(response.map_into_boxed_body(), &context, &span)
+        }
+    };
+    let mut response = response;
+    if let Ok(value) = HeaderValue::from_str(&context.request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| tracing::info!(status, latency_ms, "request finished"));
+    Ok(response)
+}
+
+/// Replaces the body of any error response with the envelope, keeping the
+/// status and any headers the error set (`Retry-After`, `Allow`, …).
+fn envelope_errors(
+    response: ServiceResponse<BoxBody>,
+    context: &RequestContext,
+    span: &tracing::Span,
+) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    let ours = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .map(|e| render_error(e, context, span));
+    let rendered = match ours {
+        Some(rendered) => rendered,
+        None if status.is_client_error() || status.is_server_error() => {
+            let is_envelope = response.response().error().is_none()
+                && response
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .is_some_and(|ct| ct.as_bytes().starts_with(b"application/json"));
+            if is_envelope {
+                return response;
+            }
+            if let Some(error) = response.response().error() {
+                span.in_scope(
+                    || tracing::warn!(%error, status = status.as_u16(), "framework error"),
+                );
+            }
+            let mut error = ApiError::new(ErrorCode::for_status(status));
+            if status.as_u16() == 404 {
+                error = ApiError::with(ErrorCode::NotFound, Detail::UnknownRoute);
+            }
+            let mut rendered = render_error(&error, context, span);
+            *rendered.status_mut() = status;
+            rendered
+        }
+        None => return response,
+    };
+    let (request, original) = response.into_parts();
+    let mut rendered = rendered;
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    ServiceResponse::new(request, rendered)
+}
+
+fn render_error(error: &ApiError, context: &RequestContext, span: &tracing::Span) -> HttpResponse {
+    if error.code().status().is_server_error() {
+        span.in_scope(|| tracing::error!(error = ?error, "request failed"));
+    }
+    envelope::error(error.code(), error.messages(context.language))
+}
+
+fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// Header values go into logs: cap their length so a client cannot flood them.
+fn field(value: &str) -> &str {
+    let end = value.char_indices().nth(64).map_or(value.len(), |(i, _)| i);
+    &value[..end]
+}
+
+fn is_safe_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}

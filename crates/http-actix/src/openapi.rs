@@ -1,0 +1,205 @@
+//! The OpenAPI document, generated from the handlers and DTOs.
+
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, PartialSchema, ToSchema};
+
+use crate::context::{PLATFORMS, TIMEZONES};
+use crate::dto::{
+    Availability, OwnProfileResponse, Photo, PhotoType, PublicProfile, StatsResponse,
+};
+use crate::envelope::{Envelope, ErrorEnvelope};
+use crate::error::ErrorCode;
+use crate::{handlers, health};
+
+/// The API's OpenAPI 3.1 document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Allmine Users API",
+        description = "Profiles, usernames, stats and credit history of Allmine users. Every answer is the envelope `{isSuccess, statusCode, data, errors, timestamp}`; errors add a stable `code`.",
+        version = env!("CARGO_PKG_VERSION"),
+    ),
+    paths(
+        handlers::profile_by_username,
+        handlers::profile_by_id,
+        handlers::me,
+        handlers::stats,
+        health::live,
+        health::ready,
+    ),
+    components(schemas(
+        ErrorEnvelope, ErrorCode, PublicProfile, OwnProfileResponse, StatsResponse, Photo, PhotoType,
+        Availability, Language, Platform, Timezone,
+        Envelope<PublicProfile>, Envelope<OwnProfileResponse>, Envelope<StatsResponse>,
+    )),
+    modifiers(&BearerJwt),
+    tags((name = "Users", description = "User profiles and statistics"), (name = "Health", description = "Liveness and readiness probes")),
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+struct BearerJwt;
+
+impl Modify for BearerJwt {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "JWT-auth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT access token; `Bearer <token>` or the bare token.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Language of the answer's messages.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum Language {
+    /// English (the default).
+    En,
+    /// Turkish.
+    Tr,
+}
+
+/// The client platform, recorded with the request.
+#[derive(Debug)]
+#[allow(dead_code)]
+pub struct Platform;
+
+impl PartialSchema for Platform {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(PLATFORMS.iter().copied()))
+            .default(Some("web".into()))
+            .into()
+    }
+}
+impl ToSchema for Platform {}
+
+/// A UTC offset from the documented list; date-times in `data` are rendered in it.
+#[derive(Debug)]
+#[allow(dead_code)]
+pub struct Timezone;
+
+impl PartialSchema for Timezone {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(TIMEZONES.iter().copied()))
+            .default(Some("UTC+00:00".into()))
+            .into()
+    }
+}
+impl ToSchema for Timezone {}
+
+/// The headers every endpoint accepts.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct StandardHeaders {
+    /// Language chosen in the app (default: en). Unknown values mean en.
+    #[param(rename = "X-Language", value_type = Option<Language>)]
+    x_language: Option<String>,
+    /// Time zone (default: UTC). Date-times in `data` are rendered in it.
+    #[param(rename = "X-Timezone", value_type = Option<Timezone>)]
+    x_timezone: Option<String>,
+    /// Platform (default: web).
+    #[param(rename = "X-Platform", value_type = Option<Platform>)]
+    x_platform: Option<String>,
+    /// App version (optional).
+    #[param(rename = "X-App-Version")]
+    x_app_version: Option<String>,
+    /// Device id (optional).
+    #[param(rename = "X-Device-ID")]
+    x_device_id: Option<String>,
+}
+
+/// Examples shown in the document, in the docs' own values.
+pub mod examples {
+    use serde_json::{Value, json};
+
+    /// The docs' profile example.
+    pub fn profile_data() -> Value {
+        json!({
+            "_id": "507f1f77bcf86cd799439011",
+            "name": "John",
+            "surname": "Doe",
+            "username": "johndoe123",
+            "availabilityStatus": "available",
+            "profilePhoto": {
+                "_id": "507f1f77bcf86cd799439012",
+                "url": "https://example.com/profile.jpg",
+                "type": "image"
+            },
+            "interests": ["music", "sports"],
+            "expertise": "designer",
+            "age": 28,
+            "minutePriceInLiveStream": 1,
+            "followersCount": 128,
+            "followingCount": 256,
+            "bio": "Passionate about technology and travel",
+            "instagram": "myinstagram",
+            "snapchat": "mysnapchat",
+            "x": "mytwitterx",
+            "tiktok": "mytiktok",
+            "facebook": "myfacebook"
+        })
+    }
+
+    fn success(data: Value) -> Value {
+        json!({
+            "isSuccess": true,
+            "statusCode": 200,
+            "data": data,
+            "errors": [],
+            "timestamp": "2026-05-22T16:11:26.806Z"
+        })
+    }
+
+    /// A profile answer.
+    pub fn profile() -> Value {
+        success(profile_data())
+    }
+
+    /// An own-profile answer.
+    pub fn own_profile() -> Value {
+        let mut data = profile_data();
+        if let Some(object) = data.as_object_mut() {
+            object.insert("birthDate".into(), json!("1998-05-22"));
+            object.insert("isPrivate".into(), json!(false));
+            object.insert(
+                "nextUsernameChangeAllowedAt".into(),
+                json!("2026-06-21T19:11:26.806+03:00"),
+            );
+        }
+        success(data)
+    }
+
+    /// A stats answer.
+    pub fn stats() -> Value {
+        success(json!({ "followers": 120, "following": 85, "totalLiveStreams": 12 }))
+    }
+
+    /// An error answer.
+    pub fn error(status: u16, errors: &[&str], code: &str) -> Value {
+        json!({
+            "isSuccess": false,
+            "statusCode": status,
+            "data": null,
+            "errors": errors,
+            "code": code,
+            "timestamp": "2026-01-15T10:30:00.000Z"
+        })
+    }
+}

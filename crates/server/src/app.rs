@@ -1,0 +1,60 @@
+//! Wiring: adapters into use cases, use cases into the HTTP app.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use allmine_domain::ports::SystemClock;
+use allmine_domain::profiles::ProfileService;
+use allmine_http::{
+    ApiDoc, ApiState, JwtVerifier, Readiness, SharedReadiness, envelope_middleware,
+};
+use allmine_postgres::{PgPool, PgUsers};
+
+/// How long in-flight requests get to finish after SIGTERM/SIGINT.
+pub const SHUTDOWN_GRACE_SECS: u64 = 10;
+
+/// Readiness: the database answers.
+struct DatabaseReadiness(PgPool);
+
+#[async_trait::async_trait]
+impl Readiness for DatabaseReadiness {
+    async fn check(&self) -> Result<(), String> {
+        allmine_postgres::ping(&self.0)
+            .await
+            .map_err(|e| format!("database: {e}"))
+    }
+}
+
+/// Builds the HTTP server on `listener`, over `pool`, verifying tokens with
+/// `tokens`. The returned server runs when awaited and drains gracefully on
+/// SIGTERM/SIGINT.
+pub fn serve(
+    listener: TcpListener,
+    pool: PgPool,
+    tokens: JwtVerifier,
+    workers: usize,
+) -> std::io::Result<Server> {
+    let profiles = ProfileService::new(Arc::new(PgUsers::new(pool.clone())), Arc::new(SystemClock));
+    let state = web::Data::new(ApiState { profiles, tokens });
+    let readiness: web::Data<SharedReadiness> = web::Data::new(Arc::new(DatabaseReadiness(pool)));
+    let openapi = ApiDoc::openapi();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(readiness.clone())
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
+            .configure(allmine_http::configure)
+            .wrap(from_fn(envelope_middleware))
+    })
+    .workers(workers.max(1))
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,313 @@
+//! Configuration from environment variables (see README.md and .env.example).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use allmine_http::{JwtIssuer, JwtSettings, VerificationKey};
+use allmine_postgres::DatabaseSettings;
+use allmine_postgres::PgConnectOptions;
+use secrecy::SecretString;
+
+/// The default database, as the README promises.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/allmine";
+/// The default listen address.
+pub const DEFAULT_BIND_ADDRESS: &str = "127.0.0.1:8080";
+/// The HS256 secret used in development when none is configured. Production
+/// refuses to start with it.
+pub const DEVELOPMENT_JWT_SECRET: &str = "allmine-development-secret-never-use-in-production";
+
+/// Where the server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Local work: demo data when empty, pretty logs, a development JWT secret.
+    Development,
+    /// Real traffic: no demo data, JSON logs, a real key required.
+    Production,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable has a value that cannot be read.
+    #[error("{name}: {reason}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: reason.into(),
+    }
+}
+
+/// The JWT configuration: how tokens are verified, and (when a signing key is
+/// available) issued by the `token` command.
+#[derive(Debug)]
+pub struct JwtConfig {
+    /// Verification settings.
+    pub settings: JwtSettings,
+    /// Signs tokens, when the configuration has a signing key.
+    pub issuer: Option<JwtIssuer>,
+    /// Whether the development secret is in use.
+    pub is_development_secret: bool,
+}
+
+/// Everything the server reads from the environment.
+#[derive(Debug)]
+pub struct Config {
+    /// Development or production.
+    pub environment: Environment,
+    /// Address to listen on.
+    pub bind_address: String,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// Database connection and pool.
+    pub database: DatabaseSettings,
+    /// JWT verification and issuing.
+    pub jwt: JwtConfig,
+    /// Log line format.
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| {
+            std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        })
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let environment = match lookup("APP_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(invalid(
+                    "APP_ENV",
+                    format!("expected development or production, got {other:?}"),
+                ));
+            }
+        };
+        let log_format = match lookup("LOG_FORMAT").as_deref() {
+            None if environment == Environment::Production => LogFormat::Json,
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "LOG_FORMAT",
+                    format!("expected pretty or json, got {other:?}"),
+                ));
+            }
+        };
+        let url = lookup("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let options = PgConnectOptions::from_str(&url)
+            .map_err(|_| invalid("DATABASE_URL", "not a postgres:// URL"))?;
+        let database = DatabaseSettings {
+            options,
+            max_connections: number(&lookup, "DATABASE_MAX_CONNECTIONS", 10)?,
+            acquire_timeout: Duration::from_millis(number(
+                &lookup,
+                "DATABASE_ACQUIRE_TIMEOUT_MS",
+                3_000,
+            )?),
+            statement_timeout: Duration::from_millis(number(
+                &lookup,
+                "DATABASE_STATEMENT_TIMEOUT_MS",
+                5_000,
+            )?),
+        };
+        let default_workers = std::thread::available_parallelism().map_or(2, usize::from);
+        Ok(Self {
+            environment,
+            bind_address: lookup("BIND_ADDRESS").unwrap_or_else(|| DEFAULT_BIND_ADDRESS.to_owned()),
+            workers: number(&lookup, "HTTP_WORKERS", default_workers)?,
+            database,
+            jwt: jwt_config(&lookup, environment)?,
+            log_format,
+        })
+    }
+}
+
+fn number<T: FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(value) => value
+            .trim()
+            .parse()
+            .map_err(|_| invalid(name, format!("not a number: {value:?}"))),
+    }
+}
+
+fn read_pem(
+    lookup: &impl Fn(&str) -> Option<String>,
+    inline: &'static str,
+    file: &'static str,
+) -> Result<Option<Vec<u8>>, ConfigError> {
+    if let Some(pem) = lookup(inline) {
+        return Ok(Some(pem.into_bytes()));
+    }
+    match lookup(file) {
+        None => Ok(None),
+        Some(path) => std::fs::read(&path)
+            .map(Some)
+            .map_err(|e| invalid(file, format!("cannot read {path}: {e}"))),
+    }
+}
+
+fn jwt_config(
+    lookup: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<JwtConfig, ConfigError> {
+    let issuer_claim = lookup("JWT_ISSUER");
+    let audience = lookup("JWT_AUDIENCE");
+    let leeway_secs = number(lookup, "JWT_LEEWAY_SECS", 30)?;
+    let algorithm = lookup("JWT_ALGORITHM").unwrap_or_else(|| "HS256".to_owned());
+    let (key, issuer, is_development_secret) = match algorithm.as_str() {
+        "HS256" => {
+            let (secret, development) = match lookup("JWT_SECRET") {
+                Some(secret) => (secret, false),
+                None if environment == Environment::Development => {
+                    (DEVELOPMENT_JWT_SECRET.to_owned(), true)
+                }
+                None => {
+                    return Err(invalid(
+                        "JWT_SECRET",
+                        "production needs a real JWT key: set JWT_SECRET (HS256) or JWT_ALGORITHM with JWT_PUBLIC_KEY_FILE",
+                    ));
+                }
+            };
+            if environment == Environment::Production
+                && (secret == DEVELOPMENT_JWT_SECRET || secret.len() < 32)
+            {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    "production needs a secret of at least 32 bytes that is not the development one",
+                ));
+            }
+            let secret = SecretString::from(secret);
+            let issuer = JwtIssuer::hs256(&secret, issuer_claim.clone(), audience.clone());
+            (VerificationKey::Hs256(secret), Some(issuer), development)
+        }
+        "RS256" | "ES256" => {
+            let public =
+                read_pem(lookup, "JWT_PUBLIC_KEY", "JWT_PUBLIC_KEY_FILE")?.ok_or_else(|| {
+                    invalid(
+                        "JWT_PUBLIC_KEY_FILE",
+                        format!("{algorithm} needs a PEM public key"),
+                    )
+                })?;
+            let rsa = algorithm == "RS256";
+            let issuer = match read_pem(lookup, "JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE")? {
+                Some(private) => Some(
+                    JwtIssuer::from_private_pem(
+                        &private,
+                        rsa,
+                        issuer_claim.clone(),
+                        audience.clone(),
+                    )
+                    .map_err(|e| invalid("JWT_PRIVATE_KEY_FILE", e.to_string()))?,
+                ),
+                None => None,
+            };
+            let key = if rsa {
+                VerificationKey::Rs256(public)
+            } else {
+                VerificationKey::Es256(public)
+            };
+            (key, issuer, false)
+        }
+        other => {
+            return Err(invalid(
+                "JWT_ALGORITHM",
+                format!("expected HS256, RS256 or ES256, got {other:?}"),
+            ));
+        }
+    };
+    Ok(JwtConfig {
+        settings: JwtSettings {
+            key,
+            issuer: issuer_claim,
+            audience,
+            leeway_secs,
+        },
+        issuer,
+        is_development_secret,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_development_on_localhost() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.bind_address, "127.0.0.1:8080");
+        assert_eq!(config.database.options.get_database(), Some("allmine"));
+        assert!(config.jwt.is_development_secret);
+        assert_eq!(config.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_real_jwt_key() {
+        assert!(config(&[("APP_ENV", "production")]).is_err());
+        assert!(config(&[("APP_ENV", "production"), ("JWT_SECRET", "short")]).is_err());
+        assert!(
+            config(&[
+                ("APP_ENV", "production"),
+                ("JWT_SECRET", DEVELOPMENT_JWT_SECRET)
+            ])
+            .is_err()
+        );
+        let ok = config(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+        .unwrap();
+        assert!(!ok.jwt.is_development_secret);
+        assert_eq!(ok.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn public_key_algorithms_need_a_key() {
+        assert!(config(&[("JWT_ALGORITHM", "RS256")]).is_err());
+        assert!(config(&[("JWT_ALGORITHM", "none")]).is_err());
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        let error = config(&[("DATABASE_MAX_CONNECTIONS", "many")]).unwrap_err();
+        assert!(error.to_string().starts_with("DATABASE_MAX_CONNECTIONS"));
+    }
+}

@@ -1,0 +1,10 @@
+//! The Users API server: reads configuration, wires the adapters into the use
+//! cases, serves the API with Swagger UI, and offers the `seed` and `token`
+//! commands.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod app;
+pub mod config;
+pub mod telemetry;
+
+pub use app::serve;
