@@ -1,0 +1,137 @@
+use std::net::TcpListener;
+
+use reqwest::{RequestBuilder, StatusCode};
+use secrecy::SecretString;
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+
+use allmine_domain::UserId;
+use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, VerificationKey};
+use allmine_postgres::seed_demo;
+use allmine_postgres::testing::TestDatabase;
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+pub const JOHN: &str = "507f1f77bcf86cd799439011";
+pub const JANE_PRIVATE: &str = "507f1f77bcf86cd799439021";
+pub const BOB_BLOCKER: &str = "507f1f77bcf86cd799439031";
+pub const CARL_BLOCKED: &str = "507f1f77bcf86cd799439032";
+pub const GARY_DEACTIVATED: &str = "507f1f77bcf86cd799439041";
+/// demo_fan_001: waits for private_jane to accept.
+pub const FAN_PENDING: &str = "000000000000000000000001";
+/// demo_fan_002: an accepted follower of private_jane.
+pub const FAN_ACCEPTED: &str = "000000000000000000000002";
+
+/// A running server over its own database, loaded with the demo fixture.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+    issuer: JwtIssuer,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        let settings = JwtSettings {
+            key: VerificationKey::Hs256(SecretString::from(SECRET.to_owned())),
+            issuer: None,
+            audience: None,
+            leeway_secs: 30,
+        };
+        let verifier = JwtVerifier::new(&settings).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let server = allmine_server::serve(listener, db.pool.clone(), verifier, 2).unwrap();
+        tokio::spawn(server);
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            db,
+            issuer: JwtIssuer::hs256(&SecretString::from(SECRET.to_owned()), None, None),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.client.get(format!("{}{path}", self.address))
+    }
+
+    /// A valid token for the user with this id.
+    pub fn token(&self, id: &str) -> String {
+        self.issuer
+            .issue(
+                &UserId::parse(id).unwrap(),
+                OffsetDateTime::now_utc(),
+                Duration::hours(1),
+            )
+            .unwrap()
+    }
+
+    /// A token that expired an hour ago.
+    pub fn expired_token(&self, id: &str) -> String {
+        self.issuer
+            .issue(
+                &UserId::parse(id).unwrap(),
+                OffsetDateTime::now_utc() - Duration::hours(2),
+                Duration::hours(1),
+            )
+            .unwrap()
+    }
+
+    pub async fn sql(&self, statement: &'static str) {
+        sqlx::query(statement).execute(&self.db.pool).await.unwrap();
+    }
+}
+
+/// Status and parsed body; panics (failing the test) if the body is not JSON.
+pub async fn send(request: RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, body)
+}
+
+/// Checks the error envelope's fixed parts and returns its messages.
+pub fn assert_error(status: StatusCode, body: &Value, expected: u16, code: &str) -> Vec<String> {
+    assert_eq!(status.as_u16(), expected, "{body}");
+    assert_eq!(body["isSuccess"], false, "{body}");
+    assert_eq!(body["statusCode"], expected, "{body}");
+    assert!(body["data"].is_null(), "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_timestamp(&body["timestamp"]);
+    body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Checks the success envelope's fixed parts and returns `data`.
+pub fn assert_ok(status: StatusCode, body: &Value) -> Value {
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["isSuccess"], true);
+    assert_eq!(body["statusCode"], 200);
+    assert_eq!(body["errors"], serde_json::json!([]));
+    assert_timestamp(&body["timestamp"]);
+    body["data"].clone()
+}
+
+/// `2026-05-22T16:11:26.806Z`: UTC, milliseconds, as the docs show.
+pub fn assert_timestamp(value: &Value) {
+    let text = value.as_str().unwrap_or_default();
+    let bytes = text.as_bytes();
+    let shape_ok = text.len() == 24
+        && bytes[4] == b'-'
+        && bytes[10] == b'T'
+        && bytes[19] == b'.'
+        && text.ends_with('Z')
+        && OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_ok();
+    assert!(
+        shape_ok,
+        "timestamp {value} is not like 2026-05-22T16:11:26.806Z"
+    );
+}

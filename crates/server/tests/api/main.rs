@@ -1,0 +1,11 @@
+//! The HTTP API through the real server and the real PostgreSQL: one test
+//! binary, a fresh database and server per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod contract;
+mod envelope;
+mod me;
+mod profile;
+mod stats;
