@@ -1,0 +1,57 @@
+# Daily commands for the Allmine Users API: thin wrappers over cargo.
+# `just` alone lists them. Nothing here reads .env: the server takes its
+# configuration from the environment (see .env.example).
+
+set dotenv-load := false
+
+# The development database the server uses by default (config.rs). db-reset
+# always targets this one, never $DATABASE_URL, so it cannot drop another.
+dev_database_url := "postgres://postgres@127.0.0.1:5432/allmine"
+
+# A throwaway database that `prepare` migrates from scratch and drops again.
+prepare_database_url := "postgres://postgres@127.0.0.1:5432/allmine_sqlx_prepare"
+
+# List the recipes.
+default:
+    @just --list
+
+# Start the server (creates and migrates its database; in development, loads the demo data into an empty one).
+run:
+    cargo run --release
+
+# Run every test: the README's command, the one CI runs.
+test:
+    cargo test --workspace
+
+# Check formatting and lints as CI does.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Regenerate .sqlx/ against a freshly migrated scratch database (needs sqlx-cli 0.9).
+prepare:
+    cargo sqlx database reset -y -f --source migrations -D {{ prepare_database_url }}
+    SQLX_OFFLINE=false DATABASE_URL={{ prepare_database_url }} cargo sqlx prepare --workspace -- --all-targets
+    cargo sqlx database drop -y -f -D {{ prepare_database_url }}
+
+# Drop and recreate the development database `allmine`; the server migrates it on its next start.
+db-reset:
+    cargo sqlx database drop -y -f -D {{ dev_database_url }}
+    cargo sqlx database create -D {{ dev_database_url }}
+    @echo 'allmine is empty: the next `just run` migrates it and loads the demo data'
+
+# Load the demo fixture (does nothing if it is already there).
+seed:
+    cargo run --release -- seed --demo
+
+# Print a 24-hour JWT for a user, by username or id.
+token user:
+    cargo run --release -- token {{ user }}
+
+# Run the CI script: fmt, clippy and the tests.
+ci:
+    .ci/run
