@@ -2,10 +2,11 @@
 -- Forward-only: later changes come as new migrations, never edits to this file.
 
 -- Ids are 12 bytes (the docs' 24-hex-character `_id`): 4 bytes of creation time
--- in seconds, then 8 random bytes, so new ids sort roughly by creation.
+-- in seconds (unsigned, good until 2106), then 8 random bytes, so new ids sort
+-- roughly by creation.
 CREATE FUNCTION new_object_id() RETURNS bytea
 LANGUAGE sql VOLATILE AS $$
-    SELECT int4send(extract(epoch FROM clock_timestamp())::int)
+    SELECT substring(int8send(extract(epoch FROM clock_timestamp())::bigint) FROM 5 FOR 4)
         || substring(uuid_send(gen_random_uuid()) FROM 1 FOR 8)
 $$;
 

@@ -3,16 +3,18 @@
 //! Pure Rust: value types that cannot hold invalid values ([`UserId`],
 //! [`Username`]), the rules ([`privacy`], [`cooldown`]), the ports the
 //! adapters implement ([`ports`]) and the use cases that drive them
-//! ([`profiles`]). Nothing here knows about HTTP, SQL or an async runtime.
+//! ([`profiles`], [`usernames`]). Nothing here knows about HTTP, SQL or an async runtime.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cooldown;
 pub mod id;
 pub mod ports;
 pub mod privacy;
+pub mod profile_update;
 pub mod profiles;
 pub mod user;
 pub mod username;
+pub mod usernames;
 
 #[cfg(test)]
 mod testing;

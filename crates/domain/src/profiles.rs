@@ -6,8 +6,11 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::cooldown::next_username_change_allowed_at;
-use crate::ports::{AccountState, Clock, RepositoryError, UserLookup, UserRepository};
+use crate::ports::{
+    AccountState, Clock, RepositoryError, UpdateProfileFailure, UserLookup, UserRepository,
+};
 use crate::privacy::{ProfileAccessDenied, may_view_profile};
+use crate::profile_update::{FieldError, FieldProblem, ProfileField, ProfileUpdateRequest};
 use crate::{Stats, User, UserId, Username, UsernameError};
 
 /// A caller whose token named an existing, active account. Only
@@ -20,6 +23,11 @@ impl CurrentUser {
     /// The caller's id.
     pub fn id(&self) -> &UserId {
         &self.0
+    }
+
+    #[cfg(test)]
+    pub(crate) fn for_tests(id: UserId) -> Self {
+        Self(id)
     }
 }
 
@@ -65,6 +73,20 @@ impl From<ProfileAccessDenied> for ViewProfileError {
             ProfileAccessDenied::Private => Self::Private,
         }
     }
+}
+
+/// Why a profile update was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateProfileError {
+    /// One or more fields break their rules.
+    #[error("invalid profile fields: {0:?}")]
+    Invalid(Vec<FieldError>),
+    /// The caller's account vanished between sign-in and now.
+    #[error("the caller's account is gone")]
+    CallerGone,
+    /// Storage failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
 }
 
 /// A profile as a viewer may see it.
@@ -143,6 +165,37 @@ impl ProfileService {
         Ok(OwnProfile {
             profile,
             next_username_change_allowed_at: next,
+        })
+    }
+
+    /// Applies a partial update to the caller's profile and returns the result.
+    /// An update that changes nothing stores nothing.
+    pub async fn update_profile(
+        &self,
+        me: &CurrentUser,
+        request: ProfileUpdateRequest,
+    ) -> Result<OwnProfile, UpdateProfileError> {
+        let changes = request
+            .validate(self.clock.now().date())
+            .map_err(UpdateProfileError::Invalid)?;
+        if !changes.is_empty() {
+            self.users.update_profile(me.id(), &changes).await.map_err(
+                |failure| match failure {
+                    UpdateProfileFailure::PhotoNotOwned => {
+                        UpdateProfileError::Invalid(vec![FieldError {
+                            field: ProfileField::ProfilePhotoId,
+                            problem: FieldProblem::NotYourPhoto,
+                        }])
+                    }
+                    UpdateProfileFailure::Repository(error) => {
+                        UpdateProfileError::Repository(error)
+                    }
+                },
+            )?;
+        }
+        self.own_profile(me).await.map_err(|error| match error {
+            ViewProfileError::Repository(error) => UpdateProfileError::Repository(error),
+            _ => UpdateProfileError::CallerGone,
         })
     }
 

@@ -6,7 +6,11 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::ports::{AccountState, Clock, RepositoryError, UserLookup, UserRepository};
+use crate::ports::{
+    AccountState, Clock, NameState, RepositoryError, UpdateProfileFailure, UserLookup,
+    UserRepository, UsernameChange, UsernameChangeFailure, UsernameReservations,
+};
+use crate::profile_update::ProfileChanges;
 use crate::{AvailabilityStatus, Relationship, SocialHandles, Stats, User, UserId, Username};
 
 /// A public, active user named `username` with an id derived from the name.
@@ -44,10 +48,30 @@ impl Clock for FixedClock {
     }
 }
 
+pub struct SettableClock(Mutex<OffsetDateTime>);
+
+impl SettableClock {
+    pub fn new(now: OffsetDateTime) -> Self {
+        Self(Mutex::new(now))
+    }
+
+    pub fn set(&self, now: OffsetDateTime) {
+        *self.0.lock().unwrap() = now;
+    }
+}
+
+impl Clock for SettableClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Users, relationships and name holds in memory.
 #[derive(Clone, Default)]
 pub struct InMemoryUsers {
     users: Arc<Mutex<Vec<User>>>,
     relationships: Arc<Mutex<HashMap<(UserId, UserId), Relationship>>>,
+    holds: Arc<Mutex<HashMap<String, (UserId, OffsetDateTime)>>>,
 }
 
 impl InMemoryUsers {
@@ -63,6 +87,15 @@ impl InMemoryUsers {
             .lock()
             .unwrap()
             .insert((viewer, target), relationship);
+    }
+
+    pub fn username_of(&self, id: UserId) -> Option<String> {
+        self.users
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.username.to_string())
     }
 }
 
@@ -99,5 +132,90 @@ impl UserRepository for InMemoryUsers {
             Some(user) if user.is_deactivated => AccountState::Deactivated,
             Some(_) => AccountState::Active,
         })
+    }
+
+    async fn update_profile(
+        &self,
+        id: &UserId,
+        changes: &ProfileChanges,
+    ) -> Result<(), UpdateProfileFailure> {
+        let mut users = self.users.lock().unwrap();
+        let user = users
+            .iter_mut()
+            .find(|user| user.id == *id)
+            .ok_or(UpdateProfileFailure::PhotoNotOwned)?;
+        if let Some(name) = &changes.name {
+            user.name = name.clone();
+        }
+        if let Some(bio) = &changes.bio {
+            user.bio = bio.clone();
+        }
+        if let Some(private) = changes.is_private {
+            user.is_private = private;
+        }
+        if let Some(Some(_)) = changes.profile_photo {
+            return Err(UpdateProfileFailure::PhotoNotOwned);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl UsernameReservations for InMemoryUsers {
+    async fn states(
+        &self,
+        names: &[String],
+        now: OffsetDateTime,
+    ) -> Result<Vec<NameState>, RepositoryError> {
+        let users = self.users.lock().unwrap();
+        let holds = self.holds.lock().unwrap();
+        Ok(names
+            .iter()
+            .map(|key| {
+                if let Some(user) = users.iter().find(|u| u.username.canonical() == *key) {
+                    NameState::InUse { owner: user.id }
+                } else {
+                    match holds.get(key) {
+                        Some((owner, until)) if *until > now => NameState::Held {
+                            owner: *owner,
+                            until: *until,
+                        },
+                        _ => NameState::Free,
+                    }
+                }
+            })
+            .collect())
+    }
+
+    async fn change(&self, change: &UsernameChange) -> Result<(), UsernameChangeFailure> {
+        let key = change.new.canonical();
+        let state = self.states(std::slice::from_ref(&key), change.now).await?;
+        match state[0] {
+            NameState::InUse { owner } if owner != change.user => {
+                return Err(UsernameChangeFailure::Taken);
+            }
+            NameState::Held { owner, .. } if owner != change.user => {
+                return Err(UsernameChangeFailure::Held);
+            }
+            _ => {}
+        }
+        let mut users = self.users.lock().unwrap();
+        let user = users
+            .iter_mut()
+            .find(|u| u.id == change.user)
+            .ok_or(UsernameChangeFailure::Concurrent)?;
+        if user.username != change.old || user.username_changed_at != change.expected_changed_at {
+            return Err(UsernameChangeFailure::Concurrent);
+        }
+        if !change.old.same_name_as(&change.new) {
+            self.holds
+                .lock()
+                .unwrap()
+                .insert(change.old.canonical(), (change.user, change.hold_until));
+        }
+        self.holds.lock().unwrap().remove(&key);
+        user.username = change.new.clone();
+        user.username_changed_at = change.changed_at;
+        Ok(())
     }
 }

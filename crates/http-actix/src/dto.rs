@@ -5,6 +5,7 @@ use time::macros::format_description;
 use utoipa::ToSchema;
 
 use allmine_domain::profiles::{OwnProfile, ProfileView};
+use allmine_domain::usernames::{NameCheck, Unavailable, UsernameChanged};
 use allmine_domain::{AvailabilityStatus, MediaType, ProfilePhoto, Stats};
 
 use crate::context::TimeZone;
@@ -217,6 +218,153 @@ impl From<Stats> for StatsResponse {
             followers: stats.followers,
             following: stats.following,
             total_live_streams: stats.total_live_streams,
+        }
+    }
+}
+
+/// `PATCH /api/v1/users/me`: every field optional; an absent field stays as
+/// it is, `null` clears bio, expertise, interests, the social handles and the
+/// photo, and is refused for the others. Unknown fields (and `username`) are 400.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ProfileUpdateBody {
+    /// Given name, 1–50 characters after trimming.
+    #[schema(example = "John", min_length = 1, max_length = 50)]
+    name: Option<String>,
+    /// Family name, 1–50 characters after trimming.
+    #[schema(example = "Doe", min_length = 1, max_length = 50)]
+    surname: Option<String>,
+    /// Up to 500 characters; null or empty clears it.
+    #[schema(example = "Passionate about technology and travel", max_length = 500)]
+    bio: Option<String>,
+    /// At most 10 interests of 1–30 characters, no duplicates (ignoring case).
+    #[schema(example = json!(["music", "sports"]), max_items = 10)]
+    interests: Option<Vec<String>>,
+    /// Up to 100 characters; null clears it.
+    #[schema(example = "designer", max_length = 100)]
+    expertise: Option<String>,
+    /// `YYYY-MM-DD`; the user must be at least 18.
+    #[schema(example = "1998-05-22", format = Date)]
+    birth_date: Option<String>,
+    /// One of the documented statuses.
+    availability_status: Option<Availability>,
+    /// Credits per minute, 0–100000.
+    #[schema(example = 1, minimum = 0, maximum = 100000)]
+    minute_price_in_live_stream: Option<i64>,
+    /// Instagram handle; `@handle` and profile URLs are reduced to the handle.
+    #[schema(example = "myinstagram")]
+    instagram: Option<String>,
+    /// Snapchat handle (or snapchat.com/add/… URL).
+    #[schema(example = "mysnapchat")]
+    snapchat: Option<String>,
+    /// X handle (or x.com / twitter.com URL).
+    #[schema(example = "mytwitterx")]
+    x: Option<String>,
+    /// TikTok handle (or tiktok.com/@… URL).
+    #[schema(example = "mytiktok")]
+    tiktok: Option<String>,
+    /// Facebook handle (or facebook.com URL).
+    #[schema(example = "myfacebook")]
+    facebook: Option<String>,
+    /// Whether only accepted followers may see the profile.
+    #[schema(example = false)]
+    is_private: Option<bool>,
+    /// The id of one of the user's own photos; null removes the photo.
+    #[schema(example = "507f1f77bcf86cd799439012", pattern = "^[0-9a-f]{24}$")]
+    profile_photo_id: Option<String>,
+}
+
+/// `POST /api/v1/users/check-username`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckUsernameBody {
+    /// The name to check (case is ignored).
+    #[schema(example = "johndoe123")]
+    pub username: String,
+}
+
+/// Why a name is not available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UnavailableReason {
+    /// Someone else's current name.
+    Taken,
+    /// A platform name, or made to look like one.
+    Reserved,
+    /// Recently given up by someone else.
+    Held,
+    /// The caller's own current name.
+    Current,
+}
+
+/// Whether a username can be taken; `reason` and `suggestions` only when not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsernameAvailability {
+    /// Whether the caller may take the name.
+    #[schema(example = true)]
+    pub available: bool,
+    /// Why not, when not available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<UnavailableReason>,
+    /// Up to three available names derived from the one asked, when not available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["johndoe1231", "johndoe123_", "johndoe123.tr"]))]
+    pub suggestions: Option<Vec<String>>,
+}
+
+impl From<NameCheck> for UsernameAvailability {
+    fn from(check: NameCheck) -> Self {
+        let reason = check.unavailable.map(|why| match why {
+            Unavailable::Taken => UnavailableReason::Taken,
+            Unavailable::Reserved => UnavailableReason::Reserved,
+            Unavailable::Held => UnavailableReason::Held,
+            Unavailable::Current => UnavailableReason::Current,
+        });
+        Self {
+            available: reason.is_none(),
+            suggestions: reason
+                .map(|_| check.suggestions.iter().map(ToString::to_string).collect()),
+            reason,
+        }
+    }
+}
+
+/// `PATCH /api/v1/users/username`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeUsernameBody {
+    /// The new username.
+    #[schema(example = "new_username123")]
+    pub new_username: String,
+}
+
+/// A username change, as the docs show it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsernameChangedResponse {
+    /// Always true.
+    #[schema(example = true)]
+    pub success: bool,
+    /// The name before.
+    #[schema(example = "old_username")]
+    pub old_username: String,
+    /// The name now.
+    #[schema(example = "new_username123")]
+    pub new_username: String,
+    /// When the next change is allowed, in the request's `X-Timezone`.
+    #[schema(example = "2024-02-15T00:00:00.000Z", format = DateTime)]
+    pub next_change_allowed_at: String,
+}
+
+impl UsernameChangedResponse {
+    /// The response for `changed`, the instant rendered in `zone`.
+    pub fn new(changed: &UsernameChanged, zone: TimeZone) -> Self {
+        Self {
+            success: true,
+            old_username: changed.old.to_string(),
+            new_username: changed.new.to_string(),
+            next_change_allowed_at: zone.render(changed.next_change_allowed_at),
         }
     }
 }

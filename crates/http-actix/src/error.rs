@@ -9,6 +9,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use allmine_domain::IdError;
+use allmine_domain::profile_update::{FieldError, FieldProblem, Network, ProfileField};
+use allmine_domain::profiles::UpdateProfileError;
+use allmine_domain::usernames::{ChangeUsernameError, CheckUsernameError};
+use time::OffsetDateTime;
+
+use crate::context::TimeZone;
 use allmine_domain::UsernameError;
 use allmine_domain::ports::RepositoryError;
 use allmine_domain::profiles::{AuthenticationError, ViewProfileError};
@@ -36,6 +42,14 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 409: the username is in use by someone else.
     UsernameTaken,
+    /// 409: the username is reserved for the platform (or made to look like such a name).
+    UsernameReserved,
+    /// 409: the username was given up by someone else less than 14 days ago.
+    UsernameHeld,
+    /// 409: the new username is exactly the current one.
+    UsernameUnchanged,
+    /// 409: the last username change was less than 30 days ago.
+    UsernameChangeCooldown,
     /// 409: the resource already exists or cannot change in its current state.
     Conflict,
     /// 413: the body is larger than the limit.
@@ -61,7 +75,12 @@ impl ErrorCode {
             }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::UsernameTaken | Self::Conflict => StatusCode::CONFLICT,
+            Self::UsernameTaken
+            | Self::UsernameReserved
+            | Self::UsernameHeld
+            | Self::UsernameUnchanged
+            | Self::UsernameChangeCooldown
+            | Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -108,7 +127,12 @@ impl ErrorCode {
             Self::MethodNotAllowed => {
                 language.pick("Method not allowed", "Bu yöntem desteklenmiyor")
             }
-            Self::UsernameTaken | Self::Conflict => language.pick(
+            Self::UsernameTaken
+            | Self::UsernameReserved
+            | Self::UsernameHeld
+            | Self::UsernameUnchanged
+            | Self::UsernameChangeCooldown
+            | Self::Conflict => language.pick(
                 "Resource already exists or cannot be changed in its current state",
                 "Kaynak zaten mevcut veya mevcut durumunda değiştirilemez",
             ),
@@ -159,13 +183,68 @@ pub enum Detail {
     InvalidQuery(String),
     /// No route has this path.
     UnknownRoute,
+    /// A profile field breaks its rule.
+    Field(FieldError),
+    /// The body names a field the endpoint does not know.
+    UnknownField(String),
+    /// `username` sent to the profile update.
+    UsernameNotUpdatable,
+    /// The body is JSON but not an object.
+    NotAnObject,
+    /// The new username is someone else's.
+    UsernameTaken,
+    /// The new username is reserved.
+    UsernameReserved,
+    /// The new username is held for its former owner.
+    UsernameHeld,
+    /// The new username is exactly the current one.
+    UsernameUnchanged,
+    /// The next username change is allowed at this instant.
+    UsernameCooldown(OffsetDateTime),
+    /// Another change of the same username won a race.
+    ConcurrentChange,
 }
 
 impl Detail {
-    /// The message in `language`.
-    pub fn render(&self, language: Language) -> String {
+    /// The message in `language`, instants rendered in `zone`.
+    pub fn render(&self, language: Language, zone: TimeZone) -> String {
         use Language::{En, Tr};
         match (self, language) {
+            (Self::Field(error), language) => {
+                format!("{}: {}", field_name(error.field), problem(&error.problem, language))
+            }
+            (Self::UnknownField(name), En) => format!("{name}: is not a field of this request"),
+            (Self::UnknownField(name), Tr) => format!("{name}: bu isteğin alanlarından biri değil"),
+            (Self::UsernameNotUpdatable, En) => {
+                "username: change it with PATCH /api/v1/users/username".into()
+            }
+            (Self::UsernameNotUpdatable, Tr) => {
+                "username: kullanıcı adı PATCH /api/v1/users/username ile değiştirilir".into()
+            }
+            (Self::NotAnObject, En) => "body: must be a JSON object".into(),
+            (Self::NotAnObject, Tr) => "gövde: bir JSON nesnesi olmalıdır".into(),
+            (Self::UsernameTaken, En) => "newUsername: this username is taken".into(),
+            (Self::UsernameTaken, Tr) => "newUsername: bu kullanıcı adı kullanılıyor".into(),
+            (Self::UsernameReserved, En) => "newUsername: this username is reserved".into(),
+            (Self::UsernameReserved, Tr) => "newUsername: bu kullanıcı adı ayrılmıştır".into(),
+            (Self::UsernameHeld, En) => {
+                "newUsername: this username was given up recently and is held for its former owner".into()
+            }
+            (Self::UsernameHeld, Tr) => {
+                "newUsername: bu kullanıcı adı yakın zamanda bırakıldı ve önceki sahibi için ayrılmış durumda".into()
+            }
+            (Self::UsernameUnchanged, En) => "newUsername: this is already your username".into(),
+            (Self::UsernameUnchanged, Tr) => "newUsername: bu zaten sizin kullanıcı adınız".into(),
+            (Self::UsernameCooldown(at), En) => format!(
+                "The username can be changed once every 30 days; the next change is allowed at {}",
+                zone.render(*at)
+            ),
+            (Self::UsernameCooldown(at), Tr) => format!(
+                "Kullanıcı adı 30 günde bir değiştirilebilir; bir sonraki değişiklik {} tarihinden itibaren mümkündür",
+                zone.render(*at)
+            ),
+            (Self::ConcurrentChange, En) => "Another change of this username happened at the same time".into(),
+            (Self::ConcurrentChange, Tr) => "Bu kullanıcı adı aynı anda başka bir istekle değiştirildi".into(),
             (Self::InvalidId { field, reason }, En) => {
                 format!("{field}: {}", id_reason_en(*reason))
             }
@@ -207,6 +286,110 @@ impl Detail {
             (Self::UnknownRoute, En) => "No endpoint has this path".into(),
             (Self::UnknownRoute, Tr) => "Bu yolda bir uç nokta yok".into(),
         }
+    }
+}
+
+fn field_name(field: ProfileField) -> &'static str {
+    match field {
+        ProfileField::Name => "name",
+        ProfileField::Surname => "surname",
+        ProfileField::Bio => "bio",
+        ProfileField::Interests => "interests",
+        ProfileField::Expertise => "expertise",
+        ProfileField::BirthDate => "birthDate",
+        ProfileField::AvailabilityStatus => "availabilityStatus",
+        ProfileField::MinutePrice => "minutePriceInLiveStream",
+        ProfileField::Social(network) => network.field_name(),
+        ProfileField::IsPrivate => "isPrivate",
+        ProfileField::ProfilePhotoId => "profilePhotoId",
+    }
+}
+
+fn network_name(network: Network) -> &'static str {
+    match network {
+        Network::Instagram => "Instagram",
+        Network::Snapchat => "Snapchat",
+        Network::X => "X",
+        Network::Tiktok => "TikTok",
+        Network::Facebook => "Facebook",
+    }
+}
+
+fn problem(problem: &FieldProblem, language: Language) -> String {
+    use Language::{En, Tr};
+    match (problem, language) {
+        (FieldProblem::Required, En) => "may not be null".into(),
+        (FieldProblem::Required, Tr) => "boş (null) olamaz".into(),
+        (FieldProblem::WrongType(kind), En) => format!("must be {}", type_en(kind)),
+        (FieldProblem::WrongType(kind), Tr) => format!("{} olmalıdır", type_tr(kind)),
+        (FieldProblem::TooShort(n), En) => format!("must have at least {n} character(s)"),
+        (FieldProblem::TooShort(n), Tr) => format!("en az {n} karakter olmalıdır"),
+        (FieldProblem::TooLong(n), En) => format!("must have at most {n} characters"),
+        (FieldProblem::TooLong(n), Tr) => format!("en fazla {n} karakter olabilir"),
+        (FieldProblem::ControlCharacter, En) => "may not contain control characters".into(),
+        (FieldProblem::ControlCharacter, Tr) => "kontrol karakteri içeremez".into(),
+        (FieldProblem::TooMany(n), En) => format!("may hold at most {n} items"),
+        (FieldProblem::TooMany(n), Tr) => format!("en fazla {n} öğe içerebilir"),
+        (FieldProblem::Duplicate(item), En) => format!("{item:?} appears more than once"),
+        (FieldProblem::Duplicate(item), Tr) => format!("{item:?} birden fazla kez geçiyor"),
+        (FieldProblem::InvalidDate, En) => "must be a calendar date written YYYY-MM-DD".into(),
+        (FieldProblem::InvalidDate, Tr) => {
+            "YYYY-AA-GG biçiminde geçerli bir tarih olmalıdır".into()
+        }
+        (FieldProblem::Underage(age), En) => format!("users must be at least {age} years old"),
+        (FieldProblem::Underage(age), Tr) => format!("kullanıcılar en az {age} yaşında olmalıdır"),
+        (FieldProblem::TooLongAgo, En) => "may not be before 1900-01-01".into(),
+        (FieldProblem::TooLongAgo, Tr) => "1900-01-01 tarihinden önce olamaz".into(),
+        (FieldProblem::OutOfRange { min, max }, En) => {
+            format!("must be an integer from {min} to {max}")
+        }
+        (FieldProblem::OutOfRange { min, max }, Tr) => {
+            format!("{min} ile {max} arasında bir tam sayı olmalıdır")
+        }
+        (FieldProblem::NotOneOf(values), En) => format!("must be one of: {}", values.join(", ")),
+        (FieldProblem::NotOneOf(values), Tr) => {
+            format!("şunlardan biri olmalıdır: {}", values.join(", "))
+        }
+        (FieldProblem::InvalidHandle(network), En) => {
+            format!("is not a valid {} handle", network_name(*network))
+        }
+        (FieldProblem::InvalidHandle(network), Tr) => {
+            format!("geçerli bir {} kullanıcı adı değil", network_name(*network))
+        }
+        (FieldProblem::NotThisNetwork(network), En) => {
+            format!(
+                "is a link to another site, not to {}",
+                network_name(*network)
+            )
+        }
+        (FieldProblem::NotThisNetwork(network), Tr) => {
+            format!(
+                "{} değil, başka bir siteye bağlantı",
+                network_name(*network)
+            )
+        }
+        (FieldProblem::InvalidId, En) => id_reason_en(IdError::WrongLength(0)).into(),
+        (FieldProblem::InvalidId, Tr) => id_reason_tr(IdError::WrongLength(0)).into(),
+        (FieldProblem::NotYourPhoto, En) => "is not one of your photos".into(),
+        (FieldProblem::NotYourPhoto, Tr) => "size ait bir fotoğraf değil".into(),
+    }
+}
+
+fn type_en(kind: &str) -> &'static str {
+    match kind {
+        "integer" => "an integer",
+        "boolean" => "true or false",
+        "string array" => "an array of strings",
+        _ => "a string",
+    }
+}
+
+fn type_tr(kind: &str) -> &'static str {
+    match kind {
+        "integer" => "bir tam sayı",
+        "boolean" => "true ya da false",
+        "string array" => "bir metin dizisi",
+        _ => "bir metin",
     }
 }
 
@@ -305,11 +488,25 @@ impl ApiError {
         self.cause.as_deref()
     }
 
-    /// The `errors` array in `language`: the headline, then the reasons.
-    pub fn messages(&self, language: Language) -> Vec<String> {
+    /// The `errors` array in `language`: the headline, then the reasons, with
+    /// instants rendered in `zone`.
+    pub fn messages(&self, language: Language, zone: TimeZone) -> Vec<String> {
         std::iter::once(self.code.headline(language).to_owned())
-            .chain(self.details.iter().map(|detail| detail.render(language)))
+            .chain(
+                self.details
+                    .iter()
+                    .map(|detail| detail.render(language, zone)),
+            )
             .collect()
+    }
+
+    /// An error with several reasons.
+    pub fn with_all(code: ErrorCode, details: Vec<Detail>) -> Self {
+        Self {
+            code,
+            details,
+            cause: None,
+        }
     }
 }
 
@@ -342,7 +539,7 @@ impl ResponseError for ApiError {
     /// An English envelope. The envelope middleware renders it again in the
     /// request's language; this one serves where it cannot.
     fn error_response(&self) -> HttpResponse {
-        crate::envelope::error(self.code, self.messages(Language::En))
+        crate::envelope::error(self.code, self.messages(Language::En, TimeZone::default()))
     }
 }
 
@@ -377,6 +574,64 @@ impl From<ViewProfileError> for ApiError {
     }
 }
 
+impl From<UpdateProfileError> for ApiError {
+    fn from(error: UpdateProfileError) -> Self {
+        match error {
+            UpdateProfileError::Invalid(errors) => Self::with_all(
+                ErrorCode::ValidationFailed,
+                errors.into_iter().map(Detail::Field).collect(),
+            ),
+            UpdateProfileError::CallerGone => Self::unauthenticated(Detail::InactiveAccount),
+            UpdateProfileError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<CheckUsernameError> for ApiError {
+    fn from(error: CheckUsernameError) -> Self {
+        match error {
+            CheckUsernameError::Invalid(reason) => Self::validation(Detail::InvalidUsername {
+                field: "username",
+                reason,
+            }),
+            CheckUsernameError::CallerGone => Self::unauthenticated(Detail::InactiveAccount),
+            CheckUsernameError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<ChangeUsernameError> for ApiError {
+    fn from(error: ChangeUsernameError) -> Self {
+        match error {
+            ChangeUsernameError::Invalid(reason) => Self::validation(Detail::InvalidUsername {
+                field: "newUsername",
+                reason,
+            }),
+            ChangeUsernameError::Reserved => {
+                Self::with(ErrorCode::UsernameReserved, Detail::UsernameReserved)
+            }
+            ChangeUsernameError::Unchanged => {
+                Self::with(ErrorCode::UsernameUnchanged, Detail::UsernameUnchanged)
+            }
+            ChangeUsernameError::Cooldown {
+                next_change_allowed_at,
+            } => Self::with(
+                ErrorCode::UsernameChangeCooldown,
+                Detail::UsernameCooldown(next_change_allowed_at),
+            ),
+            ChangeUsernameError::Taken => {
+                Self::with(ErrorCode::UsernameTaken, Detail::UsernameTaken)
+            }
+            ChangeUsernameError::Held => Self::with(ErrorCode::UsernameHeld, Detail::UsernameHeld),
+            ChangeUsernameError::Concurrent => {
+                Self::with(ErrorCode::Conflict, Detail::ConcurrentChange)
+            }
+            ChangeUsernameError::CallerGone => Self::unauthenticated(Detail::InactiveAccount),
+            ChangeUsernameError::Repository(error) => error.into(),
+        }
+    }
+}
+
 impl From<AuthenticationError> for ApiError {
     fn from(error: AuthenticationError) -> Self {
         match error {
@@ -399,14 +654,14 @@ mod tests {
             reason: IdError::WrongLength(3),
         });
         assert_eq!(
-            error.messages(Language::En),
+            error.messages(Language::En, TimeZone::default()),
             [
                 "Validation failed",
                 "id: must be 24 lowercase hexadecimal characters"
             ]
         );
         assert_eq!(
-            error.messages(Language::Tr),
+            error.messages(Language::Tr, TimeZone::default()),
             [
                 "Doğrulama başarısız oldu",
                 "id: 24 küçük harfli onaltılık karakterden oluşmalıdır"
@@ -419,10 +674,13 @@ mod tests {
         let blocked = ApiError::from(ViewProfileError::Blocked);
         let private = ApiError::from(ViewProfileError::Private);
         assert_eq!(
-            blocked.messages(Language::En),
+            blocked.messages(Language::En, TimeZone::default()),
             ["This profile cannot be viewed"]
         );
-        assert_eq!(private.messages(Language::En), ["This profile is private"]);
+        assert_eq!(
+            private.messages(Language::En, TimeZone::default()),
+            ["This profile is private"]
+        );
         assert_eq!(blocked.code(), ErrorCode::ProfileUnavailable);
         assert_eq!(private.code(), ErrorCode::ProfilePrivate);
         assert_eq!(blocked.status_code(), StatusCode::FORBIDDEN);

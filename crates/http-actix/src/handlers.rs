@@ -8,8 +8,12 @@ use allmine_domain::UserId;
 
 use crate::ApiState;
 use crate::auth::{Authenticated, MaybeAuthenticated};
+use crate::body::{self, JsonObject};
 use crate::context::RequestContext;
-use crate::dto::{OwnProfileResponse, PublicProfile, StatsResponse};
+use crate::dto::{
+    ChangeUsernameBody, CheckUsernameBody, OwnProfileResponse, ProfileUpdateBody, PublicProfile,
+    StatsResponse, UsernameAvailability, UsernameChangedResponse,
+};
 use crate::envelope::{Envelope, ErrorEnvelope, ok};
 use crate::error::{ApiError, Detail, ErrorCode};
 use crate::openapi::{StandardHeaders, examples};
@@ -178,4 +182,125 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 /// A known path asked with a method it does not serve.
 pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(ErrorCode::MethodNotAllowed))
+}
+
+/// Update profile (partial).
+///
+/// Partially updates the signed-in user's basic information. An absent field
+/// stays as it is; `null` clears bio, expertise, interests, social handles and
+/// the photo, and is refused elsewhere. Answers the full updated profile, the
+/// same shape as `GET /api/v1/users/me`; an empty body changes nothing.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/me",
+    tag = "Users",
+    operation_id = "updateMe",
+    params(StandardHeaders),
+    request_body(content = ProfileUpdateBody, content_type = "application/json",
+        example = json!({"bio": "Designer and traveller", "instagram": "@my.insta", "minutePriceInLiveStream": 5, "expertise": null})),
+    security(("JWT-auth" = [])),
+    responses(
+        (status = 200, description = "The updated profile", body = Envelope<OwnProfileResponse>, example = json!(examples::own_profile())),
+        (status = 400, description = "A field breaks its rule, is unknown, or has the wrong type; each failure names its field", body = ErrorEnvelope,
+            example = json!(examples::error(400, &["Validation failed", "birthDate: users must be at least 18 years old", "nmae: is not a field of this request"], "VALIDATION_FAILED"))),
+        (status = 401, description = "No token, or an invalid or expired one, or an inactive account", body = ErrorEnvelope,
+            example = json!(examples::error(401, &["Authentication required"], "AUTHENTICATION_REQUIRED"))),
+        (status = 413, description = "The body is larger than 16 KiB", body = ErrorEnvelope,
+            example = json!(examples::error(413, &["Request body is too large"], "PAYLOAD_TOO_LARGE"))),
+        (status = 415, description = "The body is not application/json", body = ErrorEnvelope,
+            example = json!(examples::error(415, &["Unsupported media type"], "UNSUPPORTED_MEDIA_TYPE"))),
+        (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
+            example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
+    )
+)]
+pub async fn update_me(
+    state: web::Data<ApiState>,
+    context: RequestContext,
+    caller: Authenticated,
+    body: JsonObject,
+) -> Result<HttpResponse, ApiError> {
+    let request = body::profile_update(body.0)?;
+    let own = state.profiles.update_profile(&caller.0, request).await?;
+    Ok(ok(OwnProfileResponse::new(&own, context.timezone)))
+}
+
+/// Username availability check.
+///
+/// Checks whether the given username can be used by the caller, ignoring case.
+/// When it cannot, says why (`taken`, `reserved`, `held`: recently given up by
+/// someone else, `current`: the caller's own name) and suggests up to three
+/// available names derived from it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/check-username",
+    tag = "Users",
+    operation_id = "checkUsername",
+    params(StandardHeaders),
+    request_body(content = CheckUsernameBody, content_type = "application/json", example = json!({"username": "johndoe123"})),
+    security(("JWT-auth" = [])),
+    responses(
+        (status = 200, description = "Whether the name is available", body = Envelope<UsernameAvailability>,
+            example = json!(examples::success(serde_json::json!({"available": true})))),
+        (status = 400, description = "The name breaks a format rule (named)", body = ErrorEnvelope,
+            example = json!(examples::error(400, &["Validation failed", "username: a username may not start or end with '.'"], "VALIDATION_FAILED"))),
+        (status = 401, description = "No token, or an invalid or expired one, or an inactive account", body = ErrorEnvelope,
+            example = json!(examples::error(401, &["Authentication required"], "AUTHENTICATION_REQUIRED"))),
+        (status = 413, description = "The body is larger than 16 KiB", body = ErrorEnvelope,
+            example = json!(examples::error(413, &["Request body is too large"], "PAYLOAD_TOO_LARGE"))),
+        (status = 415, description = "The body is not application/json", body = ErrorEnvelope,
+            example = json!(examples::error(415, &["Unsupported media type"], "UNSUPPORTED_MEDIA_TYPE"))),
+        (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
+            example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
+    )
+)]
+pub async fn check_username(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    body: web::Json<CheckUsernameBody>,
+) -> Result<HttpResponse, ApiError> {
+    let check = state.usernames.check(&caller.0, &body.username).await?;
+    Ok(ok(UsernameAvailability::from(check)))
+}
+
+/// Change username.
+///
+/// Changes the caller's username: at once if it never changed, then once every
+/// 30 days. A change of case only is always allowed and keeps the cooldown. The
+/// old name stays held for the caller for 14 days. `nextChangeAllowedAt` is
+/// rendered in `X-Timezone`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/username",
+    tag = "Users",
+    operation_id = "changeUsername",
+    params(StandardHeaders),
+    request_body(content = ChangeUsernameBody, content_type = "application/json", example = json!({"newUsername": "new_username123"})),
+    security(("JWT-auth" = [])),
+    responses(
+        (status = 200, description = "The name changed", body = Envelope<UsernameChangedResponse>, example = json!(examples::username_changed())),
+        (status = 400, description = "The new name breaks a format rule (named)", body = ErrorEnvelope,
+            example = json!(examples::error(400, &["Validation failed", "newUsername: a username has at least 3 characters"], "VALIDATION_FAILED"))),
+        (status = 401, description = "No token, or an invalid or expired one, or an inactive account", body = ErrorEnvelope,
+            example = json!(examples::error(401, &["Authentication required"], "AUTHENTICATION_REQUIRED"))),
+        (status = 409, description = "Taken (USERNAME_TAKEN), reserved (USERNAME_RESERVED), held (USERNAME_HELD), unchanged (USERNAME_UNCHANGED), too soon (USERNAME_CHANGE_COOLDOWN) or a concurrent change (CONFLICT)", body = ErrorEnvelope,
+            example = json!(examples::error(409, &["Resource already exists or cannot be changed in its current state", "The username can be changed once every 30 days; the next change is allowed at 2026-12-21T01:30:00.123+03:00"], "USERNAME_CHANGE_COOLDOWN"))),
+        (status = 413, description = "The body is larger than 16 KiB", body = ErrorEnvelope,
+            example = json!(examples::error(413, &["Request body is too large"], "PAYLOAD_TOO_LARGE"))),
+        (status = 415, description = "The body is not application/json", body = ErrorEnvelope,
+            example = json!(examples::error(415, &["Unsupported media type"], "UNSUPPORTED_MEDIA_TYPE"))),
+        (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
+            example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
+    )
+)]
+pub async fn change_username(
+    state: web::Data<ApiState>,
+    context: RequestContext,
+    caller: Authenticated,
+    body: web::Json<ChangeUsernameBody>,
+) -> Result<HttpResponse, ApiError> {
+    let changed = state
+        .usernames
+        .change(&caller.0, &body.new_username)
+        .await?;
+    Ok(ok(UsernameChangedResponse::new(&changed, context.timezone)))
 }

@@ -4,6 +4,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod auth;
+pub mod body;
 pub mod context;
 pub mod dto;
 pub mod envelope;
@@ -18,6 +19,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
 
 use allmine_domain::profiles::ProfileService;
+use allmine_domain::usernames::UsernameService;
 
 pub use auth::{JwtIssuer, JwtSettings, JwtVerifier, VerificationKey};
 pub use error::{ApiError, Detail, ErrorCode};
@@ -31,8 +33,10 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// What the handlers need: the use cases and the token verifier.
 #[derive(Debug)]
 pub struct ApiState {
-    /// The profile read path.
+    /// Profiles: reading and updating.
     pub profiles: ProfileService,
+    /// Usernames: availability and change.
+    pub usernames: UsernameService,
     /// Verifies bearer tokens.
     pub tokens: JwtVerifier,
 }
@@ -46,28 +50,35 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .app_data(json_config())
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
-        .service(get("/api/v1/users/me", handlers::me))
-        .service(get(
-            "/api/v1/users/profile/username/{username}",
-            handlers::profile_by_username,
-        ))
-        .service(get("/api/v1/users/profile/{id}", handlers::profile_by_id))
-        .service(get("/api/v1/users/{id}/stats", handlers::stats))
-        .service(get("/health/live", health::live))
-        .service(get("/health/ready", health::ready))
+        .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+        .service(
+            resource("/api/v1/users/me")
+                .route(web::get().to(handlers::me))
+                .route(web::patch().to(handlers::update_me)),
+        )
+        .service(
+            resource("/api/v1/users/check-username")
+                .route(web::post().to(handlers::check_username)),
+        )
+        .service(
+            resource("/api/v1/users/username").route(web::patch().to(handlers::change_username)),
+        )
+        .service(
+            resource("/api/v1/users/profile/username/{username}")
+                .route(web::get().to(handlers::profile_by_username)),
+        )
+        .service(
+            resource("/api/v1/users/profile/{id}").route(web::get().to(handlers::profile_by_id)),
+        )
+        .service(resource("/api/v1/users/{id}/stats").route(web::get().to(handlers::stats)))
+        .service(resource("/health/live").route(web::get().to(health::live)))
+        .service(resource("/health/ready").route(web::get().to(health::ready)))
         .default_service(web::to(handlers::not_found));
 }
 
-/// A GET resource that answers other methods with 405 in the envelope.
-fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
-where
-    F: actix_web::Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    web::resource(path)
-        .route(web::get().to(handler))
-        .default_service(web::to(handlers::method_not_allowed))
+/// A resource that answers methods it has no route for with 405 in the envelope.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(handlers::method_not_allowed))
 }
 
 /// JSON bodies: at most [`MAX_BODY_BYTES`], `application/json` only, and every

@@ -76,7 +76,7 @@ pub async fn envelope_middleware(
 }
 
 /// Replaces the body of any error response with the envelope, keeping the
-/// status and any headers the error set (`Retry-After`, `Allow`, …).
+/// status and any headers the error set (such as `Retry-After`).
 fn envelope_errors(
     response: ServiceResponse<BoxBody>,
     context: &RequestContext,
@@ -128,7 +128,10 @@ fn render_error(error: &ApiError, context: &RequestContext, span: &tracing::Span
     if error.code().status().is_server_error() {
         span.in_scope(|| tracing::error!(error = ?error, "request failed"));
     }
-    envelope::error(error.code(), error.messages(context.language))
+    envelope::error(
+        error.code(),
+        error.messages(context.language, context.timezone),
+    )
 }
 
 fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

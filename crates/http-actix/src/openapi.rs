@@ -7,7 +7,9 @@ use utoipa::{IntoParams, Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::context::{PLATFORMS, TIMEZONES};
 use crate::dto::{
-    Availability, OwnProfileResponse, Photo, PhotoType, PublicProfile, StatsResponse,
+    Availability, ChangeUsernameBody, CheckUsernameBody, OwnProfileResponse, Photo, PhotoType,
+    ProfileUpdateBody, PublicProfile, StatsResponse, UnavailableReason, UsernameAvailability,
+    UsernameChangedResponse,
 };
 use crate::envelope::{Envelope, ErrorEnvelope};
 use crate::error::ErrorCode;
@@ -26,13 +28,19 @@ use crate::{handlers, health};
         handlers::profile_by_id,
         handlers::me,
         handlers::stats,
+        handlers::update_me,
+        handlers::check_username,
+        handlers::change_username,
         health::live,
         health::ready,
     ),
     components(schemas(
         ErrorEnvelope, ErrorCode, PublicProfile, OwnProfileResponse, StatsResponse, Photo, PhotoType,
         Availability, Language, Platform, Timezone,
+        ProfileUpdateBody, CheckUsernameBody, ChangeUsernameBody, UsernameAvailability, UnavailableReason,
+        UsernameChangedResponse,
         Envelope<PublicProfile>, Envelope<OwnProfileResponse>, Envelope<StatsResponse>,
+        Envelope<UsernameAvailability>, Envelope<UsernameChangedResponse>,
     )),
     modifiers(&BearerJwt),
     tags((name = "Users", description = "User profiles and statistics"), (name = "Health", description = "Liveness and readiness probes")),
@@ -157,7 +165,8 @@ pub mod examples {
         })
     }
 
-    fn success(data: Value) -> Value {
+    /// A success envelope around `data`.
+    pub fn success(data: Value) -> Value {
         json!({
             "isSuccess": true,
             "statusCode": 200,
@@ -184,6 +193,22 @@ pub mod examples {
             );
         }
         success(data)
+    }
+
+    /// A username change answer, as the docs show it.
+    pub fn username_changed() -> Value {
+        json!({
+            "isSuccess": true,
+            "statusCode": 200,
+            "data": {
+                "success": true,
+                "oldUsername": "old_username",
+                "newUsername": "new_username123",
+                "nextChangeAllowedAt": "2024-02-15T00:00:00.000Z"
+            },
+            "errors": [],
+            "timestamp": "2026-05-22T16:11:26.808Z"
+        })
     }
 
     /// A stats answer.

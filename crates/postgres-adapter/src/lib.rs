@@ -8,6 +8,7 @@
 mod database;
 mod demo;
 mod errors;
+mod usernames;
 mod users;
 
 #[cfg(feature = "test-support")]
@@ -16,6 +17,7 @@ pub mod testing;
 pub use database::{ConnectError, DatabaseSettings, MIGRATOR, connect, ping};
 pub use demo::{DEMO_USER_ID, DemoSeed, has_users, seed_demo};
 pub use errors::repository_error;
+pub use usernames::PgUsernames;
 pub use users::PgUsers;
 
 pub use sqlx::PgPool;

@@ -123,8 +123,12 @@ async fn ensure_template(admin: &PgConnectOptions) -> String {
             .fetch_one(&mut conn)
             .await
             .unwrap();
+    // Once per test process: drop what crashed runs left behind.
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        sweep(&mut conn, &template).await;
+    }
     if !exists {
-        sweep(&mut conn).await;
         let building = format!("{template}_building");
         execute(
             &mut conn,
@@ -156,8 +160,8 @@ async fn ensure_template(admin: &PgConnectOptions) -> String {
     template
 }
 
-/// Drops test databases of crashed runs and templates of old migrations.
-async fn sweep(conn: &mut PgConnection) {
+/// Drops test databases of crashed runs and templates of other migrations.
+async fn sweep(conn: &mut PgConnection, current_template: &str) {
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT datname FROM pg_database WHERE datname LIKE 'allmine\\_test\\_%' OR datname LIKE 'allmine\\_template\\_%'",
     )
@@ -175,7 +179,7 @@ async fn sweep(conn: &mut PgConnection) {
                 .next()
                 .and_then(|secs| secs.parse::<u64>().ok())
                 .is_none_or(|created| now.saturating_sub(created) > STALE_AFTER_SECS),
-            None => true,
+            None => !name.starts_with(current_template),
         };
         if stale {
             let _ = sqlx::query(AssertSqlSafe(format!(

@@ -2,7 +2,10 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
 
-use allmine_domain::ports::{AccountState, RepositoryError, UserLookup, UserRepository};
+use allmine_domain::ports::{
+    AccountState, RepositoryError, UpdateProfileFailure, UserLookup, UserRepository,
+};
+use allmine_domain::profile_update::ProfileChanges;
 use allmine_domain::{
     AvailabilityStatus, FollowState, MediaType, PhotoId, ProfilePhoto, Relationship, SocialHandles,
     Stats, User, UserId, Username,
@@ -119,6 +122,96 @@ impl UserRepository for PgUsers {
             Some(false) => AccountState::Active,
         })
     }
+
+    #[tracing::instrument(name = "db.update_profile", skip(self, changes), err(Debug))]
+    async fn update_profile(
+        &self,
+        id: &UserId,
+        changes: &ProfileChanges,
+    ) -> Result<(), UpdateProfileFailure> {
+        let (name_set, name) = set(&changes.name);
+        let (surname_set, surname) = set(&changes.surname);
+        let (bio_set, bio) = set_nullable(&changes.bio);
+        let (interests_set, interests) = set(&changes.interests);
+        let (expertise_set, expertise) = set_nullable(&changes.expertise);
+        let (birth_set, birth_date) = set(&changes.birth_date);
+        let (status_set, status) = set(&changes.availability_status.map(|s| s.as_str().to_owned()));
+        let (price_set, price) = set(&changes
+            .minute_price
+            .map(|p| i32::try_from(p).unwrap_or(i32::MAX)));
+        let [instagram, snapchat, x, tiktok, facebook] = &changes.socials;
+        let (instagram_set, instagram) = set_nullable(instagram);
+        let (snapchat_set, snapchat) = set_nullable(snapchat);
+        let (x_set, x) = set_nullable(x);
+        let (tiktok_set, tiktok) = set_nullable(tiktok);
+        let (facebook_set, facebook) = set_nullable(facebook);
+        let (private_set, private) = set(&changes.is_private);
+        let (photo_set, photo) = set_nullable(
+            &changes
+                .profile_photo
+                .map(|p| p.map(|id| id.as_bytes().to_vec())),
+        );
+        // One statement, each column written only when its flag says so: a
+        // field can be set, cleared to NULL, or left alone.
+        let result = sqlx::query!(
+            r#"
+            UPDATE users SET
+                name = CASE WHEN $2 THEN $3::text ELSE name END,
+                surname = CASE WHEN $4 THEN $5::text ELSE surname END,
+                bio = CASE WHEN $6 THEN $7::text ELSE bio END,
+                interests = CASE WHEN $8 THEN $9::text[] ELSE interests END,
+                expertise = CASE WHEN $10 THEN $11::text ELSE expertise END,
+                birth_date = CASE WHEN $12 THEN $13::date ELSE birth_date END,
+                availability_status = CASE WHEN $14 THEN $15::text ELSE availability_status END,
+                minute_price_in_live_stream = CASE WHEN $16 THEN $17::int4 ELSE minute_price_in_live_stream END,
+                instagram = CASE WHEN $18 THEN $19::text ELSE instagram END,
+                snapchat = CASE WHEN $20 THEN $21::text ELSE snapchat END,
+                x = CASE WHEN $22 THEN $23::text ELSE x END,
+                tiktok = CASE WHEN $24 THEN $25::text ELSE tiktok END,
+                facebook = CASE WHEN $26 THEN $27::text ELSE facebook END,
+                is_private = CASE WHEN $28 THEN $29::bool ELSE is_private END,
+                profile_photo_id = CASE WHEN $30 THEN $31::bytea ELSE profile_photo_id END,
+                updated_at = now()
+            WHERE id = $1
+            "#,
+            id.as_bytes().as_slice(),
+            name_set, name,
+            surname_set, surname,
+            bio_set, bio,
+            interests_set, interests.as_deref(),
+            expertise_set, expertise,
+            birth_set, birth_date,
+            status_set, status,
+            price_set, price,
+            instagram_set, instagram,
+            snapchat_set, snapchat,
+            x_set, x,
+            tiktok_set, tiktok,
+            facebook_set, facebook,
+            private_set, private,
+            photo_set, photo,
+        )
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(error))
+                if error.constraint() == Some("users_profile_photo_owned_fk") =>
+            {
+                Err(UpdateProfileFailure::PhotoNotOwned)
+            }
+            Err(error) => Err(repository_error(error).into()),
+        }
+    }
+}
+
+/// A field of an update: whether to write it, and the value to write.
+fn set<T: Clone>(change: &Option<T>) -> (bool, Option<T>) {
+    (change.is_some(), change.clone())
+}
+
+fn set_nullable<T: Clone>(change: &Option<Option<T>>) -> (bool, Option<T>) {
+    (change.is_some(), change.clone().flatten())
 }
 
 fn into_domain(row: UserRow) -> Result<(User, Relationship), RepositoryError> {

@@ -9,12 +9,13 @@ use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use allmine_domain::ports::SystemClock;
+use allmine_domain::ports::Clock;
 use allmine_domain::profiles::ProfileService;
+use allmine_domain::usernames::UsernameService;
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, Readiness, SharedReadiness, envelope_middleware,
 };
-use allmine_postgres::{PgPool, PgUsers};
+use allmine_postgres::{PgPool, PgUsernames, PgUsers};
 
 /// How long in-flight requests get to finish after SIGTERM/SIGINT.
 pub const SHUTDOWN_GRACE_SECS: u64 = 10;
@@ -32,16 +33,24 @@ impl Readiness for DatabaseReadiness {
 }
 
 /// Builds the HTTP server on `listener`, over `pool`, verifying tokens with
-/// `tokens`. The returned server runs when awaited and drains gracefully on
-/// SIGTERM/SIGINT.
+/// `tokens` and telling time by `clock`. The returned server runs when awaited
+/// and drains gracefully on SIGTERM/SIGINT.
 pub fn serve(
     listener: TcpListener,
     pool: PgPool,
     tokens: JwtVerifier,
+    clock: Arc<dyn Clock>,
     workers: usize,
 ) -> std::io::Result<Server> {
-    let profiles = ProfileService::new(Arc::new(PgUsers::new(pool.clone())), Arc::new(SystemClock));
-    let state = web::Data::new(ApiState { profiles, tokens });
+    let users = Arc::new(PgUsers::new(pool.clone()));
+    let names = Arc::new(PgUsernames::new(pool.clone()));
+    let profiles = ProfileService::new(users.clone(), clock.clone());
+    let usernames = UsernameService::new(users, names, clock);
+    let state = web::Data::new(ApiState {
+        profiles,
+        usernames,
+        tokens,
+    });
     let readiness: web::Data<SharedReadiness> = web::Data::new(Arc::new(DatabaseReadiness(pool)));
     let openapi = ApiDoc::openapi();
     let server = HttpServer::new(move || {

@@ -2,11 +2,12 @@
 
 use std::net::TcpListener;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use time::{Duration, OffsetDateTime};
 
-use allmine_domain::ports::{UserLookup, UserRepository};
+use allmine_domain::ports::{SystemClock, UserLookup, UserRepository};
 use allmine_domain::{UserId, Username};
 use allmine_http::JwtVerifier;
 use allmine_postgres::{ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, seed_demo};
@@ -74,7 +75,7 @@ async fn database(config: &Config) -> Result<PgPool, String> {
     connect(&config.database).await.map_err(|error| match error {
         ConnectError::Unreachable { address, source } => format!(
             "cannot reach PostgreSQL at {address} ({source}). Start PostgreSQL (for example \
-             `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or point DATABASE_URL at a running server."
+             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or point DATABASE_URL at a running server."
         ),
         other => other.to_string(),
     })
@@ -100,8 +101,14 @@ async fn run_server(config: Config) -> Result<(), String> {
     let listener = TcpListener::bind(&config.bind_address)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_address))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let server =
-        serve(listener, pool.clone(), verifier, config.workers).map_err(|e| e.to_string())?;
+    let server = serve(
+        listener,
+        pool.clone(),
+        verifier,
+        Arc::new(SystemClock),
+        config.workers,
+    )
+    .map_err(|e| e.to_string())?;
     tracing::info!(%address, "serving the Users API; Swagger UI at http://{address}/docs/");
     if config.environment == Environment::Development
         && let Some(issuer) = &config.jwt.issuer

@@ -1,4 +1,5 @@
 use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
 
 use reqwest::{RequestBuilder, StatusCode};
 use secrecy::SecretString;
@@ -6,6 +7,7 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
 use allmine_domain::UserId;
+use allmine_domain::ports::Clock;
 use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, VerificationKey};
 use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;
@@ -22,11 +24,31 @@ pub const FAN_PENDING: &str = "000000000000000000000001";
 /// demo_fan_002: an accepted follower of private_jane.
 pub const FAN_ACCEPTED: &str = "000000000000000000000002";
 
+/// Real time until a test sets it; then the time the test says.
+#[derive(Default)]
+pub struct TestClock(Mutex<Option<OffsetDateTime>>);
+
+impl TestClock {
+    pub fn set(&self, now: OffsetDateTime) {
+        *self.0.lock().unwrap() = Some(now);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0
+            .lock()
+            .unwrap()
+            .unwrap_or_else(OffsetDateTime::now_utc)
+    }
+}
+
 /// A running server over its own database, loaded with the demo fixture.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDatabase,
+    pub clock: Arc<TestClock>,
     issuer: JwtIssuer,
 }
 
@@ -43,18 +65,29 @@ impl TestApp {
         let verifier = JwtVerifier::new(&settings).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let server = allmine_server::serve(listener, db.pool.clone(), verifier, 2).unwrap();
+        let clock = Arc::new(TestClock::default());
+        let server =
+            allmine_server::serve(listener, db.pool.clone(), verifier, clock.clone(), 2).unwrap();
         tokio::spawn(server);
         Self {
             address,
             client: reqwest::Client::new(),
             db,
+            clock,
             issuer: JwtIssuer::hs256(&SecretString::from(SECRET.to_owned()), None, None),
         }
     }
 
     pub fn get(&self, path: &str) -> RequestBuilder {
         self.client.get(format!("{}{path}", self.address))
+    }
+
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        self.client.patch(format!("{}{path}", self.address))
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.client.post(format!("{}{path}", self.address))
     }
 
     /// A valid token for the user with this id.
@@ -81,6 +114,27 @@ impl TestApp {
 
     pub async fn sql(&self, statement: &'static str) {
         sqlx::query(statement).execute(&self.db.pool).await.unwrap();
+    }
+
+    /// Adds an active public user and returns their id.
+    pub async fn add_user(&self, username: &str) -> String {
+        let id: Vec<u8> = sqlx::query_scalar(
+            "INSERT INTO users (username, name, surname, birth_date) VALUES ($1, 'Test', 'User', '1990-01-01') RETURNING id",
+        )
+        .bind(username)
+        .fetch_one(&self.db.pool)
+        .await
+        .unwrap();
+        UserId::from_slice(&id).unwrap().to_string()
+    }
+
+    /// The current username of the user with this id.
+    pub async fn username_of(&self, id: &str) -> String {
+        sqlx::query_scalar("SELECT username FROM users WHERE id = $1")
+            .bind(UserId::parse(id).unwrap().as_bytes().to_vec())
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
     }
 }
 

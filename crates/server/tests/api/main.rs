@@ -9,3 +9,5 @@ mod envelope;
 mod me;
 mod profile;
 mod stats;
+mod update_profile;
+mod usernames;
