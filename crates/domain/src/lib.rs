@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cooldown;
+pub mod history;
 pub mod id;
 pub mod ports;
 pub mod privacy;

@@ -435,8 +435,8 @@ fn birth_date(patch: Patch<String>, today: Date) -> Result<Option<Date>, FieldPr
     Ok(Some(date))
 }
 
-/// Strict `YYYY-MM-DD`.
-fn parse_date(text: &str) -> Option<Date> {
+/// Parses a strict `YYYY-MM-DD` calendar date.
+pub fn parse_date(text: &str) -> Option<Date> {
     let bytes = text.as_bytes();
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return None;

@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 use time::macros::format_description;
 use utoipa::ToSchema;
 
+use allmine_domain::history::{
+    CreditTransaction, HistoryEntry, HistoryPage, StreamSummary, TransactionType,
+};
 use allmine_domain::profiles::{OwnProfile, ProfileView};
 use allmine_domain::usernames::{NameCheck, Unavailable, UsernameChanged};
 use allmine_domain::{AvailabilityStatus, MediaType, ProfilePhoto, Stats};
@@ -365,6 +368,212 @@ impl UsernameChangedResponse {
             old_username: changed.old.to_string(),
             new_username: changed.new.to_string(),
             next_change_allowed_at: zone.render(changed.next_change_allowed_at),
+        }
+    }
+}
+
+/// What a credit movement was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionKind {
+    /// Credits bought (positive).
+    Purchase,
+    /// A gift sent (negative).
+    GiftSent,
+    /// A gift received (positive).
+    GiftReceived,
+    /// Earned by hosting a live stream (positive).
+    StreamEarning,
+    /// Spent in a live stream (negative).
+    StreamSpend,
+    /// Credits given back (positive).
+    Refund,
+    /// Credits paid out (negative).
+    Withdrawal,
+    /// A correction by support (either sign).
+    Adjustment,
+}
+
+impl From<TransactionType> for TransactionKind {
+    fn from(kind: TransactionType) -> Self {
+        match kind {
+            TransactionType::Purchase => Self::Purchase,
+            TransactionType::GiftSent => Self::GiftSent,
+            TransactionType::GiftReceived => Self::GiftReceived,
+            TransactionType::StreamEarning => Self::StreamEarning,
+            TransactionType::StreamSpend => Self::StreamSpend,
+            TransactionType::Refund => Self::Refund,
+            TransactionType::Withdrawal => Self::Withdrawal,
+            TransactionType::Adjustment => Self::Adjustment,
+        }
+    }
+}
+
+/// One credit movement.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    /// Its id.
+    #[serde(rename = "_id")]
+    #[schema(example = "6650f1a2c3d4e5f6a7b8c9d0", pattern = "^[0-9a-f]{24}$")]
+    pub id: String,
+    /// What it was.
+    #[serde(rename = "type")]
+    pub kind: TransactionKind,
+    /// Signed credits: positive in, negative out.
+    #[schema(example = -50)]
+    pub amount: i64,
+    /// The balance right after it.
+    #[schema(example = 450)]
+    pub balance_after: i64,
+    /// The live stream it belongs to, or null.
+    #[schema(example = "6650f1a2c3d4e5f6a7b8c9aa", pattern = "^[0-9a-f]{24}$")]
+    pub stream_id: Option<String>,
+    /// A human-readable line.
+    #[schema(example = "Gift sent in a live stream")]
+    pub description: String,
+    /// When it happened, in the request's `X-Timezone`.
+    #[schema(example = "2026-05-22T19:11:26.806+03:00", format = DateTime)]
+    pub created_at: String,
+}
+
+impl Transaction {
+    /// The record, its instant rendered in `zone`.
+    pub fn new(record: &CreditTransaction, zone: TimeZone) -> Self {
+        Self {
+            id: record.id.to_string(),
+            kind: record.kind.into(),
+            amount: record.amount,
+            balance_after: record.balance_after,
+            stream_id: record.stream_id.map(|id| id.to_string()),
+            description: record.description.clone(),
+            created_at: zone.render(record.created_at),
+        }
+    }
+}
+
+/// A live stream in the grouped history.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamInfo {
+    /// Its title.
+    #[schema(example = "Late night design session")]
+    pub title: String,
+    /// The host's username.
+    #[schema(example = "johndoe123")]
+    pub host_username: String,
+    /// When it went on air, in `X-Timezone`.
+    #[schema(format = DateTime)]
+    pub started_at: String,
+    /// When it ended, in `X-Timezone`; null while on air.
+    #[schema(format = DateTime)]
+    pub ended_at: Option<String>,
+}
+
+impl StreamInfo {
+    fn new(stream: &StreamSummary, zone: TimeZone) -> Self {
+        Self {
+            title: stream.title.clone(),
+            host_username: stream.host_username.clone(),
+            started_at: zone.render(stream.started_at),
+            ended_at: stream.ended_at.map(|at| zone.render(at)),
+        }
+    }
+}
+
+/// The page's records of one live stream.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamGroup {
+    /// The stream's id.
+    #[schema(pattern = "^[0-9a-f]{24}$")]
+    pub stream_id: String,
+    /// The stream; null only if it was deleted meanwhile.
+    pub stream: Option<StreamInfo>,
+    /// Sum of the records' amounts.
+    pub total_amount: i64,
+    /// How many records.
+    pub count: u64,
+    /// The records, newest first.
+    pub transactions: Vec<Transaction>,
+}
+
+/// A record that belongs to no live stream.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SingleTransaction {
+    /// The record.
+    pub transaction: Transaction,
+}
+
+/// An entry of the grouped history: `type` tells which.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum GroupedEntry {
+    /// Records of one live stream.
+    Stream(StreamGroup),
+    /// A standalone record.
+    Transaction(SingleTransaction),
+}
+
+impl GroupedEntry {
+    /// The entry, instants rendered in `zone`.
+    pub fn new(entry: &HistoryEntry, zone: TimeZone) -> Self {
+        match entry {
+            HistoryEntry::Stream {
+                stream_id,
+                stream,
+                total_amount,
+                transactions,
+            } => Self::Stream(StreamGroup {
+                stream_id: stream_id.to_string(),
+                stream: stream.as_ref().map(|s| StreamInfo::new(s, zone)),
+                total_amount: *total_amount,
+                count: transactions.len() as u64,
+                transactions: transactions
+                    .iter()
+                    .map(|t| Transaction::new(t, zone))
+                    .collect(),
+            }),
+            HistoryEntry::Single(record) => Self::Transaction(SingleTransaction {
+                transaction: Transaction::new(record, zone),
+            }),
+        }
+    }
+}
+
+/// A page of items.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Paged<T> {
+    /// This page's items.
+    pub items: Vec<T>,
+    /// The page number, from 1.
+    #[schema(example = 1, minimum = 1)]
+    pub page: u32,
+    /// The page size.
+    #[schema(example = 20, minimum = 1, maximum = 100)]
+    pub limit: u32,
+    /// All matching items.
+    #[schema(example = 57, minimum = 0)]
+    pub total: u64,
+    /// Pages in all.
+    #[schema(example = 3, minimum = 0)]
+    pub total_pages: u64,
+    /// Whether a later page has items.
+    #[schema(example = true)]
+    pub has_next: bool,
+}
+
+impl<T> Paged<T> {
+    /// The page, each item converted by `convert`.
+    pub fn new<U>(page: &HistoryPage<U>, convert: impl Fn(&U) -> T) -> Self {
+        Self {
+            items: page.items.iter().map(convert).collect(),
+            page: page.request.page(),
+            limit: page.request.limit(),
+            total: page.total,
+            total_pages: page.total_pages(),
+            has_next: page.has_next(),
         }
     }
 }

@@ -203,6 +203,13 @@ pub enum Detail {
     UsernameCooldown(OffsetDateTime),
     /// Another change of the same username won a race.
     ConcurrentChange,
+    /// A query parameter is invalid or unknown.
+    InvalidParameter {
+        /// The parameter.
+        name: String,
+        /// What is wrong with it.
+        problem: crate::query::ParamProblem,
+    },
 }
 
 impl Detail {
@@ -210,6 +217,9 @@ impl Detail {
     pub fn render(&self, language: Language, zone: TimeZone) -> String {
         use Language::{En, Tr};
         match (self, language) {
+            (Self::InvalidParameter { name, problem }, language) => {
+                format!("{name}: {}", param_problem(problem, language))
+            }
             (Self::Field(error), language) => {
                 format!("{}: {}", field_name(error.field), problem(&error.problem, language))
             }
@@ -286,6 +296,44 @@ impl Detail {
             (Self::UnknownRoute, En) => "No endpoint has this path".into(),
             (Self::UnknownRoute, Tr) => "Bu yolda bir uç nokta yok".into(),
         }
+    }
+}
+
+fn param_problem(problem: &crate::query::ParamProblem, language: Language) -> String {
+    use crate::query::ParamProblem as P;
+    use Language::{En, Tr};
+    let types = || {
+        allmine_domain::history::TransactionType::ALL
+            .map(|t| t.as_str())
+            .join(", ")
+    };
+    match (problem, language) {
+        (P::NotAnInteger, En) => "must be a whole number".into(),
+        (P::NotAnInteger, Tr) => "bir tam sayı olmalıdır".into(),
+        (P::PageBelowOne, En) => "starts at 1".into(),
+        (P::PageBelowOne, Tr) => "1'den başlar".into(),
+        (P::LimitOutOfRange, En) => {
+            format!("must be from 1 to {}", allmine_domain::history::MAX_LIMIT)
+        }
+        (P::LimitOutOfRange, Tr) => format!(
+            "1 ile {} arasında olmalıdır",
+            allmine_domain::history::MAX_LIMIT
+        ),
+        (P::UnknownType(kind), En) => format!("unknown type {kind:?}; one of: {}", types()),
+        (P::UnknownType(kind), Tr) => format!(
+            "bilinmeyen tür {kind:?}; şunlardan biri olmalıdır: {}",
+            types()
+        ),
+        (P::InvalidDate, En) => "must be a calendar date written YYYY-MM-DD".into(),
+        (P::InvalidDate, Tr) => "YYYY-AA-GG biçiminde geçerli bir tarih olmalıdır".into(),
+        (P::StartAfterEnd, En) => "must not be after endDate".into(),
+        (P::StartAfterEnd, Tr) => "endDate tarihinden sonra olamaz".into(),
+        (P::InvalidId, En) => id_reason_en(IdError::WrongLength(0)).into(),
+        (P::InvalidId, Tr) => id_reason_tr(IdError::WrongLength(0)).into(),
+        (P::Repeated, En) => "may be given only once".into(),
+        (P::Repeated, Tr) => "yalnızca bir kez verilebilir".into(),
+        (P::Unknown, En) => "is not a parameter of this endpoint".into(),
+        (P::Unknown, Tr) => "bu uç noktanın parametrelerinden biri değil".into(),
     }
 }
 

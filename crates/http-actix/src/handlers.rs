@@ -11,12 +11,14 @@ use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::body::{self, JsonObject};
 use crate::context::RequestContext;
 use crate::dto::{
-    ChangeUsernameBody, CheckUsernameBody, OwnProfileResponse, ProfileUpdateBody, PublicProfile,
-    StatsResponse, UsernameAvailability, UsernameChangedResponse,
+    ChangeUsernameBody, CheckUsernameBody, GroupedEntry, OwnProfileResponse, Paged,
+    ProfileUpdateBody, PublicProfile, StatsResponse, Transaction, UsernameAvailability,
+    UsernameChangedResponse,
 };
 use crate::envelope::{Envelope, ErrorEnvelope, ok};
 use crate::error::{ApiError, Detail, ErrorCode};
-use crate::openapi::{StandardHeaders, examples};
+use crate::openapi::{HistoryParams, StandardHeaders, examples};
+use crate::query;
 
 /// The `{id}` path segment, parsed as a user id: anything but 24 lowercase
 /// hex characters is 400, never 404.
@@ -303,4 +305,74 @@ pub async fn change_username(
         .change(&caller.0, &body.new_username)
         .await?;
     Ok(ok(UsernameChangedResponse::new(&changed, context.timezone)))
+}
+
+/// Own credit history.
+///
+/// The signed-in user's credit movements, newest first, paged and filtered.
+/// Dates are whole days in `X-Timezone`, both ends included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/me/transactions",
+    tag = "Credits",
+    operation_id = "getMyTransactions",
+    params(HistoryParams, StandardHeaders),
+    security(("JWT-auth" = [])),
+    responses(
+        (status = 200, description = "A page of records", body = Envelope<Paged<Transaction>>, example = json!(examples::transactions())),
+        (status = 400, description = "A parameter is invalid or unknown (named)", body = ErrorEnvelope,
+            example = json!(examples::error(400, &["Validation failed", "limit: must be from 1 to 100"], "VALIDATION_FAILED"))),
+        (status = 401, description = "No token, or an invalid or expired one, or an inactive account", body = ErrorEnvelope,
+            example = json!(examples::error(401, &["Authentication required"], "AUTHENTICATION_REQUIRED"))),
+        (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
+            example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
+    )
+)]
+pub async fn transactions(
+    state: web::Data<ApiState>,
+    context: RequestContext,
+    caller: Authenticated,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page) = query::history(&query, context.timezone)?;
+    let page = state.history.list(&caller.0, &filter, page).await?;
+    Ok(ok(Paged::new(&page, |record| {
+        Transaction::new(record, context.timezone)
+    })))
+}
+
+/// Own credit history, grouped by live stream.
+///
+/// The same page as `/api/v1/users/me/transactions` with the same filters;
+/// records on the page that belong to a live stream are grouped under their
+/// `streamId` (with the stream's title, host and times), the others stay
+/// standalone entries. Entries keep the order of each one's newest record.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/me/transactions/grouped",
+    tag = "Credits",
+    operation_id = "getMyTransactionsGrouped",
+    params(HistoryParams, StandardHeaders),
+    security(("JWT-auth" = [])),
+    responses(
+        (status = 200, description = "A page of records, grouped", body = Envelope<Paged<GroupedEntry>>, example = json!(examples::grouped_transactions())),
+        (status = 400, description = "A parameter is invalid or unknown (named)", body = ErrorEnvelope,
+            example = json!(examples::error(400, &["Validation failed", "startDate: must not be after endDate"], "VALIDATION_FAILED"))),
+        (status = 401, description = "No token, or an invalid or expired one, or an inactive account", body = ErrorEnvelope,
+            example = json!(examples::error(401, &["Authentication required"], "AUTHENTICATION_REQUIRED"))),
+        (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
+            example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
+    )
+)]
+pub async fn transactions_grouped(
+    state: web::Data<ApiState>,
+    context: RequestContext,
+    caller: Authenticated,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page) = query::history(&query, context.timezone)?;
+    let page = state.history.grouped(&caller.0, &filter, page).await?;
+    Ok(ok(Paged::new(&page, |entry| {
+        GroupedEntry::new(entry, context.timezone)
+    })))
 }

@@ -14,10 +14,12 @@ pub mod health;
 pub mod i18n;
 pub mod middleware;
 pub mod openapi;
+pub mod query;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
 
+use allmine_domain::history::HistoryService;
 use allmine_domain::profiles::ProfileService;
 use allmine_domain::usernames::UsernameService;
 
@@ -37,6 +39,8 @@ pub struct ApiState {
     pub profiles: ProfileService,
     /// Usernames: availability and change.
     pub usernames: UsernameService,
+    /// The credit history.
+    pub history: HistoryService,
     /// Verifies bearer tokens.
     pub tokens: JwtVerifier,
 }
@@ -55,6 +59,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
             resource("/api/v1/users/me")
                 .route(web::get().to(handlers::me))
                 .route(web::patch().to(handlers::update_me)),
+        )
+        .service(
+            resource("/api/v1/users/me/transactions").route(web::get().to(handlers::transactions)),
+        )
+        .service(
+            resource("/api/v1/users/me/transactions/grouped")
+                .route(web::get().to(handlers::transactions_grouped)),
         )
         .service(
             resource("/api/v1/users/check-username")

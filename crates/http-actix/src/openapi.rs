@@ -7,8 +7,9 @@ use utoipa::{IntoParams, Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::context::{PLATFORMS, TIMEZONES};
 use crate::dto::{
-    Availability, ChangeUsernameBody, CheckUsernameBody, OwnProfileResponse, Photo, PhotoType,
-    ProfileUpdateBody, PublicProfile, StatsResponse, UnavailableReason, UsernameAvailability,
+    Availability, ChangeUsernameBody, CheckUsernameBody, GroupedEntry, OwnProfileResponse, Paged,
+    Photo, PhotoType, ProfileUpdateBody, PublicProfile, SingleTransaction, StatsResponse,
+    StreamGroup, StreamInfo, Transaction, TransactionKind, UnavailableReason, UsernameAvailability,
     UsernameChangedResponse,
 };
 use crate::envelope::{Envelope, ErrorEnvelope};
@@ -31,6 +32,8 @@ use crate::{handlers, health};
         handlers::update_me,
         handlers::check_username,
         handlers::change_username,
+        handlers::transactions,
+        handlers::transactions_grouped,
         health::live,
         health::ready,
     ),
@@ -41,9 +44,11 @@ use crate::{handlers, health};
         UsernameChangedResponse,
         Envelope<PublicProfile>, Envelope<OwnProfileResponse>, Envelope<StatsResponse>,
         Envelope<UsernameAvailability>, Envelope<UsernameChangedResponse>,
+        Transaction, TransactionKind, StreamInfo, StreamGroup, SingleTransaction, GroupedEntry,
+        Paged<Transaction>, Paged<GroupedEntry>, Envelope<Paged<Transaction>>, Envelope<Paged<GroupedEntry>>,
     )),
     modifiers(&BearerJwt),
-    tags((name = "Users", description = "User profiles and statistics"), (name = "Health", description = "Liveness and readiness probes")),
+    tags((name = "Users", description = "User profiles and statistics"), (name = "Credits", description = "The signed-in user's credit history"), (name = "Health", description = "Liveness and readiness probes")),
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -133,6 +138,35 @@ pub struct StandardHeaders {
     x_device_id: Option<String>,
 }
 
+/// The credit history's query parameters.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct HistoryParams {
+    /// Page number, from 1 (default 1).
+    #[param(minimum = 1, example = 1)]
+    page: Option<u32>,
+    /// Records per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    limit: Option<u32>,
+    /// Only these types: comma-separated (`purchase,gift_sent`) or repeated.
+    #[param(rename = "type", value_type = Option<TransactionKind>, example = "purchase")]
+    kind: Option<String>,
+    /// First day, `YYYY-MM-DD` in `X-Timezone` (included).
+    #[param(rename = "startDate", value_type = Option<String>, format = Date, example = "2026-05-01")]
+    start_date: Option<String>,
+    /// Last day, `YYYY-MM-DD` in `X-Timezone` (included).
+    #[param(rename = "endDate", value_type = Option<String>, format = Date, example = "2026-05-31")]
+    end_date: Option<String>,
+    /// Only records of this live stream.
+    #[param(
+        rename = "streamId",
+        pattern = "^[0-9a-f]{24}$",
+        example = "6650f1a2c3d4e5f6a7b8c9aa"
+    )]
+    stream_id: Option<String>,
+}
+
 /// Examples shown in the document, in the docs' own values.
 pub mod examples {
     use serde_json::{Value, json};
@@ -209,6 +243,69 @@ pub mod examples {
             "errors": [],
             "timestamp": "2026-05-22T16:11:26.808Z"
         })
+    }
+
+    fn transaction(
+        id: &str,
+        kind: &str,
+        amount: i64,
+        balance: i64,
+        stream: Option<&str>,
+        at: &str,
+    ) -> Value {
+        json!({
+            "_id": id, "type": kind, "amount": amount, "balanceAfter": balance,
+            "streamId": stream, "description": "Gift sent in a live stream", "createdAt": at
+        })
+    }
+
+    fn paged(items: Vec<Value>) -> Value {
+        json!({"items": items, "page": 1, "limit": 20, "total": 57, "totalPages": 3, "hasNext": true})
+    }
+
+    /// A history page.
+    pub fn transactions() -> Value {
+        success(paged(vec![
+            transaction(
+                "6650f1a2c3d4e5f6a7b8c9d0",
+                "gift_sent",
+                -50,
+                450,
+                Some("6650f1a2c3d4e5f6a7b8c9aa"),
+                "2026-05-22T19:11:26.806+03:00",
+            ),
+            transaction(
+                "6650f1a2c3d4e5f6a7b8c9cf",
+                "purchase",
+                500,
+                500,
+                None,
+                "2026-05-22T18:00:00.000+03:00",
+            ),
+        ]))
+    }
+
+    /// A grouped history page.
+    pub fn grouped_transactions() -> Value {
+        success(paged(vec![
+            json!({
+                "type": "stream",
+                "streamId": "6650f1a2c3d4e5f6a7b8c9aa",
+                "stream": {
+                    "title": "Late night design session",
+                    "hostUsername": "johndoe123",
+                    "startedAt": "2026-05-22T18:30:00.000+03:00",
+                    "endedAt": "2026-05-22T20:00:00.000+03:00"
+                },
+                "totalAmount": -50,
+                "count": 1,
+                "transactions": [transaction("6650f1a2c3d4e5f6a7b8c9d0", "gift_sent", -50, 450, Some("6650f1a2c3d4e5f6a7b8c9aa"), "2026-05-22T19:11:26.806+03:00")]
+            }),
+            json!({
+                "type": "transaction",
+                "transaction": transaction("6650f1a2c3d4e5f6a7b8c9cf", "purchase", 500, 500, None, "2026-05-22T18:00:00.000+03:00")
+            }),
+        ]))
     }
 
     /// A stats answer.

@@ -8,6 +8,7 @@
 mod database;
 mod demo;
 mod errors;
+mod history;
 mod usernames;
 mod users;
 
@@ -17,6 +18,7 @@ pub mod testing;
 pub use database::{ConnectError, DatabaseSettings, MIGRATOR, connect, ping};
 pub use demo::{DEMO_USER_ID, DemoSeed, has_users, seed_demo};
 pub use errors::repository_error;
+pub use history::PgHistory;
 pub use usernames::PgUsernames;
 pub use users::PgUsers;
 

@@ -9,13 +9,14 @@ use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+use allmine_domain::history::HistoryService;
 use allmine_domain::ports::Clock;
 use allmine_domain::profiles::ProfileService;
 use allmine_domain::usernames::UsernameService;
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, Readiness, SharedReadiness, envelope_middleware,
 };
-use allmine_postgres::{PgPool, PgUsernames, PgUsers};
+use allmine_postgres::{PgHistory, PgPool, PgUsernames, PgUsers};
 
 /// How long in-flight requests get to finish after SIGTERM/SIGINT.
 pub const SHUTDOWN_GRACE_SECS: u64 = 10;
@@ -46,9 +47,11 @@ pub fn serve(
     let names = Arc::new(PgUsernames::new(pool.clone()));
     let profiles = ProfileService::new(users.clone(), clock.clone());
     let usernames = UsernameService::new(users, names, clock);
+    let history = HistoryService::new(Arc::new(PgHistory::new(pool.clone())));
     let state = web::Data::new(ApiState {
         profiles,
         usernames,
+        history,
         tokens,
     });
     let readiness: web::Data<SharedReadiness> = web::Data::new(Arc::new(DatabaseReadiness(pool)));

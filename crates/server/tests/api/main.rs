@@ -6,6 +6,7 @@ mod helpers;
 
 mod contract;
 mod envelope;
+mod history;
 mod me;
 mod profile;
 mod stats;

@@ -1,0 +1,219 @@
+//! Query strings: the history filters, parsed strictly. Every parameter
+//! outside the documented ones, and every bad value, is 400 naming it.
+
+use allmine_domain::StreamId;
+use allmine_domain::history::{HistoryFilter, MAX_LIMIT, PageRequest, TransactionType};
+use allmine_domain::profile_update::parse_date;
+
+use crate::context::TimeZone;
+use crate::error::{ApiError, Detail, ErrorCode};
+
+/// Records per page when `limit` is absent.
+pub const DEFAULT_LIMIT: u32 = 20;
+
+/// What is wrong with a query parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamProblem {
+    /// Not a whole number.
+    NotAnInteger,
+    /// `page` below 1.
+    PageBelowOne,
+    /// `limit` outside 1 to 100.
+    LimitOutOfRange,
+    /// A `type` that does not exist.
+    UnknownType(String),
+    /// Not a `YYYY-MM-DD` date.
+    InvalidDate,
+    /// `startDate` after `endDate`.
+    StartAfterEnd,
+    /// Not a 24-character id.
+    InvalidId,
+    /// Given more than once.
+    Repeated,
+    /// Not a parameter of this endpoint.
+    Unknown,
+}
+
+/// The history's filters and page from the query pairs; dates are read in `zone`.
+pub fn history(
+    pairs: &[(String, String)],
+    zone: TimeZone,
+) -> Result<(HistoryFilter, PageRequest), ApiError> {
+    let mut details = Vec::new();
+    let mut problem = |name: &str, problem: ParamProblem| {
+        details.push(Detail::InvalidParameter {
+            name: name.to_owned(),
+            problem,
+        });
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let (mut page, mut limit) = (1u32, DEFAULT_LIMIT);
+    let (mut start, mut end, mut stream) = (None, None, None);
+    let mut types: Vec<TransactionType> = Vec::new();
+    for (name, value) in pairs {
+        let name = name.as_str();
+        if name != "type" {
+            if seen.contains(&name) {
+                problem(name, ParamProblem::Repeated);
+                continue;
+            }
+            seen.push(name);
+        }
+        let value = value.trim();
+        match name {
+            "page" => match value.parse::<u32>() {
+                Ok(0) => problem(name, ParamProblem::PageBelowOne),
+                Ok(n) => page = n,
+                Err(_)
+                    if value.starts_with('-') && value[1..].bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    problem(name, ParamProblem::PageBelowOne)
+                }
+                Err(_) => problem(name, ParamProblem::NotAnInteger),
+            },
+            "limit" => match value.parse::<u32>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
+                Ok(_) => problem(name, ParamProblem::LimitOutOfRange),
+                Err(_)
+                    if !value.is_empty()
+                        && value
+                            .trim_start_matches('-')
+                            .bytes()
+                            .all(|b| b.is_ascii_digit()) =>
+                {
+                    problem(name, ParamProblem::LimitOutOfRange)
+                }
+                Err(_) => problem(name, ParamProblem::NotAnInteger),
+            },
+            "type" => {
+                for part in value.split(',').map(str::trim) {
+                    match TransactionType::parse(part) {
+                        Some(kind) if !types.contains(&kind) => types.push(kind),
+                        Some(_) => {}
+                        None => problem(name, ParamProblem::UnknownType(part.to_owned())),
+                    }
+                }
+            }
+            "startDate" => match parse_date(value) {
+                Some(date) => start = Some(date),
+                None => problem(name, ParamProblem::InvalidDate),
+            },
+            "endDate" => match parse_date(value) {
+                Some(date) => end = Some(date),
+                None => problem(name, ParamProblem::InvalidDate),
+            },
+            "streamId" => match StreamId::parse(value) {
+                Ok(id) => stream = Some(id),
+                Err(_) => problem(name, ParamProblem::InvalidId),
+            },
+            other => problem(other, ParamProblem::Unknown),
+        }
+    }
+    let page = PageRequest::new(page, limit).ok();
+    let filter = HistoryFilter::for_days(types, start, end, zone.offset(), stream)
+        .map_err(|_| problem("startDate", ParamProblem::StartAfterEnd))
+        .ok();
+    match (filter, page) {
+        (Some(filter), Some(page)) if details.is_empty() => Ok((filter, page)),
+        _ => Err(ApiError::with_all(ErrorCode::ValidationFailed, details)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(query: &[(&str, &str)]) -> Vec<(String, String)> {
+        query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn problems(query: &[(&str, &str)]) -> Vec<Detail> {
+        history(&pairs(query), TimeZone::default())
+            .unwrap_err()
+            .details()
+            .to_vec()
+    }
+
+    #[test]
+    fn defaults_are_page_one_of_twenty_without_filters() {
+        let (filter, page) = history(&[], TimeZone::default()).unwrap();
+        assert_eq!((page.page(), page.limit()), (1, 20));
+        assert_eq!(filter, HistoryFilter::default());
+    }
+
+    #[test]
+    fn types_come_comma_separated_or_repeated() {
+        let (filter, _) = history(
+            &pairs(&[("type", "purchase,gift_sent"), ("type", "refund")]),
+            TimeZone::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            filter.types,
+            [
+                TransactionType::Purchase,
+                TransactionType::GiftSent,
+                TransactionType::Refund
+            ]
+        );
+    }
+
+    #[test]
+    fn each_bad_parameter_is_named() {
+        let bad = |name: &str, problem: ParamProblem| Detail::InvalidParameter {
+            name: name.into(),
+            problem,
+        };
+        assert_eq!(
+            problems(&[("page", "0")]),
+            [bad("page", ParamProblem::PageBelowOne)]
+        );
+        assert_eq!(
+            problems(&[("page", "-3")]),
+            [bad("page", ParamProblem::PageBelowOne)]
+        );
+        assert_eq!(
+            problems(&[("page", "x")]),
+            [bad("page", ParamProblem::NotAnInteger)]
+        );
+        assert_eq!(
+            problems(&[("limit", "101")]),
+            [bad("limit", ParamProblem::LimitOutOfRange)]
+        );
+        assert_eq!(
+            problems(&[("limit", "0")]),
+            [bad("limit", ParamProblem::LimitOutOfRange)]
+        );
+        assert_eq!(
+            problems(&[("limit", "99999999999")]),
+            [bad("limit", ParamProblem::LimitOutOfRange)]
+        );
+        assert_eq!(
+            problems(&[("type", "bribe")]),
+            [bad("type", ParamProblem::UnknownType("bribe".into()))]
+        );
+        assert_eq!(
+            problems(&[("startDate", "2026-02-30")]),
+            [bad("startDate", ParamProblem::InvalidDate)]
+        );
+        assert_eq!(
+            problems(&[("streamId", "abc")]),
+            [bad("streamId", ParamProblem::InvalidId)]
+        );
+        assert_eq!(
+            problems(&[("sort", "asc")]),
+            [bad("sort", ParamProblem::Unknown)]
+        );
+        assert_eq!(
+            problems(&[("page", "1"), ("page", "2")]),
+            [bad("page", ParamProblem::Repeated)]
+        );
+        assert_eq!(
+            problems(&[("startDate", "2026-05-02"), ("endDate", "2026-05-01")]),
+            [bad("startDate", ParamProblem::StartAfterEnd)]
+        );
+    }
+}

@@ -1,0 +1,158 @@
+use async_trait::async_trait;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use allmine_domain::history::{
+    CreditTransaction, HistoryFilter, HistoryPage, PageRequest, StreamSummary, TransactionHistory,
+    TransactionType,
+};
+use allmine_domain::ports::RepositoryError;
+use allmine_domain::{StreamId, TransactionId, UserId};
+
+use crate::errors::repository_error;
+
+/// Credit history over PostgreSQL (see migration `history_index` for the index
+/// that serves it).
+#[derive(Debug, Clone)]
+pub struct PgHistory {
+    pool: PgPool,
+}
+
+impl PgHistory {
+    /// An adapter over this pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+struct Row {
+    id: Vec<u8>,
+    kind: String,
+    amount: i64,
+    balance_after: i64,
+    stream_id: Option<Vec<u8>>,
+    description: String,
+    created_at: OffsetDateTime,
+}
+
+#[async_trait]
+impl TransactionHistory for PgHistory {
+    #[tracing::instrument(name = "db.history_page", skip(self), err(Debug))]
+    async fn page(
+        &self,
+        user: &UserId,
+        filter: &HistoryFilter,
+        page: PageRequest,
+    ) -> Result<HistoryPage<CreditTransaction>, RepositoryError> {
+        let user = user.as_bytes().as_slice();
+        let types: Vec<String> = filter.types.iter().map(|t| t.as_str().to_owned()).collect();
+        let stream = filter.stream.map(|id| id.as_bytes().to_vec());
+        let limit = i64::from(page.limit());
+        let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+        // Both statements name the caller as the only user: no filter can
+        // reach another user's records.
+        let rows = sqlx::query_as!(
+            Row,
+            r#"
+            SELECT id, type AS kind, amount, balance_after, stream_id, description, created_at
+            FROM credit_transactions
+            WHERE user_id = $1
+              AND (cardinality($2::text[]) = 0 OR type = ANY($2))
+              AND ($3::timestamptz IS NULL OR created_at >= $3)
+              AND ($4::timestamptz IS NULL OR created_at < $4)
+              AND ($5::bytea IS NULL OR stream_id = $5)
+            ORDER BY created_at DESC, id DESC
+            LIMIT $6 OFFSET $7
+            "#,
+            user,
+            &types,
+            filter.from,
+            filter.until,
+            stream.as_deref(),
+            limit,
+            offset,
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        let total = sqlx::query_scalar!(
+            r#"
+            SELECT count(*) AS "total!"
+            FROM credit_transactions
+            WHERE user_id = $1
+              AND (cardinality($2::text[]) = 0 OR type = ANY($2))
+              AND ($3::timestamptz IS NULL OR created_at >= $3)
+              AND ($4::timestamptz IS NULL OR created_at < $4)
+              AND ($5::bytea IS NULL OR stream_id = $5)
+            "#,
+            user,
+            &types,
+            filter.from,
+            filter.until,
+            stream.as_deref(),
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        let items = rows
+            .into_iter()
+            .map(into_domain)
+            .collect::<Result<_, _>>()?;
+        Ok(HistoryPage {
+            items,
+            request: page,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    #[tracing::instrument(name = "db.history_streams", skip(self), err(Debug))]
+    async fn streams(&self, ids: &[StreamId]) -> Result<Vec<StreamSummary>, RepositoryError> {
+        let ids: Vec<Vec<u8>> = ids.iter().map(|id| id.as_bytes().to_vec()).collect();
+        let rows = sqlx::query!(
+            r#"
+            SELECT s.id, s.title, u.username AS host_username, s.started_at, s.ended_at
+            FROM live_streams s
+            JOIN users u ON u.id = s.host_id
+            WHERE s.id = ANY($1)
+            "#,
+            &ids,
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(StreamSummary {
+                    id: StreamId::from_slice(&row.id).ok_or_else(|| corrupt("live_streams.id"))?,
+                    title: row.title,
+                    host_username: row.host_username,
+                    started_at: row.started_at,
+                    ended_at: row.ended_at,
+                })
+            })
+            .collect()
+    }
+}
+
+fn into_domain(row: Row) -> Result<CreditTransaction, RepositoryError> {
+    Ok(CreditTransaction {
+        id: TransactionId::from_slice(&row.id).ok_or_else(|| corrupt("credit_transactions.id"))?,
+        kind: TransactionType::parse(&row.kind)
+            .ok_or_else(|| corrupt("credit_transactions.type"))?,
+        amount: row.amount,
+        balance_after: row.balance_after,
+        stream_id: match row.stream_id {
+            Some(id) => Some(
+                StreamId::from_slice(&id)
+                    .ok_or_else(|| corrupt("credit_transactions.stream_id"))?,
+            ),
+            None => None,
+        },
+        description: row.description,
+        created_at: row.created_at,
+    })
+}
+
+fn corrupt(column: &'static str) -> RepositoryError {
+    RepositoryError::Failed(format!("unexpected value in {column}").into())
+}

@@ -1,0 +1,322 @@
+//! GET /api/v1/users/me/transactions and /api/v1/users/me/transactions/grouped.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const STREAM: &str = "5e5e5e5e5e5e5e5e5e5e5e01";
+
+/// John's five records (newest last here), and two of Carl's in the same stream.
+async fn history_fixture(app: &TestApp) {
+    app.sql(
+        "INSERT INTO live_streams (id, host_id, title, started_at, ended_at, viewer_count)
+         VALUES (decode('5e5e5e5e5e5e5e5e5e5e5e01', 'hex'), decode('507f1f77bcf86cd799439031', 'hex'),
+                 'Bob''s stream', '2026-05-20 18:00Z', '2026-05-20 20:00Z', 42)",
+    )
+    .await;
+    app.sql(
+        "INSERT INTO credit_transactions (id, user_id, type, amount, balance_after, stream_id, description, created_at)
+         VALUES
+         (decode('7a0000000000000000000001', 'hex'), decode('507f1f77bcf86cd799439011', 'hex'), 'purchase', 500, 500, NULL, 'Bought 500 credits', '2026-05-20 10:00Z'),
+         (decode('7a0000000000000000000002', 'hex'), decode('507f1f77bcf86cd799439011', 'hex'), 'gift_sent', -50, 450, decode('5e5e5e5e5e5e5e5e5e5e5e01', 'hex'), 'Rose for Bob', '2026-05-20 18:30Z'),
+         (decode('7a0000000000000000000003', 'hex'), decode('507f1f77bcf86cd799439011', 'hex'), 'stream_spend', -20, 430, decode('5e5e5e5e5e5e5e5e5e5e5e01', 'hex'), 'Two minutes of call', '2026-05-20 19:00Z'),
+         (decode('7a0000000000000000000004', 'hex'), decode('507f1f77bcf86cd799439011', 'hex'), 'refund', 20, 450, NULL, 'Refund of a dropped call', '2026-05-21 23:30Z'),
+         (decode('7a0000000000000000000005', 'hex'), decode('507f1f77bcf86cd799439011', 'hex'), 'gift_sent', -100, 350, decode('5e5e5e5e5e5e5e5e5e5e5e01', 'hex'), 'Crown for Bob', '2026-05-22 12:00Z'),
+         (decode('7b0000000000000000000001', 'hex'), decode('507f1f77bcf86cd799439032', 'hex'), 'purchase', 1000, 1000, NULL, 'Carl buys', '2026-05-20 09:00Z'),
+         (decode('7b0000000000000000000002', 'hex'), decode('507f1f77bcf86cd799439032', 'hex'), 'gift_sent', -10, 990, decode('5e5e5e5e5e5e5e5e5e5e5e01', 'hex'), 'Carl gives', '2026-05-20 18:45Z')",
+    )
+    .await;
+}
+
+async fn history(app: &TestApp, query: &str) -> (StatusCode, Value) {
+    send(
+        app.get(&format!("/api/v1/users/me/transactions{query}"))
+            .bearer_auth(app.token(JOHN)),
+    )
+    .await
+}
+
+fn ids(data: &Value) -> Vec<String> {
+    data["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["_id"].as_str().unwrap()[22..].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn records_come_newest_first_with_the_documented_fields_and_paging() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let (status, body) = history(&app, "").await;
+    let data = assert_ok(status, &body);
+    assert_eq!(ids(&data), ["05", "04", "03", "02", "01"]);
+    assert_eq!(
+        (
+            data["page"].clone(),
+            data["limit"].clone(),
+            data["total"].clone()
+        ),
+        (json!(1), json!(20), json!(5))
+    );
+    assert_eq!(
+        (data["totalPages"].clone(), data["hasNext"].clone()),
+        (json!(1), json!(false))
+    );
+    assert_eq!(
+        data["items"][0],
+        json!({
+            "_id": "7a0000000000000000000005",
+            "type": "gift_sent",
+            "amount": -100,
+            "balanceAfter": 350,
+            "streamId": STREAM,
+            "description": "Crown for Bob",
+            "createdAt": "2026-05-22T12:00:00.000Z"
+        })
+    );
+    assert!(data["items"][1]["streamId"].is_null());
+}
+
+#[tokio::test]
+async fn created_at_is_rendered_in_the_requested_time_zone() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let request = app
+        .get("/api/v1/users/me/transactions?limit=1")
+        .bearer_auth(app.token(JOHN));
+    let (status, body) = send(request.header("X-Timezone", "UTC+03:00")).await;
+    assert_eq!(
+        assert_ok(status, &body)["items"][0]["createdAt"],
+        "2026-05-22T15:00:00.000+03:00"
+    );
+}
+
+#[tokio::test]
+async fn signs_and_balances_are_consistent_record_to_record() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let (status, body) = history(&app, "?limit=100").await;
+    let data = assert_ok(status, &body);
+    let mut items: Vec<Value> = data["items"].as_array().unwrap().clone();
+    items.reverse();
+    let mut balance = 0;
+    for item in items {
+        let amount = item["amount"].as_i64().unwrap();
+        let outgoing =
+            ["gift_sent", "stream_spend", "withdrawal"].contains(&item["type"].as_str().unwrap());
+        assert_eq!(amount < 0, outgoing, "{item}");
+        balance += amount;
+        assert_eq!(item["balanceAfter"].as_i64().unwrap(), balance, "{item}");
+    }
+}
+
+#[tokio::test]
+async fn types_filter_one_or_several() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let (status, body) = history(&app, "?type=gift_sent").await;
+    assert_eq!(ids(&assert_ok(status, &body)), ["05", "02"]);
+    let (status, body) = history(&app, "?type=gift_sent,refund").await;
+    assert_eq!(ids(&assert_ok(status, &body)), ["05", "04", "02"]);
+    let (status, body) = history(&app, "?type=purchase&type=refund").await;
+    assert_eq!(ids(&assert_ok(status, &body)), ["04", "01"]);
+}
+
+#[tokio::test]
+async fn a_record_at_23_30_utc_belongs_to_the_next_day_in_utc_plus_three() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let (status, body) = history(&app, "?startDate=2026-05-22&endDate=2026-05-22").await;
+    assert_eq!(
+        ids(&assert_ok(status, &body)),
+        ["05"],
+        "in UTC the refund is on the 21st"
+    );
+    let request = app
+        .get("/api/v1/users/me/transactions?startDate=2026-05-22&endDate=2026-05-22")
+        .bearer_auth(app.token(JOHN));
+    let (status, body) = send(request.header("X-Timezone", "UTC+03:00")).await;
+    assert_eq!(
+        ids(&assert_ok(status, &body)),
+        ["05", "04"],
+        "in UTC+03:00 it is 02:30 on the 22nd"
+    );
+    let (status, body) = history(&app, "?startDate=2026-05-20&endDate=2026-05-20").await;
+    assert_eq!(
+        ids(&assert_ok(status, &body)),
+        ["03", "02", "01"],
+        "both ends included"
+    );
+}
+
+#[tokio::test]
+async fn the_stream_filter_never_shows_another_users_records() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let (status, body) = history(&app, &format!("?streamId={STREAM}")).await;
+    let data = assert_ok(status, &body);
+    assert_eq!(ids(&data), ["05", "03", "02"]);
+    assert_eq!(
+        data["total"], 3,
+        "Carl's record in the same stream is not counted"
+    );
+
+    let request = app
+        .get(&format!(
+            "/api/v1/users/me/transactions?streamId={STREAM}&limit=100"
+        ))
+        .bearer_auth(app.token(CARL_BLOCKED));
+    let (status, body) = send(request).await;
+    let data = assert_ok(status, &body);
+    assert_eq!(data["total"], 1);
+    assert_eq!(data["items"][0]["description"], "Carl gives");
+}
+
+#[tokio::test]
+async fn pages_split_the_records_and_say_whether_more_follow() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let (status, body) = history(&app, "?limit=2&page=1").await;
+    let data = assert_ok(status, &body);
+    assert_eq!(ids(&data), ["05", "04"]);
+    assert_eq!(
+        (data["totalPages"].clone(), data["hasNext"].clone()),
+        (json!(3), json!(true))
+    );
+    let (status, body) = history(&app, "?limit=2&page=3").await;
+    let data = assert_ok(status, &body);
+    assert_eq!(ids(&data), ["01"]);
+    assert_eq!(data["hasNext"], false);
+    let (status, body) = history(&app, "?limit=2&page=4").await;
+    let data = assert_ok(status, &body);
+    assert!(ids(&data).is_empty());
+    assert_eq!(data["total"], 5);
+    let (status, body) = history(&app, "?limit=100").await;
+    assert_ok(status, &body);
+}
+
+#[tokio::test]
+async fn parameters_outside_the_contract_are_400_naming_the_parameter() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        ("?page=0", "page: starts at 1"),
+        ("?limit=101", "limit: must be from 1 to 100"),
+        ("?limit=0", "limit: must be from 1 to 100"),
+        ("?limit=ten", "limit: must be a whole number"),
+        (
+            "?type=bribe",
+            "type: unknown type \"bribe\"; one of: purchase, gift_sent, gift_received, stream_earning, stream_spend, refund, withdrawal, adjustment",
+        ),
+        (
+            "?startDate=2026-02-30",
+            "startDate: must be a calendar date written YYYY-MM-DD",
+        ),
+        (
+            "?startDate=2026-05-03&endDate=2026-05-02",
+            "startDate: must not be after endDate",
+        ),
+        (
+            "?streamId=xyz",
+            "streamId: must be 24 lowercase hexadecimal characters",
+        ),
+        ("?sort=asc", "sort: is not a parameter of this endpoint"),
+    ];
+    for (query, message) in cases {
+        for path in [
+            "/api/v1/users/me/transactions",
+            "/api/v1/users/me/transactions/grouped",
+        ] {
+            let (status, body) = send(
+                app.get(&format!("{path}{query}"))
+                    .bearer_auth(app.token(JOHN)),
+            )
+            .await;
+            let messages = assert_error(status, &body, 400, "VALIDATION_FAILED");
+            assert_eq!(messages[1..], [message.to_owned()], "{path}{query}");
+        }
+    }
+    let request = app
+        .get("/api/v1/users/me/transactions?limit=101")
+        .bearer_auth(app.token(JOHN));
+    let (status, body) = send(request.header("X-Language", "tr")).await;
+    assert_eq!(
+        assert_error(status, &body, 400, "VALIDATION_FAILED")[1],
+        "limit: 1 ile 100 arasında olmalıdır"
+    );
+}
+
+#[tokio::test]
+async fn the_history_requires_a_token() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/v1/users/me/transactions",
+        "/api/v1/users/me/transactions/grouped",
+    ] {
+        let (status, body) = send(app.get(path)).await;
+        assert_error(status, &body, 401, "AUTHENTICATION_REQUIRED");
+    }
+}
+
+#[tokio::test]
+async fn grouping_takes_the_flat_page_and_groups_it_across_a_page_edge() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let grouped = |query: &'static str| {
+        let request = app
+            .get(&format!("/api/v1/users/me/transactions/grouped{query}"))
+            .bearer_auth(app.token(JOHN));
+        send(request.header("X-Timezone", "UTC+03:00"))
+    };
+    // Flat page 1 of 3 per page: 05 (stream), 04, 03 (stream).
+    let (status, body) = grouped("?limit=3&page=1").await;
+    let data = assert_ok(status, &body);
+    assert_eq!(
+        (
+            data["total"].clone(),
+            data["totalPages"].clone(),
+            data["hasNext"].clone()
+        ),
+        (json!(5), json!(2), json!(true))
+    );
+    let items = data["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["type"], "stream");
+    assert_eq!(items[0]["streamId"], STREAM);
+    assert_eq!(items[0]["count"], 2);
+    assert_eq!(items[0]["totalAmount"], -120);
+    assert_eq!(
+        items[0]["stream"],
+        json!({
+            "title": "Bob's stream",
+            "hostUsername": "blocker_bob",
+            "startedAt": "2026-05-20T21:00:00.000+03:00",
+            "endedAt": "2026-05-20T23:00:00.000+03:00"
+        })
+    );
+    let inner: Vec<&str> = items[0]["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        inner,
+        ["7a0000000000000000000005", "7a0000000000000000000003"]
+    );
+    assert_eq!(items[1]["type"], "transaction");
+    assert_eq!(items[1]["transaction"]["_id"], "7a0000000000000000000004");
+
+    // Page 2: 02 (stream) and 01: the stream appears again, with this page's record only.
+    let (status, body) = grouped("?limit=3&page=2").await;
+    let data = assert_ok(status, &body);
+    let items = data["items"].as_array().unwrap();
+    assert_eq!(items[0]["type"], "stream");
+    assert_eq!(
+        (items[0]["count"].clone(), items[0]["totalAmount"].clone()),
+        (json!(1), json!(-50))
+    );
+    assert_eq!(items[1]["transaction"]["_id"], "7a0000000000000000000001");
+}
