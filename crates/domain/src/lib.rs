@@ -13,7 +13,9 @@ pub mod ports;
 pub mod privacy;
 pub mod profile_update;
 pub mod profiles;
+pub mod search;
 pub mod user;
+pub mod user_search;
 pub mod username;
 pub mod usernames;
 

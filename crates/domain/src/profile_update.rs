@@ -352,6 +352,7 @@ impl ProfileUpdateRequest {
 }
 
 fn clean(text: &str, max: usize) -> Result<String, FieldProblem> {
+    let text = text.replace("\r\n", "\n");
     let trimmed = text.trim();
     if trimmed.chars().any(|c| c.is_control() && c != '\n') {
         return Err(FieldProblem::ControlCharacter);
@@ -512,42 +513,60 @@ fn social(network: Network, patch: Patch<String>) -> Result<Option<Option<String
 /// ```
 pub fn normalize_handle(network: Network, raw: &str) -> Result<String, FieldProblem> {
     let text = raw.trim();
-    let lower = text.to_ascii_lowercase();
-    let handle =
-        if lower.contains('/') || network.hosts().iter().any(|host| lower.starts_with(host)) {
-            let without_scheme = lower
-                .strip_prefix("https://")
-                .or_else(|| lower.strip_prefix("http://"))
-                .unwrap_or(&lower);
-            let offset = text.len() - without_scheme.len();
-            let without_sub = ["www.", "m.", "mobile."]
-                .iter()
-                .find_map(|sub| without_scheme.strip_prefix(sub))
-                .unwrap_or(without_scheme);
-            let host_end = without_sub.find('/').unwrap_or(without_sub.len());
-            let host = &without_sub[..host_end];
-            if !network.hosts().contains(&host) {
-                return Err(FieldProblem::NotThisNetwork(network));
-            }
-            // Take the original-case text after the host.
-            let path_start = offset + (without_scheme.len() - without_sub.len()) + host_end;
-            let path = &text[path_start..];
-            let path = path.split(['?', '#']).next().unwrap_or("");
-            let mut segments = path.split('/').filter(|s| !s.is_empty());
-            let mut first = segments.next().unwrap_or("");
-            if network == Network::Snapchat && first.eq_ignore_ascii_case("add") {
-                first = segments.next().unwrap_or("");
-            }
-            first.to_owned()
-        } else {
-            text.to_owned()
-        };
+    // A link has a scheme or a path; `instagram.comedy` is a handle, not a link.
+    let handle = if text.contains('/') {
+        handle_from_link(network, text)?
+    } else {
+        text.to_owned()
+    };
     let handle = handle.strip_prefix('@').unwrap_or(&handle).to_owned();
     if network.accepts(&handle) {
         Ok(handle)
     } else {
         Err(FieldProblem::InvalidHandle(network))
     }
+}
+
+/// The handle in a pasted profile link: the first path segment after the host
+/// (after `add/` on Snapchat; the `id` of a numeric Facebook profile).
+fn handle_from_link(network: Network, link: &str) -> Result<String, FieldProblem> {
+    let lower = link.to_ascii_lowercase();
+    let without_scheme = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .unwrap_or(&lower);
+    let without_sub = ["www.", "m.", "mobile."]
+        .iter()
+        .find_map(|sub| without_scheme.strip_prefix(sub))
+        .unwrap_or(without_scheme);
+    let host_end = without_sub
+        .find(['/', '?', '#'])
+        .unwrap_or(without_sub.len());
+    if !network.hosts().contains(&&without_sub[..host_end]) {
+        return Err(FieldProblem::NotThisNetwork(network));
+    }
+    // The same part of the original text, to keep the handle's case.
+    let rest = &link[link.len() - without_sub.len() + host_end..];
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, query.split('#').next().unwrap_or("")),
+        None => (rest.split('#').next().unwrap_or(""), ""),
+    };
+    let mut segments = path.split('/').filter(|segment| !segment.is_empty());
+    let mut first = segments.next().unwrap_or("");
+    if network == Network::Snapchat && first.eq_ignore_ascii_case("add") {
+        first = segments.next().unwrap_or("");
+    }
+    if network == Network::Facebook && first.eq_ignore_ascii_case("profile.php") {
+        let id = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("id="))
+            .unwrap_or("");
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(FieldProblem::InvalidHandle(network));
+        }
+        return Ok(id.to_owned());
+    }
+    Ok(first.to_owned())
 }
 
 #[cfg(test)]
@@ -773,6 +792,45 @@ mod tests {
         assert_eq!(
             normalize_handle(Network::Tiktok, "https://www.tiktok.com/@dancer_01").unwrap(),
             "dancer_01"
+        );
+    }
+
+    #[test]
+    fn handles_that_merely_start_with_a_domain_name_are_handles() {
+        assert_eq!(
+            normalize_handle(Network::Instagram, "instagram.comedy").unwrap(),
+            "instagram.comedy"
+        );
+        assert_eq!(
+            normalize_handle(Network::Facebook, "fb.community").unwrap(),
+            "fb.community"
+        );
+    }
+
+    #[test]
+    fn numeric_facebook_profiles_keep_their_number() {
+        assert_eq!(
+            normalize_handle(
+                Network::Facebook,
+                "https://www.facebook.com/profile.php?id=100012345678"
+            )
+            .unwrap(),
+            "100012345678"
+        );
+        assert!(
+            normalize_handle(Network::Facebook, "https://www.facebook.com/profile.php").is_err()
+        );
+    }
+
+    #[test]
+    fn windows_line_breaks_in_a_bio_are_accepted() {
+        let request = ProfileUpdateRequest {
+            bio: Patch::Set("line one\r\nline two".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            request.validate(TODAY).unwrap().bio,
+            Some(Some("line one\nline two".into()))
         );
     }
 

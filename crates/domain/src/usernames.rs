@@ -163,9 +163,10 @@ impl UsernameService {
     }
 
     /// Changes `caller`'s username to `raw`: at once for a first change, then
-    /// once per 30 days. A change of case only, and taking back one's own name
-    /// while it is still held, are always allowed and keep the cooldown clock.
-    /// The old name is held for the caller for 14 days.
+    /// once per 30 days. A change of case only, and undoing the change that
+    /// started the cooldown (taking back the name it gave up, while it is held),
+    /// are always allowed and keep the cooldown clock. The old name is held for
+    /// the caller for 14 days.
     pub async fn change(
         &self,
         caller: &CurrentUser,
@@ -184,12 +185,15 @@ impl UsernameService {
         }
         let now = self.clock.now();
         let case_only = new.same_name_as(&me.username);
-        // Taking back one's own name within its hold undoes a change: without
-        // this exemption the 30-day cooldown would outlast the 14-day hold.
+        // Taking back, while it is held, the name given up by the change that
+        // started the cooldown undoes that change: without this the 30-day
+        // cooldown would outlast the 14-day hold. Only that one change can be
+        // undone, so two names cannot be swapped back and forth.
         let reclaim = !case_only
             && matches!(
                 self.names.states(&[new.canonical()], now).await?.first(),
-                Some(NameState::Held { owner, .. }) if *owner == me.id
+                Some(NameState::Held { owner, until })
+                    if *owner == me.id && Some(*until - USERNAME_HOLD) == me.username_changed_at
             );
         if !case_only && !reclaim {
             may_change_username(me.username_changed_at, now).map_err(|cooldown| {

@@ -8,6 +8,7 @@ use allmine_domain::history::{
     CreditTransaction, HistoryEntry, HistoryPage, StreamSummary, TransactionType,
 };
 use allmine_domain::profiles::{OwnProfile, ProfileView};
+use allmine_domain::user_search::{LiveNow, SearchResult, Thumbnail};
 use allmine_domain::usernames::{NameCheck, Unavailable, UsernameChanged};
 use allmine_domain::{AvailabilityStatus, MediaType, ProfilePhoto, Stats};
 
@@ -574,6 +575,95 @@ impl<T> Paged<T> {
             total: page.total,
             total_pages: page.total_pages(),
             has_next: page.has_next(),
+        }
+    }
+}
+
+/// The stream a user is live in now.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveStream {
+    /// The stream's id.
+    #[serde(rename = "_id")]
+    #[schema(pattern = "^[0-9a-f]{24}$", example = "6650f1a2c3d4e5f6a7b8c9aa")]
+    pub id: String,
+    /// Its title.
+    #[schema(example = "Late night design session")]
+    pub title: String,
+    /// When it went on air, in `X-Timezone`.
+    #[schema(format = DateTime, example = "2026-05-22T19:00:00.000+03:00")]
+    pub started_at: String,
+    /// Viewers watching now.
+    #[schema(example = 42, minimum = 0)]
+    pub viewer_count: u32,
+}
+
+impl LiveStream {
+    fn new(live: &LiveNow, zone: TimeZone) -> Self {
+        Self {
+            id: live.id.to_string(),
+            title: live.title.clone(),
+            started_at: zone.render(live.started_at),
+            viewer_count: live.viewer_count,
+        }
+    }
+}
+
+impl From<&Thumbnail> for Photo {
+    fn from(photo: &Thumbnail) -> Self {
+        Self {
+            id: photo.id.to_string(),
+            url: photo.url.clone(),
+            media_type: match photo.media_type {
+                MediaType::Image => PhotoType::Image,
+                MediaType::Video => PhotoType::Video,
+            },
+        }
+    }
+}
+
+/// A user in search results. For a private profile the viewer does not
+/// follow, `expertise`, `minutePriceInLiveStream` and `liveStream` are null.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FoundUser {
+    /// The user's id.
+    #[serde(rename = "_id")]
+    #[schema(pattern = "^[0-9a-f]{24}$", example = "507f1f77bcf86cd799439011")]
+    pub id: String,
+    /// Username.
+    #[schema(example = "johndoe123")]
+    pub username: String,
+    /// Given name.
+    #[schema(example = "John")]
+    pub name: String,
+    /// Family name.
+    #[schema(example = "Doe")]
+    pub surname: String,
+    /// What the user does.
+    #[schema(example = "designer")]
+    pub expertise: Option<String>,
+    /// Credits per minute in a live-stream call.
+    #[schema(example = 1, minimum = 0)]
+    pub minute_price_in_live_stream: Option<u32>,
+    /// The 96 px profile photo, or null.
+    pub profile_photo: Option<Photo>,
+    /// The live stream on air now, or null.
+    pub live_stream: Option<LiveStream>,
+}
+
+impl FoundUser {
+    /// The result, instants rendered in `zone`.
+    pub fn new(found: &SearchResult, zone: TimeZone) -> Self {
+        Self {
+            id: found.id.to_string(),
+            username: found.username.clone(),
+            name: found.name.clone(),
+            surname: found.surname.clone(),
+            expertise: found.expertise.clone(),
+            minute_price_in_live_stream: found.minute_price_in_live_stream,
+            profile_photo: found.photo.as_ref().map(Photo::from),
+            live_stream: found.live.as_ref().map(|live| LiveStream::new(live, zone)),
         }
     }
 }

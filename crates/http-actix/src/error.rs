@@ -332,6 +332,30 @@ fn param_problem(problem: &crate::query::ParamProblem, language: Language) -> St
         (P::InvalidId, Tr) => id_reason_tr(IdError::WrongLength(0)).into(),
         (P::Repeated, En) => "may be given only once".into(),
         (P::Repeated, Tr) => "yalnızca bir kez verilebilir".into(),
+        (P::SearchLimitOutOfRange, En) => {
+            format!(
+                "must be from 1 to {}",
+                allmine_domain::user_search::MAX_SEARCH_LIMIT
+            )
+        }
+        (P::SearchLimitOutOfRange, Tr) => {
+            format!(
+                "1 ile {} arasında olmalıdır",
+                allmine_domain::user_search::MAX_SEARCH_LIMIT
+            )
+        }
+        (P::QueryTooLong, En) => {
+            format!(
+                "may have at most {} characters",
+                allmine_domain::user_search::MAX_QUERY_CHARS
+            )
+        }
+        (P::QueryTooLong, Tr) => {
+            format!(
+                "en fazla {} karakter olabilir",
+                allmine_domain::user_search::MAX_QUERY_CHARS
+            )
+        }
         (P::Unknown, En) => "is not a parameter of this endpoint".into(),
         (P::Unknown, Tr) => "bu uç noktanın parametrelerinden biri değil".into(),
     }
@@ -676,6 +700,16 @@ impl From<ChangeUsernameError> for ApiError {
             }
             ChangeUsernameError::CallerGone => Self::unauthenticated(Detail::InactiveAccount),
             ChangeUsernameError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<allmine_domain::user_search::SearchUsersError> for ApiError {
+    fn from(error: allmine_domain::user_search::SearchUsersError) -> Self {
+        use allmine_domain::user_search::SearchUsersError;
+        match error {
+            SearchUsersError::Engine(error) => ApiError::internal(error),
+            SearchUsersError::Repository(error) => error.into(),
         }
     }
 }

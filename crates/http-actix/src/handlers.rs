@@ -11,13 +11,13 @@ use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::body::{self, JsonObject};
 use crate::context::RequestContext;
 use crate::dto::{
-    ChangeUsernameBody, CheckUsernameBody, GroupedEntry, OwnProfileResponse, Paged,
+    ChangeUsernameBody, CheckUsernameBody, FoundUser, GroupedEntry, OwnProfileResponse, Paged,
     ProfileUpdateBody, PublicProfile, StatsResponse, Transaction, UsernameAvailability,
     UsernameChangedResponse,
 };
 use crate::envelope::{Envelope, ErrorEnvelope, ok};
 use crate::error::{ApiError, Detail, ErrorCode};
-use crate::openapi::{HistoryParams, StandardHeaders, examples};
+use crate::openapi::{HistoryParams, SearchParams, StandardHeaders, examples};
 use crate::query;
 
 /// The `{id}` path segment, parsed as a user id: anything but 24 lowercase
@@ -374,5 +374,43 @@ pub async fn transactions_grouped(
     let page = state.history.grouped(&caller.0, &filter, page).await?;
     Ok(ok(Paged::new(&page, |entry| {
         GroupedEntry::new(entry, context.timezone)
+    })))
+}
+
+/// Search users (v2).
+///
+/// Finds users by username, name or surname, ignoring case and accents
+/// (Turkish letters folded as typed: `sukru` finds `Şükrü`), tolerating typos;
+/// several words narrow the result. Ranked: exact username, username prefix,
+/// name or surname prefix, then typo matches; ties by follower count. An empty
+/// `query` returns random users. Users blocked either way and deactivated users
+/// never appear; private users appear with only their identity.
+#[utoipa::path(
+    get,
+    path = "/api/v2/users/search",
+    tag = "Users",
+    operation_id = "searchUsers",
+    params(SearchParams, StandardHeaders),
+    security(("JWT-auth" = [])),
+    responses(
+        (status = 200, description = "A page of users, best first", body = Envelope<Paged<FoundUser>>, example = json!(examples::search())),
+        (status = 400, description = "A parameter is invalid or unknown (named)", body = ErrorEnvelope,
+            example = json!(examples::error(400, &["Validation failed", "limit: must be from 1 to 50"], "VALIDATION_FAILED"))),
+        (status = 401, description = "No token, or an invalid or expired one, or an inactive account", body = ErrorEnvelope,
+            example = json!(examples::error(401, &["Authentication required"], "AUTHENTICATION_REQUIRED"))),
+        (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
+            example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
+    )
+)]
+pub async fn search_users(
+    state: web::Data<ApiState>,
+    context: RequestContext,
+    caller: Authenticated,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (text, page) = query::search(&query)?;
+    let found = state.search.search(&caller.0, &text, page).await?;
+    Ok(ok(Paged::new(&found, |user| {
+        FoundUser::new(user, context.timezone)
     })))
 }

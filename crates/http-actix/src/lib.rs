@@ -41,6 +41,8 @@ pub struct ApiState {
     pub usernames: UsernameService,
     /// The credit history.
     pub history: HistoryService,
+    /// User search.
+    pub search: allmine_domain::user_search::SearchService,
     /// Verifies bearer tokens.
     pub tokens: JwtVerifier,
 }
@@ -82,6 +84,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             resource("/api/v1/users/profile/{id}").route(web::get().to(handlers::profile_by_id)),
         )
         .service(resource("/api/v1/users/{id}/stats").route(web::get().to(handlers::stats)))
+        .service(resource("/api/v2/users/search").route(web::get().to(handlers::search_users)))
         .service(resource("/health/live").route(web::get().to(health::live)))
         .service(resource("/health/ready").route(web::get().to(health::ready)))
         .default_service(web::to(handlers::not_found));

@@ -7,10 +7,10 @@ use utoipa::{IntoParams, Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::context::{PLATFORMS, TIMEZONES};
 use crate::dto::{
-    Availability, ChangeUsernameBody, CheckUsernameBody, GroupedEntry, OwnProfileResponse, Paged,
-    Photo, PhotoType, ProfileUpdateBody, PublicProfile, SingleTransaction, StatsResponse,
-    StreamGroup, StreamInfo, Transaction, TransactionKind, UnavailableReason, UsernameAvailability,
-    UsernameChangedResponse,
+    Availability, ChangeUsernameBody, CheckUsernameBody, FoundUser, GroupedEntry, LiveStream,
+    OwnProfileResponse, Paged, Photo, PhotoType, ProfileUpdateBody, PublicProfile,
+    SingleTransaction, StatsResponse, StreamGroup, StreamInfo, Transaction, TransactionKind,
+    UnavailableReason, UsernameAvailability, UsernameChangedResponse,
 };
 use crate::envelope::{Envelope, ErrorEnvelope};
 use crate::error::ErrorCode;
@@ -34,6 +34,7 @@ use crate::{handlers, health};
         handlers::change_username,
         handlers::transactions,
         handlers::transactions_grouped,
+        handlers::search_users,
         health::live,
         health::ready,
     ),
@@ -46,6 +47,7 @@ use crate::{handlers, health};
         Envelope<UsernameAvailability>, Envelope<UsernameChangedResponse>,
         Transaction, TransactionKind, StreamInfo, StreamGroup, SingleTransaction, GroupedEntry,
         Paged<Transaction>, Paged<GroupedEntry>, Envelope<Paged<Transaction>>, Envelope<Paged<GroupedEntry>>,
+        FoundUser, LiveStream, Paged<FoundUser>, Envelope<Paged<FoundUser>>,
     )),
     modifiers(&BearerJwt),
     tags((name = "Users", description = "User profiles and statistics"), (name = "Credits", description = "The signed-in user's credit history"), (name = "Health", description = "Liveness and readiness probes")),
@@ -136,6 +138,23 @@ pub struct StandardHeaders {
     /// Device id (optional).
     #[param(rename = "X-Device-ID")]
     x_device_id: Option<String>,
+}
+
+/// The search's query parameters.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SearchParams {
+    /// What to look for in usernames, names and surnames (at most 100
+    /// characters; empty or absent: random users).
+    #[param(max_length = 100, example = "ayse yil")]
+    query: Option<String>,
+    /// Page number, from 1 (default 1).
+    #[param(minimum = 1, example = 1)]
+    page: Option<u32>,
+    /// Results per page, 1–50 (default 20).
+    #[param(minimum = 1, maximum = 50, example = 20)]
+    limit: Option<u32>,
 }
 
 /// The credit history's query parameters.
@@ -306,6 +325,23 @@ pub mod examples {
                 "transaction": transaction("6650f1a2c3d4e5f6a7b8c9cf", "purchase", 500, 500, None, "2026-05-22T18:00:00.000+03:00")
             }),
         ]))
+    }
+
+    /// A search answer.
+    pub fn search() -> Value {
+        success(json!({
+            "items": [{
+                "_id": "507f1f77bcf86cd799439011",
+                "username": "johndoe123",
+                "name": "John",
+                "surname": "Doe",
+                "expertise": "designer",
+                "minutePriceInLiveStream": 1,
+                "profilePhoto": {"_id": "507f1f77bcf86cd799439012", "url": "https://example.com/profile_96.jpg", "type": "image"},
+                "liveStream": {"_id": "6650f1a2c3d4e5f6a7b8c9aa", "title": "Late night design session", "startedAt": "2026-05-22T19:00:00.000+03:00", "viewerCount": 42}
+            }],
+            "page": 1, "limit": 20, "total": 1, "totalPages": 1, "hasNext": false
+        }))
     }
 
     /// A stats answer.

@@ -32,6 +32,10 @@ pub enum ParamProblem {
     Repeated,
     /// Not a parameter of this endpoint.
     Unknown,
+    /// `limit` of a search outside 1 to 50.
+    SearchLimitOutOfRange,
+    /// `query` longer than 100 characters.
+    QueryTooLong,
 }
 
 /// The history's filters and page from the query pairs; dates are read in `zone`.
@@ -119,6 +123,71 @@ pub fn history(
     }
 }
 
+/// Results per page when `limit` is absent.
+pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
+
+/// The search's text and page from the query pairs.
+pub fn search(
+    pairs: &[(String, String)],
+) -> Result<(allmine_domain::user_search::SearchText, PageRequest), ApiError> {
+    use allmine_domain::user_search::{MAX_SEARCH_LIMIT, SearchText};
+    let mut details = Vec::new();
+    let mut problem = |name: &str, problem: ParamProblem| {
+        details.push(Detail::InvalidParameter {
+            name: name.to_owned(),
+            problem,
+        });
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let (mut page, mut limit, mut text) = (1u32, DEFAULT_SEARCH_LIMIT, None);
+    for (name, value) in pairs {
+        let name = name.as_str();
+        if seen.contains(&name) {
+            problem(name, ParamProblem::Repeated);
+            continue;
+        }
+        seen.push(name);
+        match name {
+            "query" => match SearchText::new(value) {
+                Ok(query) => text = Some(query),
+                Err(_) => problem(name, ParamProblem::QueryTooLong),
+            },
+            "page" => match value.trim().parse::<u32>() {
+                Ok(0) => problem(name, ParamProblem::PageBelowOne),
+                Ok(n) => page = n,
+                Err(_) if is_negative_integer(value) => problem(name, ParamProblem::PageBelowOne),
+                Err(_) => problem(name, ParamProblem::NotAnInteger),
+            },
+            "limit" => match value.trim().parse::<u32>() {
+                Ok(n) if (1..=MAX_SEARCH_LIMIT).contains(&n) => limit = n,
+                Ok(_) => problem(name, ParamProblem::SearchLimitOutOfRange),
+                Err(_) if is_negative_integer(value) || is_integer(value) => {
+                    problem(name, ParamProblem::SearchLimitOutOfRange)
+                }
+                Err(_) => problem(name, ParamProblem::NotAnInteger),
+            },
+            other => problem(other, ParamProblem::Unknown),
+        }
+    }
+    let text = match text {
+        Some(text) => text,
+        None => SearchText::new("").map_err(|_| ApiError::new(ErrorCode::InternalError))?,
+    };
+    match PageRequest::new(page, limit) {
+        Ok(page) if details.is_empty() => Ok((text, page)),
+        _ => Err(ApiError::with_all(ErrorCode::ValidationFailed, details)),
+    }
+}
+
+fn is_integer(value: &str) -> bool {
+    let value = value.trim();
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_negative_integer(value: &str) -> bool {
+    value.trim().strip_prefix('-').is_some_and(is_integer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +228,38 @@ mod tests {
                 TransactionType::Refund
             ]
         );
+    }
+
+    #[test]
+    fn search_takes_query_page_and_a_limit_up_to_fifty() {
+        let (text, page) = search(&pairs(&[("query", " ayşe "), ("limit", "50")])).unwrap();
+        assert_eq!((text.as_str(), page.page(), page.limit()), ("ayşe", 1, 50));
+        let (text, page) = search(&[]).unwrap();
+        assert!(text.is_blank());
+        assert_eq!(page.limit(), DEFAULT_SEARCH_LIMIT);
+        let bad = |query: &[(&str, &str)]| search(&pairs(query)).unwrap_err().details().to_vec();
+        let named = |name: &str, problem: ParamProblem| Detail::InvalidParameter {
+            name: name.into(),
+            problem,
+        };
+        assert_eq!(
+            bad(&[("limit", "51")]),
+            [named("limit", ParamProblem::SearchLimitOutOfRange)]
+        );
+        assert_eq!(
+            bad(&[("limit", "-1")]),
+            [named("limit", ParamProblem::SearchLimitOutOfRange)]
+        );
+        assert_eq!(
+            bad(&[("page", "0")]),
+            [named("page", ParamProblem::PageBelowOne)]
+        );
+        assert_eq!(
+            bad(&[("query", &"x".repeat(101))]),
+            [named("query", ParamProblem::QueryTooLong)]
+        );
+        assert!(search(&pairs(&[("query", &"ş".repeat(100))])).is_ok());
+        assert_eq!(bad(&[("q", "x")]), [named("q", ParamProblem::Unknown)]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod database;
 mod demo;
 mod errors;
 mod history;
+mod search;
 mod usernames;
 mod users;
 
@@ -19,6 +20,7 @@ pub use database::{ConnectError, DatabaseSettings, MIGRATOR, connect, ping};
 pub use demo::{DEMO_USER_ID, DemoSeed, has_users, seed_demo};
 pub use errors::repository_error;
 pub use history::PgHistory;
+pub use search::{OUTBOX_CHANNEL, OutboxListener, PgSearch};
 pub use usernames::PgUsernames;
 pub use users::PgUsers;
 

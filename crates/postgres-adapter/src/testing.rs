@@ -126,7 +126,7 @@ async fn ensure_template(admin: &PgConnectOptions) -> String {
     // Once per test process: drop what crashed runs left behind.
     static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
-        sweep(&mut conn, &template).await;
+        sweep(&mut conn).await;
     }
     if !exists {
         let building = format!("{template}_building");
@@ -160,10 +160,10 @@ async fn ensure_template(admin: &PgConnectOptions) -> String {
     template
 }
 
-/// Drops test databases of crashed runs and templates of other migrations.
-async fn sweep(conn: &mut PgConnection, current_template: &str) {
+/// Drops test databases left behind by crashed runs.
+async fn sweep(conn: &mut PgConnection) {
     let names: Vec<String> = sqlx::query_scalar(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'allmine\\_test\\_%' OR datname LIKE 'allmine\\_template\\_%'",
+        "SELECT datname FROM pg_database WHERE datname LIKE 'allmine\\_test\\_%'",
     )
     .fetch_all(&mut *conn)
     .await
@@ -179,7 +179,9 @@ async fn sweep(conn: &mut PgConnection, current_template: &str) {
                 .next()
                 .and_then(|secs| secs.parse::<u64>().ok())
                 .is_none_or(|created| now.saturating_sub(created) > STALE_AFTER_SECS),
-            None => !name.starts_with(current_template),
+            // Templates are left alone: another checkout on this server may
+            // be using one built for different migrations.
+            None => false,
         };
         if stale {
             let _ = sqlx::query(AssertSqlSafe(format!(

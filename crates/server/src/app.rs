@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -12,49 +13,86 @@ use utoipa_swagger_ui::SwaggerUi;
 use allmine_domain::history::HistoryService;
 use allmine_domain::ports::Clock;
 use allmine_domain::profiles::ProfileService;
+use allmine_domain::search::UserSearch;
+use allmine_domain::user_search::SearchService;
 use allmine_domain::usernames::UsernameService;
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, Readiness, SharedReadiness, envelope_middleware,
 };
-use allmine_postgres::{PgHistory, PgPool, PgUsernames, PgUsers};
+use allmine_postgres::{PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
 
 /// How long in-flight requests get to finish after SIGTERM/SIGINT.
 pub const SHUTDOWN_GRACE_SECS: u64 = 10;
 
-/// Readiness: the database answers.
-struct DatabaseReadiness(PgPool);
+/// Readiness: the database answers and the search index has caught up.
+struct ServiceReadiness {
+    pool: PgPool,
+    search_ready: Arc<AtomicBool>,
+}
 
 #[async_trait::async_trait]
-impl Readiness for DatabaseReadiness {
+impl Readiness for ServiceReadiness {
     async fn check(&self) -> Result<(), String> {
-        allmine_postgres::ping(&self.0)
+        allmine_postgres::ping(&self.pool)
             .await
-            .map_err(|e| format!("database: {e}"))
+            .map_err(|e| format!("database: {e}"))?;
+        if !self.search_ready.load(Ordering::SeqCst) {
+            return Err("search index: still catching up".into());
+        }
+        Ok(())
     }
 }
 
-/// Builds the HTTP server on `listener`, over `pool`, verifying tokens with
-/// `tokens` and telling time by `clock`. The returned server runs when awaited
-/// and drains gracefully on SIGTERM/SIGINT.
-pub fn serve(
-    listener: TcpListener,
-    pool: PgPool,
-    tokens: JwtVerifier,
-    clock: Arc<dyn Clock>,
-    workers: usize,
-) -> std::io::Result<Server> {
+/// What the app is made of.
+pub struct Parts {
+    /// The database.
+    pub pool: PgPool,
+    /// Verifies bearer tokens.
+    pub tokens: JwtVerifier,
+    /// Tells the time.
+    pub clock: Arc<dyn Clock>,
+    /// The search engine.
+    pub search: Arc<dyn UserSearch>,
+    /// Set once the search index has caught up; readiness waits for it.
+    pub search_ready: Arc<AtomicBool>,
+    /// HTTP worker threads.
+    pub workers: usize,
+}
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parts")
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the HTTP server on `listener` from `parts`. The returned server runs
+/// when awaited and drains gracefully on SIGTERM/SIGINT.
+pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
+    let Parts {
+        pool,
+        tokens,
+        clock,
+        search,
+        search_ready,
+        workers,
+    } = parts;
     let users = Arc::new(PgUsers::new(pool.clone()));
     let names = Arc::new(PgUsernames::new(pool.clone()));
     let profiles = ProfileService::new(users.clone(), clock.clone());
     let usernames = UsernameService::new(users, names, clock);
     let history = HistoryService::new(Arc::new(PgHistory::new(pool.clone())));
+    let search = SearchService::new(search, Arc::new(PgSearch::new(pool.clone())));
     let state = web::Data::new(ApiState {
         profiles,
         usernames,
         history,
+        search,
         tokens,
     });
-    let readiness: web::Data<SharedReadiness> = web::Data::new(Arc::new(DatabaseReadiness(pool)));
+    let readiness: web::Data<SharedReadiness> =
+        web::Data::new(Arc::new(ServiceReadiness { pool, search_ready }));
     let openapi = ApiDoc::openapi();
     let server = HttpServer::new(move || {
         App::new()

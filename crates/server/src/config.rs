@@ -10,6 +10,8 @@ use secrecy::SecretString;
 
 /// The default database, as the README promises.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/allmine";
+/// The default search index directory, relative to the working directory.
+pub const DEFAULT_SEARCH_INDEX_DIR: &str = "data/search-index";
 /// The default listen address.
 pub const DEFAULT_BIND_ADDRESS: &str = "127.0.0.1:8080";
 /// The HS256 secret used in development when none is configured. Production
@@ -81,6 +83,8 @@ pub struct Config {
     pub jwt: JwtConfig,
     /// Log line format.
     pub log_format: LogFormat,
+    /// Where this instance keeps its search index.
+    pub search_index_dir: std::path::PathBuf,
 }
 
 impl Config {
@@ -141,6 +145,9 @@ impl Config {
             database,
             jwt: jwt_config(&lookup, environment)?,
             log_format,
+            search_index_dir: lookup("SEARCH_INDEX_DIR")
+                .unwrap_or_else(|| DEFAULT_SEARCH_INDEX_DIR.to_owned())
+                .into(),
         })
     }
 }

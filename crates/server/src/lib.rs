@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+pub mod search;
 pub mod telemetry;
 
-pub use app::serve;
+pub use app::{Parts, serve};

@@ -3,6 +3,8 @@
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use time::{Duration, OffsetDateTime};
@@ -12,7 +14,7 @@ use allmine_domain::{UserId, Username};
 use allmine_http::JwtVerifier;
 use allmine_postgres::{ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, seed_demo};
 use allmine_server::config::{Config, Environment};
-use allmine_server::{serve, telemetry};
+use allmine_server::{Parts, search, serve, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(name = "allmine", version, about = "Allmine Users API")]
@@ -31,6 +33,8 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Rebuild the search index from PostgreSQL, then exit.
+    Reindex,
     /// Print a JWT for a user, by username or id (valid for 24 hours).
     Token {
         /// A username or a 24-character id.
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
             Command::Serve => run_server(config).await,
             Command::Seed { demo } => seed(config, demo).await,
             Command::Token { user } => print_token(config, &user).await,
+            Command::Reindex => reindex(config).await,
         }
     });
     match outcome {
@@ -101,14 +106,22 @@ async fn run_server(config: Config) -> Result<(), String> {
     let listener = TcpListener::bind(&config.bind_address)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_address))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let server = serve(
-        listener,
+    let index = search::open_index(&config.search_index_dir)?;
+    let search_ready = Arc::new(AtomicBool::new(false));
+    tokio::spawn(search::keep_fresh(
         pool.clone(),
-        verifier,
-        Arc::new(SystemClock),
-        config.workers,
-    )
-    .map_err(|e| e.to_string())?;
+        search::sync_for(&pool, index.clone()),
+        search_ready.clone(),
+    ));
+    let parts = Parts {
+        pool: pool.clone(),
+        tokens: verifier,
+        clock: Arc::new(SystemClock),
+        search: index,
+        search_ready,
+        workers: config.workers,
+    };
+    let server = serve(listener, parts).map_err(|e| e.to_string())?;
     tracing::info!(%address, "serving the Users API; Swagger UI at http://{address}/docs/");
     if config.environment == Environment::Development
         && let Some(issuer) = &config.jwt.issuer
@@ -123,6 +136,18 @@ async fn run_server(config: Config) -> Result<(), String> {
     server.await.map_err(|e| e.to_string())?;
     pool.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn reindex(config: Config) -> Result<(), String> {
+    let pool = database(&config).await?;
+    let index = search::open_index(&config.search_index_dir)?;
+    let started = Instant::now();
+    let count = search::sync_for(&pool, index)
+        .rebuild()
+        .await
+        .map_err(|e| format!("cannot rebuild the search index: {e}"))?;
+    tracing::info!(users = count, seconds = started.elapsed().as_secs_f64(), dir = %config.search_index_dir.display(), "rebuilt the search index");
     Ok(())
 }
 

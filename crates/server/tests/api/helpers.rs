@@ -1,4 +1,5 @@
 use std::net::TcpListener;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use reqwest::{RequestBuilder, StatusCode};
@@ -11,6 +12,7 @@ use allmine_domain::ports::Clock;
 use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, VerificationKey};
 use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;
+use allmine_server::{Parts, search};
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
@@ -43,19 +45,30 @@ impl Clock for TestClock {
     }
 }
 
-/// A running server over its own database, loaded with the demo fixture.
+/// A running server over its own database, loaded with the demo fixture, with
+/// its own search index in a temporary directory.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub db: TestDatabase,
+    pub db: Arc<TestDatabase>,
     pub clock: Arc<TestClock>,
     issuer: JwtIssuer,
+    _index_dir: tempfile::TempDir,
 }
 
 impl TestApp {
     pub async fn spawn() -> Self {
         let db = TestDatabase::new().await;
         seed_demo(&db.pool).await.unwrap();
+        Self::start(Arc::new(db)).await
+    }
+
+    /// A second instance over the same database, with an index of its own.
+    pub async fn spawn_peer(&self) -> Self {
+        Self::start(self.db.clone()).await
+    }
+
+    async fn start(db: Arc<TestDatabase>) -> Self {
         let settings = JwtSettings {
             key: VerificationKey::Hs256(SecretString::from(SECRET.to_owned())),
             issuer: None,
@@ -63,18 +76,35 @@ impl TestApp {
             leeway_secs: 30,
         };
         let verifier = JwtVerifier::new(&settings).unwrap();
+        let index_dir = tempfile::tempdir().unwrap();
+        let index = search::open_index(index_dir.path()).unwrap();
+        let sync = search::sync_for(&db.pool, index.clone());
+        sync.prepare().await.unwrap();
+        let search_ready = Arc::new(AtomicBool::new(false));
+        tokio::spawn(search::keep_fresh(
+            db.pool.clone(),
+            sync,
+            search_ready.clone(),
+        ));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(TestClock::default());
-        let server =
-            allmine_server::serve(listener, db.pool.clone(), verifier, clock.clone(), 2).unwrap();
-        tokio::spawn(server);
+        let parts = Parts {
+            pool: db.pool.clone(),
+            tokens: verifier,
+            clock: clock.clone(),
+            search: index,
+            search_ready,
+            workers: 2,
+        };
+        tokio::spawn(allmine_server::serve(listener, parts).unwrap());
         Self {
             address,
             client: reqwest::Client::new(),
             db,
             clock,
             issuer: JwtIssuer::hs256(&SecretString::from(SECRET.to_owned()), None, None),
+            _index_dir: index_dir,
         }
     }
 
@@ -114,6 +144,20 @@ impl TestApp {
 
     pub async fn sql(&self, statement: &'static str) {
         sqlx::query(statement).execute(&self.db.pool).await.unwrap();
+    }
+
+    /// Adds an active public user with this name and returns their id.
+    pub async fn add_person(&self, username: &str, name: &str, surname: &str) -> String {
+        let id: Vec<u8> = sqlx::query_scalar(
+            "INSERT INTO users (username, name, surname, birth_date) VALUES ($1, $2, $3, '1990-01-01') RETURNING id",
+        )
+        .bind(username)
+        .bind(name)
+        .bind(surname)
+        .fetch_one(&self.db.pool)
+        .await
+        .unwrap();
+        UserId::from_slice(&id).unwrap().to_string()
     }
 
     /// Adds an active public user and returns their id.

@@ -9,6 +9,7 @@ mod envelope;
 mod history;
 mod me;
 mod profile;
+mod search;
 mod stats;
 mod update_profile;
 mod usernames;

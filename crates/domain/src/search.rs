@@ -1,0 +1,259 @@
+//! User search: what the search engine indexes, the two ports it offers (searching and
+//! keeping the index up to date), and how search text is normalised ([`fold_for_search`]).
+//!
+//! The engine itself is an adapter; this module only says what it must do.
+
+use async_trait::async_trait;
+
+use crate::UserId;
+use crate::ports::BoxError;
+
+/// What the search engine knows about one user. Deactivated users are never indexed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedUser {
+    /// The user's id.
+    pub id: UserId,
+    /// The username, as its owner wrote it.
+    pub username: String,
+    /// The first name, as written.
+    pub name: String,
+    /// The surname, as written.
+    pub surname: String,
+    /// How many followers the user has: ranks users that match a query equally well.
+    pub followers: u64,
+}
+
+/// One change to the search index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexChange {
+    /// Adds the user, or replaces what is indexed about them.
+    Upsert(IndexedUser),
+    /// Takes the user out of the index (deactivated or deleted); nothing happens if absent.
+    Remove(UserId),
+}
+
+/// One page of search results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchHits {
+    /// The users on the requested page, best match first.
+    pub ids: Vec<UserId>,
+    /// How many users match in all, after exclusions (not only on this page).
+    pub total: u64,
+}
+
+/// Why the search engine could not answer or apply changes.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The engine failed (I/O, a corrupt index, a poisoned lock, ...).
+    #[error("the search engine failed")]
+    Engine(#[source] BoxError),
+}
+
+/// Finds users by what people type.
+#[async_trait]
+pub trait UserSearch: Send + Sync {
+    /// The users matching `text` (username, name or surname; case and accents ignored, see
+    /// [`fold_for_search`]), best match first, skipping `excluded` users, from rank `offset`
+    /// on, at most `limit` of them. A text with no words matches nobody.
+    async fn search(
+        &self,
+        text: &str,
+        excluded: &[UserId],
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchHits, SearchError>;
+
+    /// `count` indexed users picked at random (a different pick on each call), skipping
+    /// `excluded` users; `total` is how many users could have been picked.
+    /// Picks without ranking or sorting the whole index.
+    async fn sample(&self, excluded: &[UserId], count: usize) -> Result<SearchHits, SearchError>;
+}
+
+/// Keeps the search index in step with the users' store, which numbers its changes with
+/// an increasing sequence.
+#[async_trait]
+pub trait SearchIndexWriter: Send + Sync {
+    /// Applies `changes` in order and commits them together with `through_sequence`, the
+    /// sequence of the last change they include; once this returns, searches see them and
+    /// [`applied_through`](Self::applied_through) says `through_sequence`, even after a restart.
+    async fn apply(
+        &self,
+        changes: Vec<IndexChange>,
+        through_sequence: i64,
+    ) -> Result<(), SearchError>;
+
+    /// The `through_sequence` of the last committed [`apply`](Self::apply) or
+    /// [`replace_all`](Self::replace_all): where to resume after a restart. `None` for an
+    /// index that was never written to.
+    async fn applied_through(&self) -> Result<Option<i64>, SearchError>;
+
+    /// Replaces the whole index with `users`, which reflect the store up to
+    /// `through_sequence`, and commits.
+    async fn replace_all(
+        &self,
+        users: Vec<IndexedUser>,
+        through_sequence: i64,
+    ) -> Result<(), SearchError>;
+}
+
+/// Normalises text the way a Turkish user types when searching: lowercase, without
+/// accents, `İ`/`I`/`ı`/`i` all read as `i`, `ş`→`s`, `ğ`→`g`, `ç`→`c`, `ö`→`o`, `ü`→`u`
+/// (and other accented Latin letters to their base letter: `é`→`e`, `ñ`→`n`, `ß`→`ss`, ...).
+///
+/// Letters and digits are kept; anything else (spaces, punctuation, `.`, `_`, `*`, `"`, ...)
+/// separates words. The result is the words joined by single spaces, with no space at
+/// either end: empty if `text` has no word.
+///
+/// ```
+/// use allmine_domain::search::fold_for_search;
+///
+/// // Typing `sukru` finds Şükrü.
+/// assert_eq!(fold_for_search("Şükrü Öztürk"), "sukru ozturk");
+/// assert!(fold_for_search("Şükrü Öztürk").starts_with(&fold_for_search("sukru")));
+/// assert_eq!(fold_for_search("ISIK"), "isik");
+/// assert_eq!(fold_for_search("ışık"), "isik");
+/// assert_eq!(fold_for_search("İpek"), "ipek");
+/// assert_eq!(fold_for_search("john.doe_99"), "john doe 99");
+/// assert_eq!(fold_for_search("\"jo*hn:(%_"), "jo hn");
+/// assert_eq!(fold_for_search(" .. "), "");
+/// ```
+pub fn fold_for_search(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    // Whether a separator was seen since the last letter or digit.
+    let mut pending_space = false;
+    let mut push = |folded: &mut String, piece: Folded| match piece {
+        Folded::Text(text) => {
+            if pending_space && !folded.is_empty() {
+                folded.push(' ');
+            }
+            pending_space = false;
+            folded.push_str(text);
+        }
+        Folded::Char(c) => {
+            if pending_space && !folded.is_empty() {
+                folded.push(' ');
+            }
+            pending_space = false;
+            folded.push(c);
+        }
+        Folded::Separator => pending_space = true,
+        Folded::Nothing => {}
+    };
+    for c in text.chars() {
+        match c {
+            // Turkish: dotted and dotless i, in both cases, are one letter for searching.
+            // (`'İ'.to_lowercase()` would give `i` followed by a combining dot.)
+            'İ' | 'I' | 'ı' | 'i' => push(&mut folded, Folded::Char('i')),
+            _ => {
+                for lower in c.to_lowercase() {
+                    push(&mut folded, fold_lowercase(lower));
+                }
+            }
+        }
+    }
+    folded
+}
+
+/// What one lowercase character becomes in [`fold_for_search`].
+enum Folded {
+    /// A letter or digit, or its unaccented form.
+    Char(char),
+    /// A letter written with several plain letters (`ß` → `ss`).
+    Text(&'static str),
+    /// A word separator.
+    Separator,
+    /// Nothing at all (a combining accent).
+    Nothing,
+}
+
+fn fold_lowercase(c: char) -> Folded {
+    let base = match c {
+        'ş' | 'ś' | 'š' | 'ș' | 'ŝ' => 's',
+        'ğ' | 'ĝ' | 'ġ' | 'ģ' => 'g',
+        'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' => 'c',
+        'ö' | 'ò' | 'ó' | 'ô' | 'õ' | 'ø' | 'ō' | 'ő' | 'ŏ' => 'o',
+        'ü' | 'ù' | 'ú' | 'û' | 'ū' | 'ů' | 'ű' | 'ų' | 'ŭ' | 'ũ' => 'u',
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'ĕ' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ĩ' | 'ĭ' => 'i',
+        'ñ' | 'ń' | 'ň' | 'ņ' => 'n',
+        'ý' | 'ÿ' | 'ŷ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        'ď' | 'đ' | 'ð' => 'd',
+        'ł' | 'ľ' | 'ĺ' | 'ļ' => 'l',
+        'ř' | 'ŕ' => 'r',
+        'ť' | 'ţ' | 'ț' => 't',
+        'ķ' => 'k',
+        'ĵ' => 'j',
+        'ĥ' => 'h',
+        'ŵ' => 'w',
+        'ß' => return Folded::Text("ss"),
+        'æ' => return Folded::Text("ae"),
+        'œ' => return Folded::Text("oe"),
+        'þ' => return Folded::Text("th"),
+        // Combining accents (text typed as a letter followed by its accent).
+        '\u{0300}'..='\u{036f}' => return Folded::Nothing,
+        c if c.is_alphanumeric() => c,
+        _ => return Folded::Separator,
+    };
+    Folded::Char(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turkish_letters_fold_to_what_a_turkish_keyboardless_user_types() {
+        assert_eq!(fold_for_search("Şükrü Öztürk"), "sukru ozturk");
+        assert_eq!(fold_for_search("ÇAĞRI ĞÜŞİÖÇ"), "cagri gusioc");
+        assert_eq!(fold_for_search("Ayşe Yılmaz"), "ayse yilmaz");
+    }
+
+    #[test]
+    fn every_kind_of_turkish_i_is_an_i() {
+        assert_eq!(fold_for_search("ISIK"), "isik");
+        assert_eq!(fold_for_search("Işık"), "isik");
+        assert_eq!(fold_for_search("ışık"), "isik");
+        assert_eq!(fold_for_search("İSTANBUL"), "istanbul");
+        assert_eq!(fold_for_search("istanbul"), "istanbul");
+    }
+
+    #[test]
+    fn other_accents_are_stripped() {
+        assert_eq!(fold_for_search("José Muñoz"), "jose munoz");
+        assert_eq!(fold_for_search("Chloë Brontë"), "chloe bronte");
+        assert_eq!(fold_for_search("Łukasz Żółć"), "lukasz zolc");
+        assert_eq!(fold_for_search("Ärger Straße"), "arger strasse");
+        assert_eq!(fold_for_search("âşık"), "asik");
+    }
+
+    #[test]
+    fn combining_accents_are_dropped_not_split_on() {
+        // "Şükrü" typed with combining marks: S + cedilla, u + diaeresis.
+        assert_eq!(fold_for_search("S\u{327}u\u{308}kru\u{308}"), "sukru");
+    }
+
+    #[test]
+    fn anything_but_letters_and_digits_separates_words() {
+        assert_eq!(fold_for_search("john.doe_99"), "john doe 99");
+        assert_eq!(fold_for_search("\"jo*hn:(%_ doe)+-~^[\\"), "jo hn doe");
+        assert_eq!(
+            fold_for_search("  many   spaces\tand\nlines  "),
+            "many spaces and lines"
+        );
+    }
+
+    #[test]
+    fn a_text_without_words_folds_to_nothing() {
+        assert_eq!(fold_for_search(""), "");
+        assert_eq!(fold_for_search("  "), "");
+        assert_eq!(fold_for_search("._*\"%"), "");
+    }
+
+    #[test]
+    fn letters_of_other_scripts_and_digits_are_kept() {
+        assert_eq!(fold_for_search("Дмитрий 2024"), "дмитрий 2024");
+        assert_eq!(fold_for_search("ΑΘΗΝΑ"), "αθηνα");
+    }
+}

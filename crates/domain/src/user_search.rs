@@ -1,0 +1,319 @@
+//! Use cases of user search: answering a search, and keeping the index fed
+//! from the store of record.
+//!
+//! PostgreSQL stays the source of truth: the engine returns ids in rank order,
+//! the store hydrates them with current data, and a change feed (an outbox
+//! numbered by an increasing sequence) keeps the index fresh.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::history::{HistoryPage, PageRequest};
+use crate::ports::RepositoryError;
+use crate::profiles::CurrentUser;
+use crate::search::{
+    IndexChange, IndexedUser, SearchError, SearchIndexWriter, UserSearch, fold_for_search,
+};
+use crate::{FollowState, MediaType, PhotoId, StreamId, UserId};
+
+/// Most results on one page.
+pub const MAX_SEARCH_LIMIT: u32 = 50;
+/// Longest query, in characters.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// A live stream on air now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveNow {
+    /// The stream's id.
+    pub id: StreamId,
+    /// Its title.
+    pub title: String,
+    /// When it went on air.
+    pub started_at: OffsetDateTime,
+    /// Viewers watching.
+    pub viewer_count: u32,
+}
+
+/// A small profile photo for result lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thumbnail {
+    /// The photo's id.
+    pub id: PhotoId,
+    /// The 96 px variant's address (the original's if no variant exists).
+    pub url: String,
+    /// Image or video.
+    pub media_type: MediaType,
+}
+
+/// A user as the store knows them now, for a result list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchCandidate {
+    /// The user's id.
+    pub id: UserId,
+    /// Username.
+    pub username: String,
+    /// Given name.
+    pub name: String,
+    /// Family name.
+    pub surname: String,
+    /// What the user does.
+    pub expertise: Option<String>,
+    /// Credits per minute.
+    pub minute_price_in_live_stream: u32,
+    /// The 96 px photo.
+    pub photo: Option<Thumbnail>,
+    /// The stream on air now.
+    pub live: Option<LiveNow>,
+    /// Whether the profile is private.
+    pub is_private: bool,
+    /// Whether the viewer follows the user.
+    pub follow: FollowState,
+}
+
+/// One result, with only what the user's privacy allows the viewer to see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchResult {
+    /// The user's id.
+    pub id: UserId,
+    /// Username.
+    pub username: String,
+    /// Given name.
+    pub name: String,
+    /// Family name.
+    pub surname: String,
+    /// Hidden (`None`) for a private profile the viewer does not follow.
+    pub expertise: Option<String>,
+    /// Hidden (`None`) for a private profile the viewer does not follow.
+    pub minute_price_in_live_stream: Option<u32>,
+    /// The 96 px photo (shown like the username: it identifies the account).
+    pub photo: Option<Thumbnail>,
+    /// Hidden (`None`) for a private profile the viewer does not follow.
+    pub live: Option<LiveNow>,
+}
+
+impl SearchResult {
+    /// What `viewer` may see of `candidate`: all of a public profile, or of a
+    /// private one the viewer follows; otherwise who it is, not what it does.
+    ///
+    /// ```
+    /// # use allmine_domain::user_search::*;
+    /// # use allmine_domain::{FollowState, UserId};
+    /// let candidate = SearchCandidate { id: UserId::from_bytes([1; 12]), username: "jane".into(),
+    ///     name: "Jane".into(), surname: "Roe".into(), expertise: Some("chef".into()),
+    ///     minute_price_in_live_stream: 3, photo: None, live: None, is_private: true,
+    ///     follow: FollowState::Pending };
+    /// let shown = SearchResult::as_seen(candidate);
+    /// assert_eq!(shown.username, "jane");
+    /// assert_eq!(shown.expertise, None);
+    /// assert_eq!(shown.minute_price_in_live_stream, None);
+    /// ```
+    pub fn as_seen(candidate: SearchCandidate) -> Self {
+        let open = !candidate.is_private || candidate.follow == FollowState::Accepted;
+        Self {
+            id: candidate.id,
+            username: candidate.username,
+            name: candidate.name,
+            surname: candidate.surname,
+            expertise: candidate.expertise.filter(|_| open),
+            minute_price_in_live_stream: open.then_some(candidate.minute_price_in_live_stream),
+            photo: candidate.photo,
+            live: candidate.live.filter(|_| open),
+        }
+    }
+}
+
+/// Reads what search needs from the store of record.
+#[async_trait]
+pub trait SearchDirectory: Send + Sync {
+    /// Users `viewer` has blocked or who blocked `viewer`.
+    async fn blocked_either_way(&self, viewer: &UserId) -> Result<Vec<UserId>, RepositoryError>;
+
+    /// The active users among `ids`, in the order of `ids`, with the viewer's
+    /// follow state; deactivated or missing users are left out.
+    async fn hydrate(
+        &self,
+        ids: &[UserId],
+        viewer: &UserId,
+    ) -> Result<Vec<SearchCandidate>, RepositoryError>;
+}
+
+/// The store's change feed for the index. A feed position is an opaque,
+/// increasing number: everything before it is final and has been read.
+#[async_trait]
+pub trait SearchFeed: Send + Sync {
+    /// The current state of every user changed since `position`, and the new
+    /// position; `None` when nothing changed.
+    async fn changes_since(
+        &self,
+        position: i64,
+    ) -> Result<Option<(Vec<IndexChange>, i64)>, RepositoryError>;
+
+    /// Every active user, and the position the snapshot covers: changes from
+    /// it on may or may not be in the snapshot, and are applied again
+    /// (applying a user's current state twice is harmless).
+    async fn snapshot(&self) -> Result<(Vec<IndexedUser>, i64), RepositoryError>;
+}
+
+/// Why a search failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchUsersError {
+    /// The engine failed.
+    #[error(transparent)]
+    Engine(#[from] SearchError),
+    /// The store failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// A validated search: at most [`MAX_QUERY_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchText(String);
+
+/// The query is longer than [`MAX_QUERY_CHARS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a query has at most {MAX_QUERY_CHARS} characters")]
+pub struct QueryTooLong;
+
+impl SearchText {
+    /// A query of at most 100 characters (after trimming).
+    pub fn new(text: &str) -> Result<Self, QueryTooLong> {
+        let text = text.trim();
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(QueryTooLong);
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// Whether the query has no word (then search returns random users).
+    pub fn is_blank(&self) -> bool {
+        fold_for_search(&self.0).is_empty()
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The search use case.
+#[derive(Clone)]
+pub struct SearchService {
+    engine: Arc<dyn UserSearch>,
+    directory: Arc<dyn SearchDirectory>,
+}
+
+impl std::fmt::Debug for SearchService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchService").finish_non_exhaustive()
+    }
+}
+
+impl SearchService {
+    /// A service over these ports.
+    pub fn new(engine: Arc<dyn UserSearch>, directory: Arc<dyn SearchDirectory>) -> Self {
+        Self { engine, directory }
+    }
+
+    /// The users matching `text` for `viewer`, best first; a blank text gives
+    /// random users. Users blocked either way are excluded by the engine, so
+    /// totals and pages stay right; the viewer is not shown to themself.
+    pub async fn search(
+        &self,
+        viewer: &CurrentUser,
+        text: &SearchText,
+        page: PageRequest,
+    ) -> Result<HistoryPage<SearchResult>, SearchUsersError> {
+        let mut excluded = self.directory.blocked_either_way(viewer.id()).await?;
+        excluded.push(*viewer.id());
+        let limit = page.limit() as usize;
+        let hits = if text.is_blank() {
+            self.engine.sample(&excluded, limit).await?
+        } else {
+            let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+            self.engine
+                .search(text.as_str(), &excluded, offset, limit)
+                .await?
+        };
+        let candidates = self.directory.hydrate(&hits.ids, viewer.id()).await?;
+        Ok(HistoryPage {
+            items: candidates.into_iter().map(SearchResult::as_seen).collect(),
+            request: page,
+            total: hits.total,
+        })
+    }
+}
+
+/// Why the index could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The engine failed.
+    #[error(transparent)]
+    Engine(#[from] SearchError),
+    /// The store failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// Keeps the index in step with the store's change feed.
+#[derive(Clone)]
+pub struct SearchSync {
+    feed: Arc<dyn SearchFeed>,
+    index: Arc<dyn SearchIndexWriter>,
+}
+
+impl std::fmt::Debug for SearchSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchSync").finish_non_exhaustive()
+    }
+}
+
+/// Users applied per commit while catching up.
+pub const SYNC_BATCH: usize = 5_000;
+
+impl SearchSync {
+    /// A sync over these ports.
+    pub fn new(feed: Arc<dyn SearchFeed>, index: Arc<dyn SearchIndexWriter>) -> Self {
+        Self { feed, index }
+    }
+
+    /// Rebuilds the index from a snapshot of the store. Returns the users indexed.
+    pub async fn rebuild(&self) -> Result<usize, SyncError> {
+        let (users, through) = self.feed.snapshot().await?;
+        let count = users.len();
+        self.index.replace_all(users, through).await?;
+        Ok(count)
+    }
+
+    /// Opens the way for serving: rebuilds a never-written index, then catches up.
+    pub async fn prepare(&self) -> Result<(), SyncError> {
+        if self.index.applied_through().await?.is_none() {
+            self.rebuild().await?;
+        }
+        self.catch_up().await.map(|_| ())
+    }
+
+    /// Applies every change since the index's last applied position, in
+    /// commits of at most [`SYNC_BATCH`] users; only the last commit moves the
+    /// position, so an interruption repeats work but never skips it. Returns
+    /// how many users were updated.
+    pub async fn catch_up(&self) -> Result<usize, SyncError> {
+        let position = self.index.applied_through().await?.unwrap_or(0);
+        let Some((changes, next)) = self.feed.changes_since(position).await? else {
+            return Ok(0);
+        };
+        let count = changes.len();
+        let mut changes = changes.into_iter().peekable();
+        loop {
+            let batch: Vec<IndexChange> = changes.by_ref().take(SYNC_BATCH).collect();
+            let last = changes.peek().is_none();
+            self.index
+                .apply(batch, if last { next } else { position })
+                .await?;
+            if last {
+                return Ok(count);
+            }
+        }
+    }
+}

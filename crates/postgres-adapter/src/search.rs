@@ -1,0 +1,253 @@
+use async_trait::async_trait;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+
+use allmine_domain::ports::RepositoryError;
+use allmine_domain::search::{IndexChange, IndexedUser};
+use allmine_domain::user_search::{
+    LiveNow, SearchCandidate, SearchDirectory, SearchFeed, Thumbnail,
+};
+use allmine_domain::{FollowState, MediaType, PhotoId, StreamId, UserId};
+
+use crate::errors::repository_error;
+
+/// The channel the outbox triggers notify.
+pub const OUTBOX_CHANNEL: &str = "search_outbox";
+
+/// What search needs from PostgreSQL: exclusions, hydration, and the outbox
+/// feed (see migration `search_outbox`).
+#[derive(Debug, Clone)]
+pub struct PgSearch {
+    pool: PgPool,
+}
+
+impl PgSearch {
+    /// An adapter over this pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+fn corrupt(column: &'static str) -> RepositoryError {
+    RepositoryError::Failed(format!("unexpected value in {column}").into())
+}
+
+fn user_id(bytes: &[u8], column: &'static str) -> Result<UserId, RepositoryError> {
+    UserId::from_slice(bytes).ok_or_else(|| corrupt(column))
+}
+
+#[async_trait]
+impl SearchDirectory for PgSearch {
+    #[tracing::instrument(name = "db.blocked_either_way", skip(self), err(Debug))]
+    async fn blocked_either_way(&self, viewer: &UserId) -> Result<Vec<UserId>, RepositoryError> {
+        let rows = sqlx::query_scalar!(
+            r#"
+            SELECT blocked_id AS "id!" FROM blocks WHERE blocker_id = $1
+            UNION
+            SELECT blocker_id FROM blocks WHERE blocked_id = $1
+            "#,
+            viewer.as_bytes().as_slice(),
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        rows.iter().map(|id| user_id(id, "blocks")).collect()
+    }
+
+    #[tracing::instrument(name = "db.search_hydrate", skip(self, ids), fields(count = ids.len()), err(Debug))]
+    async fn hydrate(
+        &self,
+        ids: &[UserId],
+        viewer: &UserId,
+    ) -> Result<Vec<SearchCandidate>, RepositoryError> {
+        let ids: Vec<Vec<u8>> = ids.iter().map(|id| id.as_bytes().to_vec()).collect();
+        // One query for the page: the user, the 96 px photo, the stream on air
+        // (at most one per host, by a unique index) and the viewer's follow.
+        let rows = sqlx::query!(
+            r#"
+            SELECT u.id, u.username, u.name, u.surname, u.expertise, u.minute_price_in_live_stream,
+                   u.is_private,
+                   p.id AS "photo_id?", COALESCE(v.url, p.original_url) AS photo_url,
+                   p.media_type AS "photo_type?",
+                   s.id AS "stream_id?", s.title AS "stream_title?", s.started_at AS "stream_started_at?",
+                   s.viewer_count AS "stream_viewers?",
+                   (SELECT f.status FROM follows f WHERE f.follower_id = $2 AND f.followee_id = u.id)
+                       AS follow_status
+            FROM unnest($1::bytea[]) WITH ORDINALITY AS wanted(id, position)
+            JOIN users u ON u.id = wanted.id AND u.deactivated_at IS NULL
+            LEFT JOIN profile_photos p ON p.id = u.profile_photo_id
+            LEFT JOIN profile_photo_variants v ON v.photo_id = p.id AND v.size_px = 96
+            LEFT JOIN live_streams s ON s.host_id = u.id AND s.ended_at IS NULL
+            ORDER BY wanted.position
+            "#,
+            &ids,
+            viewer.as_bytes().as_slice(),
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        rows.into_iter()
+            .map(|row| {
+                let photo = match (row.photo_id, row.photo_url, row.photo_type) {
+                    (Some(id), Some(url), Some(kind)) => Some(Thumbnail {
+                        id: PhotoId::from_slice(&id).ok_or_else(|| corrupt("profile_photos.id"))?,
+                        url,
+                        media_type: MediaType::parse(&kind)
+                            .ok_or_else(|| corrupt("profile_photos.media_type"))?,
+                    }),
+                    _ => None,
+                };
+                let live = match (
+                    row.stream_id,
+                    row.stream_title,
+                    row.stream_started_at,
+                    row.stream_viewers,
+                ) {
+                    (Some(id), Some(title), Some(started_at), Some(viewers)) => Some(LiveNow {
+                        id: StreamId::from_slice(&id).ok_or_else(|| corrupt("live_streams.id"))?,
+                        title,
+                        started_at,
+                        viewer_count: u32::try_from(viewers).unwrap_or(0),
+                    }),
+                    _ => None,
+                };
+                let follow = match row.follow_status.as_deref() {
+                    None => FollowState::NotFollowing,
+                    Some("accepted") => FollowState::Accepted,
+                    Some("pending") => FollowState::Pending,
+                    Some(_) => return Err(corrupt("follows.status")),
+                };
+                Ok(SearchCandidate {
+                    id: user_id(&row.id, "users.id")?,
+                    username: row.username,
+                    name: row.name,
+                    surname: row.surname,
+                    expertise: row.expertise,
+                    minute_price_in_live_stream: u32::try_from(row.minute_price_in_live_stream)
+                        .unwrap_or(0),
+                    photo,
+                    live,
+                    is_private: row.is_private,
+                    follow,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl SearchFeed for PgSearch {
+    #[tracing::instrument(name = "db.search_changes", skip(self), err(Debug))]
+    async fn changes_since(
+        &self,
+        position: i64,
+    ) -> Result<Option<(Vec<IndexChange>, i64)>, RepositoryError> {
+        // Outbox rows take their seq in commit order (see the migration), so
+        // every seq below the highest one visible is final.
+        let mut tx = self.pool.begin().await.map_err(repository_error)?;
+        sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .execute(&mut *tx)
+            .await
+            .map_err(repository_error)?;
+        let rows = sqlx::query!(
+            r#"
+            SELECT max(seq) OVER () AS "last!", user_id
+            FROM (
+                SELECT DISTINCT ON (user_id) user_id, seq FROM search_outbox
+                WHERE seq > $1 ORDER BY user_id, seq DESC
+            ) AS changed
+            "#,
+            position,
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(repository_error)?;
+        let Some(last) = rows.first().map(|row| row.last) else {
+            return Ok(None);
+        };
+        let changed: Vec<Vec<u8>> = rows.into_iter().map(|row| row.user_id).collect();
+        let active = sqlx::query!(
+            r#"
+            SELECT id, username, name, surname, followers_count
+            FROM users WHERE id = ANY($1) AND deactivated_at IS NULL
+            "#,
+            &changed,
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(repository_error)?;
+        tx.commit().await.map_err(repository_error)?;
+        let mut changes = Vec::with_capacity(changed.len());
+        for row in &active {
+            changes.push(IndexChange::Upsert(IndexedUser {
+                id: user_id(&row.id, "users.id")?,
+                username: row.username.clone(),
+                name: row.name.clone(),
+                surname: row.surname.clone(),
+                followers: u64::try_from(row.followers_count).unwrap_or(0),
+            }));
+        }
+        for id in &changed {
+            if !active.iter().any(|row| row.id == *id) {
+                changes.push(IndexChange::Remove(user_id(id, "search_outbox.user_id")?));
+            }
+        }
+        Ok(Some((changes, last)))
+    }
+
+    #[tracing::instrument(name = "db.search_snapshot", skip(self), err(Debug))]
+    async fn snapshot(&self) -> Result<(Vec<IndexedUser>, i64), RepositoryError> {
+        let mut tx = self.pool.begin().await.map_err(repository_error)?;
+        sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .execute(&mut *tx)
+            .await
+            .map_err(repository_error)?;
+        // Read in the same snapshot as the users: every outbox row up to
+        // `through` is reflected in them.
+        let through =
+            sqlx::query_scalar!(r#"SELECT COALESCE(max(seq), 0) AS "through!" FROM search_outbox"#)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(repository_error)?;
+        let rows = sqlx::query!(
+            r#"SELECT id, username, name, surname, followers_count FROM users WHERE deactivated_at IS NULL"#
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(repository_error)?;
+        tx.commit().await.map_err(repository_error)?;
+        let users = rows
+            .into_iter()
+            .map(|row| {
+                Ok(IndexedUser {
+                    id: user_id(&row.id, "users.id")?,
+                    username: row.username,
+                    name: row.name,
+                    surname: row.surname,
+                    followers: u64::try_from(row.followers_count).unwrap_or(0),
+                })
+            })
+            .collect::<Result<Vec<_>, RepositoryError>>()?;
+        Ok((users, through))
+    }
+}
+
+/// Wakes its owner when the outbox gets new rows.
+#[derive(Debug)]
+pub struct OutboxListener(PgListener);
+
+impl OutboxListener {
+    /// Listens on the outbox channel over a connection of its own.
+    pub async fn connect(pool: &PgPool) -> Result<Self, sqlx::Error> {
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(OUTBOX_CHANNEL).await?;
+        Ok(Self(listener))
+    }
+
+    /// Waits for the next notification. Returns `Ok(false)` when the
+    /// connection was lost (it reconnects on the next call): notifications may
+    /// have been missed, so the caller should catch up.
+    pub async fn wait(&mut self) -> Result<bool, sqlx::Error> {
+        Ok(self.0.try_recv().await?.is_some())
+    }
+}

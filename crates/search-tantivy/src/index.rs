@@ -1,0 +1,400 @@
+//! [`TantivyUserIndex`]: the index, its writer and its reader.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use allmine_domain::UserId;
+use allmine_domain::ports::BoxError;
+use allmine_domain::search::{
+    IndexChange, IndexedUser, SearchError, SearchHits, SearchIndexWriter, UserSearch,
+};
+use async_trait::async_trait;
+use rand::RngExt;
+use rand::seq::SliceRandom;
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::Value;
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
+    Term,
+};
+
+use crate::query::{excluded_query, query_words, search_query};
+use crate::schema::{FOLLOWERS, Fields, tokenizers};
+
+/// Memory for the indexing arena of an index on disk.
+const DISK_WRITER_MEMORY: usize = 64_000_000;
+/// Memory for the indexing arena of an index in memory (Tantivy's minimum).
+const MEMORY_WRITER_MEMORY: usize = 15_000_000;
+
+/// A Tantivy index of users, implementing [`UserSearch`] and [`SearchIndexWriter`].
+///
+/// The async methods do their (synchronous, CPU-bound) work in place, without awaiting:
+/// searches take a few milliseconds, but a large [`replace_all`](SearchIndexWriter::replace_all)
+/// is better run through the `*_blocking` methods on a blocking thread
+/// (e.g. `tokio::task::spawn_blocking` with an `Arc<TantivyUserIndex>`).
+///
+/// One process may open a directory at a time (Tantivy holds a lock on it).
+pub struct TantivyUserIndex {
+    index: Index,
+    fields: Fields,
+    /// Searches take a searcher from it; reloaded after each commit.
+    reader: IndexReader,
+    /// One writer per index; commits are serialised by the lock.
+    writer: Mutex<IndexWriter>,
+}
+
+impl fmt::Debug for TantivyUserIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TantivyUserIndex")
+            .field("indexed_users", &self.reader.searcher().num_docs())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TantivyUserIndex {
+    /// Opens the index in `dir`, or creates an empty one there.
+    ///
+    /// Fails if `dir` does not exist, if another process has it open, or if it holds an
+    /// index built with another schema (an older version of this crate): delete the
+    /// directory and rebuild it with [`replace_all`](SearchIndexWriter::replace_all).
+    pub fn open_or_create(dir: &Path) -> Result<Self, SearchError> {
+        let (schema, fields) = Fields::schema();
+        let directory = MmapDirectory::open(dir).map_err(engine)?;
+        let index = Index::builder()
+            .schema(schema)
+            .tokenizers(tokenizers())
+            .open_or_create(directory)
+            .map_err(engine)?;
+        Self::with_index(index, fields, DISK_WRITER_MEMORY)
+    }
+
+    /// An empty index held in memory, for tests and small deployments.
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = Fields::schema();
+        let index = Index::builder()
+            .schema(schema)
+            .tokenizers(tokenizers())
+            .create_in_ram()
+            .map_err(engine)?;
+        Self::with_index(index, fields, MEMORY_WRITER_MEMORY)
+    }
+
+    fn with_index(index: Index, fields: Fields, memory: usize) -> Result<Self, SearchError> {
+        let writer = index.writer_with_num_threads(1, memory).map_err(engine)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(engine)?;
+        Ok(Self {
+            index,
+            fields,
+            reader,
+            writer: Mutex::new(writer),
+        })
+    }
+
+    /// [`UserSearch::search`], synchronously.
+    pub fn search_blocking(
+        &self,
+        text: &str,
+        excluded: &[UserId],
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchHits, SearchError> {
+        let words = query_words(text);
+        if words.is_empty() {
+            return Ok(SearchHits::default());
+        }
+        let query = search_query(&self.fields, &words, excluded);
+        let searcher = self.reader.searcher();
+        // Never ask for more than there is: Tantivy allocates for `offset + limit` hits.
+        let indexed = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        let limit = limit.min(indexed.saturating_sub(offset));
+        if limit == 0 {
+            let total = searcher.search(&*query, &Count).map_err(engine)?;
+            return Ok(SearchHits {
+                ids: Vec::new(),
+                total: total as u64,
+            });
+        }
+        // Best tier first (the score is the tier), then most followers.
+        let ranking = TopDocs::with_limit(limit).and_offset(offset).order_by((
+            (SortBySimilarityScore, Order::Desc),
+            (
+                SortByStaticFastValue::<u64>::for_field(FOLLOWERS),
+                Order::Desc,
+            ),
+        ));
+        let (top, total) = searcher
+            .search(&*query, &(ranking, Count))
+            .map_err(engine)?;
+        let ids = top
+            .into_iter()
+            .map(|(_, address)| self.id_at(&searcher, address))
+            .collect::<Result<_, _>>()?;
+        Ok(SearchHits {
+            ids,
+            total: total as u64,
+        })
+    }
+
+    /// [`UserSearch::sample`], synchronously.
+    pub fn sample_blocking(
+        &self,
+        excluded: &[UserId],
+        count: usize,
+    ) -> Result<SearchHits, SearchError> {
+        let searcher = self.reader.searcher();
+        let excluded: HashSet<DocAddress> = if excluded.is_empty() {
+            HashSet::new()
+        } else {
+            searcher
+                .search(&*excluded_query(&self.fields, excluded), &DocSetCollector)
+                .map_err(engine)?
+        };
+        let total = searcher.num_docs().saturating_sub(excluded.len() as u64);
+        let wanted = count.min(usize::try_from(total).unwrap_or(usize::MAX));
+        let picked = pick_random(&searcher, &excluded, wanted);
+        let ids = picked
+            .into_iter()
+            .map(|address| self.id_at(&searcher, address))
+            .collect::<Result<_, _>>()?;
+        Ok(SearchHits { ids, total })
+    }
+
+    /// [`SearchIndexWriter::apply`], synchronously.
+    pub fn apply_blocking(
+        &self,
+        changes: Vec<IndexChange>,
+        through_sequence: i64,
+    ) -> Result<(), SearchError> {
+        let mut writer = self.writer()?;
+        let changed = changes.len();
+        let staged = changes.into_iter().try_for_each(|change| match change {
+            IndexChange::Upsert(user) => {
+                writer.delete_term(self.id_term(&user.id));
+                writer.add_document(self.fields.document(&user)).map(drop)
+            }
+            IndexChange::Remove(id) => {
+                writer.delete_term(self.id_term(&id));
+                Ok(())
+            }
+        });
+        let result = staged.and_then(|()| commit(&mut writer, through_sequence));
+        self.finish_write(writer, result)?;
+        tracing::debug!(changed, through_sequence, "search index changes applied");
+        Ok(())
+    }
+
+    /// [`SearchIndexWriter::applied_through`], synchronously.
+    pub fn applied_through_blocking(&self) -> Result<Option<i64>, SearchError> {
+        let metas = self.index.load_metas().map_err(engine)?;
+        metas
+            .payload
+            .map(|payload| {
+                payload.parse::<i64>().map_err(|error| {
+                    engine(format!(
+                        "the index's commit payload {payload:?} is not a sequence: {error}"
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    /// [`SearchIndexWriter::replace_all`], synchronously.
+    pub fn replace_all_blocking(
+        &self,
+        users: Vec<IndexedUser>,
+        through_sequence: i64,
+    ) -> Result<(), SearchError> {
+        let mut writer = self.writer()?;
+        let indexed = users.len();
+        let staged = writer.delete_all_documents().map(drop).and_then(|()| {
+            users
+                .iter()
+                .try_for_each(|user| writer.add_document(self.fields.document(user)).map(drop))
+        });
+        let result = staged.and_then(|()| commit(&mut writer, through_sequence));
+        self.finish_write(writer, result)?;
+        tracing::info!(indexed, through_sequence, "search index rebuilt");
+        Ok(())
+    }
+
+    /// The writer; after a panic while it was held, rolled back to its last commit.
+    fn writer(&self) -> Result<MutexGuard<'_, IndexWriter>, SearchError> {
+        match self.writer.lock() {
+            Ok(writer) => Ok(writer),
+            Err(poisoned) => {
+                let mut writer = poisoned.into_inner();
+                self.writer.clear_poison();
+                tracing::warn!("rolling the search index writer back after a panic");
+                writer.rollback().map_err(engine)?;
+                Ok(writer)
+            }
+        }
+    }
+
+    /// After a commit: makes it visible to searches, or, if it failed, drops what was staged
+    /// so that a later commit cannot record it under another sequence.
+    fn finish_write(
+        &self,
+        mut writer: MutexGuard<'_, IndexWriter>,
+        result: tantivy::Result<()>,
+    ) -> Result<(), SearchError> {
+        match result {
+            Ok(()) => {
+                drop(writer);
+                self.reader.reload().map_err(engine)
+            }
+            Err(error) => {
+                if let Err(rollback) = writer.rollback() {
+                    tracing::error!(error = %rollback, "the search index writer could not roll back");
+                }
+                Err(engine(error))
+            }
+        }
+    }
+
+    fn id_term(&self, id: &UserId) -> Term {
+        Term::from_field_bytes(self.fields.id, id.as_bytes())
+    }
+
+    fn id_at(&self, searcher: &Searcher, address: DocAddress) -> Result<UserId, SearchError> {
+        let doc: TantivyDocument = searcher.doc(address).map_err(engine)?;
+        doc.get_first(self.fields.id)
+            .and_then(|value| value.as_bytes())
+            .and_then(UserId::from_slice)
+            .ok_or_else(|| engine("an indexed user has no valid id"))
+    }
+}
+
+/// Commits what is staged, recording `through_sequence` as the commit's payload.
+fn commit(writer: &mut IndexWriter, through_sequence: i64) -> tantivy::Result<()> {
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&through_sequence.to_string());
+    prepared.commit().map(drop)
+}
+
+/// Up to `wanted` distinct live documents, not in `excluded`, picked uniformly at random.
+///
+/// Draws random document addresses and skips deleted and excluded ones, so it costs about
+/// `wanted` draws when most documents are eligible. When draws keep missing (few eligible
+/// documents, or nearly all of them wanted), it lists the remaining eligible documents and
+/// picks among them: linear, but never scoring or sorting.
+fn pick_random(
+    searcher: &Searcher,
+    excluded: &HashSet<DocAddress>,
+    wanted: usize,
+) -> Vec<DocAddress> {
+    let segments = searcher.segment_readers();
+    let max_doc: u64 = segments.iter().map(|s| u64::from(s.max_doc())).sum();
+    let mut picked = Vec::with_capacity(wanted);
+    let mut seen = HashSet::with_capacity(wanted);
+    if wanted == 0 || max_doc == 0 {
+        return picked;
+    }
+    let eligible = |address: &DocAddress| {
+        segments
+            .get(address.segment_ord as usize)
+            .is_some_and(|segment| !segment.is_deleted(address.doc_id))
+            && !excluded.contains(address)
+    };
+
+    let mut rng = rand::rng();
+    let draws = wanted.saturating_mul(4).saturating_add(32);
+    for _ in 0..draws {
+        if picked.len() == wanted {
+            break;
+        }
+        let Some(address) = address_of(segments, rng.random_range(0..max_doc)) else {
+            continue;
+        };
+        if eligible(&address) && seen.insert(address) {
+            picked.push(address);
+        }
+    }
+
+    if picked.len() < wanted {
+        let mut rest: Vec<DocAddress> = segments
+            .iter()
+            .enumerate()
+            .flat_map(|(ord, segment)| {
+                let ord = ord as u32;
+                segment
+                    .doc_ids_alive()
+                    .map(move |doc_id| DocAddress::new(ord, doc_id))
+            })
+            .filter(|address| !excluded.contains(address) && !seen.contains(address))
+            .collect();
+        let missing = wanted - picked.len();
+        let (chosen, _) = rest.partial_shuffle(&mut rng, missing);
+        picked.extend_from_slice(chosen);
+        picked.shuffle(&mut rng);
+    }
+    picked
+}
+
+/// The address of the `n`th document, counting across segments (deleted ones included);
+/// `None` past the last one.
+fn address_of(segments: &[tantivy::SegmentReader], mut n: u64) -> Option<DocAddress> {
+    for (ord, segment) in segments.iter().enumerate() {
+        let max_doc = u64::from(segment.max_doc());
+        if n < max_doc {
+            return Some(DocAddress::new(
+                u32::try_from(ord).ok()?,
+                u32::try_from(n).ok()?,
+            ));
+        }
+        n -= max_doc;
+    }
+    None
+}
+
+fn engine(error: impl Into<BoxError>) -> SearchError {
+    SearchError::Engine(error.into())
+}
+
+#[async_trait]
+impl UserSearch for TantivyUserIndex {
+    async fn search(
+        &self,
+        text: &str,
+        excluded: &[UserId],
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchHits, SearchError> {
+        self.search_blocking(text, excluded, offset, limit)
+    }
+
+    async fn sample(&self, excluded: &[UserId], count: usize) -> Result<SearchHits, SearchError> {
+        self.sample_blocking(excluded, count)
+    }
+}
+
+#[async_trait]
+impl SearchIndexWriter for TantivyUserIndex {
+    async fn apply(
+        &self,
+        changes: Vec<IndexChange>,
+        through_sequence: i64,
+    ) -> Result<(), SearchError> {
+        self.apply_blocking(changes, through_sequence)
+    }
+
+    async fn applied_through(&self) -> Result<Option<i64>, SearchError> {
+        self.applied_through_blocking()
+    }
+
+    async fn replace_all(
+        &self,
+        users: Vec<IndexedUser>,
+        through_sequence: i64,
+    ) -> Result<(), SearchError> {
+        self.replace_all_blocking(users, through_sequence)
+    }
+}

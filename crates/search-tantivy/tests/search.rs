@@ -1,0 +1,276 @@
+//! What `search` finds, and in which order.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Fixture, user};
+
+// Ranking
+
+#[tokio::test]
+async fn exact_username_ranks_above_username_prefix_above_name_prefix_above_typos() {
+    // Followers grow as the match gets worse: the tier must win over followers.
+    let fixture = Fixture::with(vec![
+        user("ermek_k", "Ermek", "Bay", 5_000), // "erme" is "emre" with a transposition
+        user("cnr", "Emre", "Aslan", 1_000),    // name starts with "emre"
+        user("emre.can", "Can", "Kurt", 100),   // username starts with "emre"
+        user("emre", "Ali", "Veli", 0),         // username is "emre"
+        user("zeynep", "Zeynep", "Şahin", 9_000),
+    ])
+    .await;
+
+    assert_eq!(
+        fixture.find("emre").await,
+        ["emre", "emre.can", "cnr", "ermek_k"]
+    );
+}
+
+#[tokio::test]
+async fn within_a_tier_users_with_more_followers_rank_first() {
+    let fixture = Fixture::with(vec![
+        user("dz1", "Deniz", "A", 10),
+        user("dz2", "Deniz", "B", 300),
+        user("dz3", "Deniz", "C", 20),
+    ])
+    .await;
+
+    assert_eq!(fixture.find("deniz").await, ["dz2", "dz3", "dz1"]);
+}
+
+#[tokio::test]
+async fn the_username_is_matched_without_its_separators() {
+    let fixture = Fixture::with(vec![
+        user("john.doe", "John", "Doe", 1),
+        user("johndoe_fan", "Jane", "Roe", 1_000),
+    ])
+    .await;
+
+    // "john doe", "john.doe" and "johndoe" are all the exact username john.doe.
+    for text in ["john doe", "john.doe", "JohnDoe", "john_doe"] {
+        assert_eq!(
+            fixture.find(text).await,
+            ["john.doe", "johndoe_fan"],
+            "{text}"
+        );
+    }
+}
+
+// Folding
+
+#[tokio::test]
+async fn sukru_finds_sukru_ozturk() {
+    let fixture = Fixture::with(vec![user("sozturk", "Şükrü", "Öztürk", 1)]).await;
+
+    for text in ["sukru", "Şükrü", "SUKRU", "sükru öztürk", "ozturk", "OZT"] {
+        assert_eq!(fixture.find(text).await, ["sozturk"], "{text}");
+    }
+}
+
+#[tokio::test]
+async fn every_turkish_i_finds_every_other() {
+    let fixture = Fixture::with(vec![
+        user("isik", "Işık", "Demir", 1),
+        user("ipek", "İpek", "Kara", 1),
+    ])
+    .await;
+
+    for text in ["ISIK", "ışık", "isik", "IŞIK", "İŞİK"] {
+        assert_eq!(fixture.find(text).await, ["isik"], "{text}");
+    }
+    for text in ["ipek", "IPEK", "İPEK", "ıpek"] {
+        assert_eq!(fixture.find(text).await, ["ipek"], "{text}");
+    }
+}
+
+#[tokio::test]
+async fn ayse_and_ayşe_both_find_ayşe() {
+    let fixture = Fixture::with(vec![user("a_k", "Ayşe", "Kaya", 1)]).await;
+
+    assert_eq!(fixture.find("ayşe").await, ["a_k"]);
+    assert_eq!(fixture.find("ayse").await, ["a_k"]);
+    assert_eq!(fixture.find("AYŞE").await, ["a_k"]);
+}
+
+// Several words
+
+#[tokio::test]
+async fn several_words_narrow_the_result_every_word_must_match() {
+    let fixture = Fixture::with(vec![
+        user("ay1", "Ayşe", "Yılmaz", 1),
+        user("ay2", "Ayşe", "Kaya", 2),
+        user("me3", "Mehmet", "Yılmaz", 3),
+    ])
+    .await;
+
+    assert_eq!(fixture.find("ayse yil").await, ["ay1"]);
+    assert_eq!(fixture.find("yil ayse").await, ["ay1"]);
+    assert_eq!(fixture.find("ayse").await, ["ay2", "ay1"]);
+    assert_eq!(fixture.find("yilmaz").await, ["me3", "ay1"]);
+    assert!(fixture.find("ayse mehmet").await.is_empty());
+}
+
+// Typos
+
+#[tokio::test]
+async fn a_transposed_username_finds_the_username_it_begins() {
+    let fixture = Fixture::with(vec![
+        user("johndoe123", "John", "Doe", 1),
+        user("jane", "Jane", "Roe", 1),
+    ])
+    .await;
+
+    assert_eq!(fixture.find("jonhdoe").await, ["johndoe123"]);
+}
+
+#[tokio::test]
+async fn a_word_of_three_letters_tolerates_no_typo_one_of_four_tolerates_one() {
+    let fixture = Fixture::with(vec![user("ozan.kaya", "Ozan", "Kaya", 1)]).await;
+
+    assert_eq!(fixture.find("oza").await, ["ozan.kaya"]);
+    assert!(fixture.find("ozn").await.is_empty());
+    assert!(fixture.find("oan").await.is_empty());
+    assert_eq!(fixture.find("ozna").await, ["ozan.kaya"]);
+    assert_eq!(fixture.find("kaay").await, ["ozan.kaya"]);
+    // Two typos are too many for four letters.
+    assert!(fixture.find("ozbb").await.is_empty());
+}
+
+#[tokio::test]
+async fn two_typos_are_tolerated_only_in_words_of_eight_letters_or_more() {
+    let fixture = Fixture::with(vec![user("astone", "Alexandra", "Stone", 1)]).await;
+
+    // Nine letters, two substitutions.
+    assert_eq!(fixture.find("alaxendra").await, ["astone"]);
+    // Seven letters: one substitution is fine, two are not.
+    assert_eq!(fixture.find("alexend").await, ["astone"]);
+    assert!(fixture.find("alaxend").await.is_empty());
+}
+
+#[tokio::test]
+async fn every_word_of_several_may_carry_its_own_typo() {
+    let fixture = Fixture::with(vec![
+        user("ay1", "Ayşe", "Yılmaz", 1),
+        user("ay2", "Ayşe", "Kaya", 2),
+    ])
+    .await;
+
+    assert_eq!(fixture.find("ayes yilmza").await, ["ay1"]);
+}
+
+// Exclusions and paging
+
+#[tokio::test]
+async fn excluded_users_are_left_out_of_pages_and_total() {
+    let fixture = Fixture::with(vec![
+        user("d50", "Deniz", "A", 50),
+        user("d40", "Deniz", "B", 40),
+        user("d30", "Deniz", "C", 30),
+        user("d20", "Deniz", "D", 20),
+        user("d10", "Deniz", "E", 10),
+    ])
+    .await;
+    let excluded = ["d40", "d20", "somebody_not_indexed"];
+
+    assert_eq!(
+        fixture.find_page("deniz", &excluded, 0, 2).await,
+        (vec!["d50".to_owned(), "d30".to_owned()], 3)
+    );
+    assert_eq!(
+        fixture.find_page("deniz", &excluded, 2, 2).await,
+        (vec!["d10".to_owned()], 3)
+    );
+}
+
+#[tokio::test]
+async fn pages_cut_the_ranking_and_total_counts_every_match() {
+    let users = (1..=7)
+        .map(|followers| user(&format!("deniz{followers}"), "Deniz", "X", followers))
+        .chain([user("other", "Mehmet", "Kaya", 100)])
+        .collect();
+    let fixture = Fixture::with(users).await;
+    let page = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+
+    assert_eq!(
+        fixture.find_page("deniz", &[], 0, 3).await,
+        (page(&["deniz7", "deniz6", "deniz5"]), 7)
+    );
+    assert_eq!(
+        fixture.find_page("deniz", &[], 3, 3).await,
+        (page(&["deniz4", "deniz3", "deniz2"]), 7)
+    );
+    assert_eq!(
+        fixture.find_page("deniz", &[], 6, 3).await,
+        (page(&["deniz1"]), 7)
+    );
+    assert_eq!(fixture.find_page("deniz", &[], 9, 3).await, (page(&[]), 7));
+    assert_eq!(fixture.find_page("deniz", &[], 0, 0).await, (page(&[]), 7));
+}
+
+#[tokio::test]
+async fn huge_offsets_and_limits_do_not_panic() {
+    let fixture = Fixture::with(vec![user("deniz", "Deniz", "X", 1)]).await;
+
+    assert_eq!(
+        fixture.find_page("deniz", &[], 0, usize::MAX).await,
+        (vec!["deniz".to_owned()], 1)
+    );
+    assert_eq!(
+        fixture
+            .find_page("deniz", &[], usize::MAX, usize::MAX)
+            .await,
+        (Vec::new(), 1)
+    );
+}
+
+// Text that is not words
+
+#[tokio::test]
+async fn query_syntax_characters_are_plain_text() {
+    let fixture = Fixture::with(vec![
+        user("jh", "Joanna", "Hnatyshyn", 1),
+        user("jo", "Jo", "Smith", 1),
+        user("hn", "Henry", "Hnat", 1),
+    ])
+    .await;
+    let expected = fixture.find("jo hn").await;
+    assert_eq!(expected, ["jh"]);
+
+    for text in [
+        "\"jo*hn:(%_",
+        "jo) hn(",
+        "jo~ hn^",
+        "[jo hn\\",
+        "+jo -hn",
+        "jo:hn",
+    ] {
+        assert_eq!(fixture.find(text).await, expected, "{text}");
+    }
+    // Operators are not operators: `OR` is one more word to match, so nobody is found.
+    assert!(fixture.find("jo OR hn").await.is_empty());
+    for text in ["\"", "*", ":(", "\\", "%_", "~^", "[", "+-"] {
+        assert!(fixture.find(text).await.is_empty(), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_or_separator_only_text_finds_nobody() {
+    let fixture = Fixture::with(vec![user("deniz", "Deniz", "X", 1)]).await;
+
+    for text in ["", "   ", "._-", "\t\n"] {
+        assert_eq!(
+            fixture.find_page(text, &[], 0, 10).await,
+            (Vec::new(), 0),
+            "{text:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_empty_index_finds_nobody() {
+    let fixture = Fixture::with(Vec::new()).await;
+
+    assert_eq!(
+        fixture.find_page("deniz", &[], 0, 10).await,
+        (Vec::new(), 0)
+    );
+}
