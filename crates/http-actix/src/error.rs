@@ -203,6 +203,8 @@ pub enum Detail {
     UsernameCooldown(OffsetDateTime),
     /// Another change of the same username won a race.
     ConcurrentChange,
+    /// Too many requests; the next is allowed in this many seconds.
+    RateLimited(u64),
     /// A query parameter is invalid or unknown.
     InvalidParameter {
         /// The parameter.
@@ -217,6 +219,8 @@ impl Detail {
     pub fn render(&self, language: Language, zone: TimeZone) -> String {
         use Language::{En, Tr};
         match (self, language) {
+            (Self::RateLimited(seconds), En) => format!("Try again in {seconds} seconds"),
+            (Self::RateLimited(seconds), Tr) => format!("{seconds} saniye sonra tekrar deneyin"),
             (Self::InvalidParameter { name, problem }, language) => {
                 format!("{name}: {}", param_problem(problem, language))
             }

@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use allmine_domain::UserId;
 
 use crate::ApiState;
-use crate::auth::{Authenticated, MaybeAuthenticated};
+use crate::auth::Authenticated;
 use crate::body::{self, JsonObject};
 use crate::context::RequestContext;
 use crate::dto::{
@@ -19,6 +19,7 @@ use crate::envelope::{Envelope, ErrorEnvelope, ok};
 use crate::error::{ApiError, Detail, ErrorCode};
 use crate::openapi::{HistoryParams, SearchParams, StandardHeaders, examples};
 use crate::query;
+use crate::rate_limit::{LimitedCaller, LimitedViewer, Searches, UsernameChanges, UsernameChecks};
 
 /// The `{id}` path segment, parsed as a user id: anything but 24 lowercase
 /// hex characters is 400, never 404.
@@ -62,13 +63,16 @@ impl FromRequest for UserIdPath {
             example = json!(examples::error(403, &["This profile is private"], "PROFILE_PRIVATE"))),
         (status = 404, description = "No active user has this username", body = ErrorEnvelope,
             example = json!(examples::error(404, &["Resource not found"], "NOT_FOUND"))),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Limit" = u32, description = "Requests allowed per minute"), ("RateLimit-Remaining" = u32, description = "Requests left now"), ("RateLimit-Reset" = u64, description = "Seconds until the allowance is full again")),
+            example = json!(examples::error(429, &["Too many requests", "Try again in 12 seconds"], "RATE_LIMITED"))),
         (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
             example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
     )
 )]
 pub async fn profile_by_username(
     state: web::Data<ApiState>,
-    viewer: MaybeAuthenticated,
+    viewer: LimitedViewer,
     username: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let view = state
@@ -99,13 +103,16 @@ pub async fn profile_by_username(
             example = json!(examples::error(403, &["This profile cannot be viewed"], "PROFILE_UNAVAILABLE"))),
         (status = 404, description = "No active user has this id", body = ErrorEnvelope,
             example = json!(examples::error(404, &["Resource not found"], "NOT_FOUND"))),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Limit" = u32, description = "Requests allowed per minute"), ("RateLimit-Remaining" = u32, description = "Requests left now"), ("RateLimit-Reset" = u64, description = "Seconds until the allowance is full again")),
+            example = json!(examples::error(429, &["Too many requests", "Try again in 12 seconds"], "RATE_LIMITED"))),
         (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
             example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
     )
 )]
 pub async fn profile_by_id(
     state: web::Data<ApiState>,
-    viewer: MaybeAuthenticated,
+    viewer: LimitedViewer,
     id: UserIdPath,
 ) -> Result<HttpResponse, ApiError> {
     let view = state.profiles.profile_by_id(viewer.as_ref(), &id.0).await?;
@@ -251,13 +258,16 @@ pub async fn update_me(
             example = json!(examples::error(413, &["Request body is too large"], "PAYLOAD_TOO_LARGE"))),
         (status = 415, description = "The body is not application/json", body = ErrorEnvelope,
             example = json!(examples::error(415, &["Unsupported media type"], "UNSUPPORTED_MEDIA_TYPE"))),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Limit" = u32, description = "Requests allowed per minute"), ("RateLimit-Remaining" = u32, description = "Requests left now"), ("RateLimit-Reset" = u64, description = "Seconds until the allowance is full again")),
+            example = json!(examples::error(429, &["Too many requests", "Try again in 12 seconds"], "RATE_LIMITED"))),
         (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
             example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
     )
 )]
 pub async fn check_username(
     state: web::Data<ApiState>,
-    caller: Authenticated,
+    caller: LimitedCaller<UsernameChecks>,
     body: web::Json<CheckUsernameBody>,
 ) -> Result<HttpResponse, ApiError> {
     let check = state.usernames.check(&caller.0, &body.username).await?;
@@ -290,6 +300,9 @@ pub async fn check_username(
             example = json!(examples::error(413, &["Request body is too large"], "PAYLOAD_TOO_LARGE"))),
         (status = 415, description = "The body is not application/json", body = ErrorEnvelope,
             example = json!(examples::error(415, &["Unsupported media type"], "UNSUPPORTED_MEDIA_TYPE"))),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Limit" = u32, description = "Requests allowed per minute"), ("RateLimit-Remaining" = u32, description = "Requests left now"), ("RateLimit-Reset" = u64, description = "Seconds until the allowance is full again")),
+            example = json!(examples::error(429, &["Too many requests", "Try again in 12 seconds"], "RATE_LIMITED"))),
         (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
             example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
     )
@@ -297,7 +310,7 @@ pub async fn check_username(
 pub async fn change_username(
     state: web::Data<ApiState>,
     context: RequestContext,
-    caller: Authenticated,
+    caller: LimitedCaller<UsernameChanges>,
     body: web::Json<ChangeUsernameBody>,
 ) -> Result<HttpResponse, ApiError> {
     let changed = state
@@ -398,6 +411,9 @@ pub async fn transactions_grouped(
             example = json!(examples::error(400, &["Validation failed", "limit: must be from 1 to 50"], "VALIDATION_FAILED"))),
         (status = 401, description = "No token, or an invalid or expired one, or an inactive account", body = ErrorEnvelope,
             example = json!(examples::error(401, &["Authentication required"], "AUTHENTICATION_REQUIRED"))),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Limit" = u32, description = "Requests allowed per minute"), ("RateLimit-Remaining" = u32, description = "Requests left now"), ("RateLimit-Reset" = u64, description = "Seconds until the allowance is full again")),
+            example = json!(examples::error(429, &["Too many requests", "Try again in 12 seconds"], "RATE_LIMITED"))),
         (status = 503, description = "The database is unavailable; retry later", body = ErrorEnvelope,
             example = json!(examples::error(503, &["Service temporarily unavailable"], "SERVICE_UNAVAILABLE"))),
     )
@@ -405,7 +421,7 @@ pub async fn transactions_grouped(
 pub async fn search_users(
     state: web::Data<ApiState>,
     context: RequestContext,
-    caller: Authenticated,
+    caller: LimitedCaller<Searches>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let (text, page) = query::search(&query)?;

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod middleware;
 pub mod openapi;
 pub mod query;
+pub mod rate_limit;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
@@ -28,6 +29,7 @@ pub use error::{ApiError, Detail, ErrorCode};
 pub use health::{Readiness, SharedReadiness};
 pub use middleware::envelope_middleware;
 pub use openapi::ApiDoc;
+pub use rate_limit::{RateLimitSettings, RateLimiters};
 
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -45,6 +47,8 @@ pub struct ApiState {
     pub search: allmine_domain::user_search::SearchService,
     /// Verifies bearer tokens.
     pub tokens: JwtVerifier,
+    /// Abuse limits.
+    pub limits: rate_limit::RateLimiters,
 }
 
 /// Registers the API's routes, extractor settings and fallbacks.

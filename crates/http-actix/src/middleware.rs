@@ -15,6 +15,7 @@ use crate::context::{RequestContext, TimeZone};
 use crate::envelope;
 use crate::error::{ApiError, Detail, ErrorCode};
 use crate::i18n::Language;
+use crate::rate_limit::RateLimitStatus;
 
 /// The header that carries the request id both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -66,6 +67,14 @@ pub async fn envelope_middleware(
         }
     };
     let mut response = response;
+    let limit = response
+        .request()
+        .extensions()
+        .get::<RateLimitStatus>()
+        .copied();
+    if let Some(limit) = limit {
+        limit.write_headers(response.headers_mut());
+    }
     if let Ok(value) = HeaderValue::from_str(&context.request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }

@@ -17,7 +17,8 @@ use allmine_domain::search::UserSearch;
 use allmine_domain::user_search::SearchService;
 use allmine_domain::usernames::UsernameService;
 use allmine_http::{
-    ApiDoc, ApiState, JwtVerifier, Readiness, SharedReadiness, envelope_middleware,
+    ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
+    envelope_middleware,
 };
 use allmine_postgres::{PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
 
@@ -55,6 +56,8 @@ pub struct Parts {
     pub search: Arc<dyn UserSearch>,
     /// Set once the search index has caught up; readiness waits for it.
     pub search_ready: Arc<AtomicBool>,
+    /// Abuse limits.
+    pub rate_limits: RateLimitSettings,
     /// HTTP worker threads.
     pub workers: usize,
 }
@@ -76,6 +79,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         clock,
         search,
         search_ready,
+        rate_limits,
         workers,
     } = parts;
     let users = Arc::new(PgUsers::new(pool.clone()));
@@ -90,6 +94,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         history,
         search,
         tokens,
+        limits: RateLimiters::new(rate_limits),
     });
     let readiness: web::Data<SharedReadiness> =
         web::Data::new(Arc::new(ServiceReadiness { pool, search_ready }));

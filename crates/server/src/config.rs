@@ -85,6 +85,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where this instance keeps its search index.
     pub search_index_dir: std::path::PathBuf,
+    /// Abuse limits, per minute.
+    pub rate_limits: allmine_http::RateLimitSettings,
 }
 
 impl Config {
@@ -145,6 +147,7 @@ impl Config {
             database,
             jwt: jwt_config(&lookup, environment)?,
             log_format,
+            rate_limits: rate_limits(&lookup)?,
             search_index_dir: lookup("SEARCH_INDEX_DIR")
                 .unwrap_or_else(|| DEFAULT_SEARCH_INDEX_DIR.to_owned())
                 .into(),
@@ -164,6 +167,34 @@ fn number<T: FromStr>(
             .parse()
             .map_err(|_| invalid(name, format!("not a number: {value:?}"))),
     }
+}
+
+fn rate_limits(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<allmine_http::RateLimitSettings, ConfigError> {
+    let defaults = allmine_http::RateLimitSettings::default();
+    Ok(allmine_http::RateLimitSettings {
+        username_checks_per_minute: number(
+            lookup,
+            "RATE_LIMIT_USERNAME_CHECKS_PER_MINUTE",
+            defaults.username_checks_per_minute,
+        )?,
+        username_changes_per_minute: number(
+            lookup,
+            "RATE_LIMIT_USERNAME_CHANGES_PER_MINUTE",
+            defaults.username_changes_per_minute,
+        )?,
+        searches_per_minute: number(
+            lookup,
+            "RATE_LIMIT_SEARCHES_PER_MINUTE",
+            defaults.searches_per_minute,
+        )?,
+        anonymous_profile_reads_per_minute: number(
+            lookup,
+            "RATE_LIMIT_ANONYMOUS_PROFILE_READS_PER_MINUTE",
+            defaults.anonymous_profile_reads_per_minute,
+        )?,
+    })
 }
 
 fn read_pem(

@@ -119,6 +119,7 @@ async fn run_server(config: Config) -> Result<(), String> {
         clock: Arc::new(SystemClock),
         search: index,
         search_ready,
+        rate_limits: config.rate_limits,
         workers: config.workers,
     };
     let server = serve(listener, parts).map_err(|e| e.to_string())?;

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 
 use allmine_domain::UserId;
 use allmine_domain::ports::Clock;
-use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, VerificationKey};
+use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, RateLimitSettings, VerificationKey};
 use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;
 use allmine_server::{Parts, search};
@@ -57,18 +57,30 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Limits high enough that no test meets them by accident.
+    pub const GENEROUS: RateLimitSettings = RateLimitSettings {
+        username_checks_per_minute: 100_000,
+        username_changes_per_minute: 100_000,
+        searches_per_minute: 100_000,
+        anonymous_profile_reads_per_minute: 100_000,
+    };
+
     pub async fn spawn() -> Self {
+        Self::spawn_with_limits(Self::GENEROUS).await
+    }
+
+    pub async fn spawn_with_limits(limits: RateLimitSettings) -> Self {
         let db = TestDatabase::new().await;
         seed_demo(&db.pool).await.unwrap();
-        Self::start(Arc::new(db)).await
+        Self::start(Arc::new(db), limits).await
     }
 
     /// A second instance over the same database, with an index of its own.
     pub async fn spawn_peer(&self) -> Self {
-        Self::start(self.db.clone()).await
+        Self::start(self.db.clone(), Self::GENEROUS).await
     }
 
-    async fn start(db: Arc<TestDatabase>) -> Self {
+    async fn start(db: Arc<TestDatabase>, rate_limits: RateLimitSettings) -> Self {
         let settings = JwtSettings {
             key: VerificationKey::Hs256(SecretString::from(SECRET.to_owned())),
             issuer: None,
@@ -95,6 +107,7 @@ impl TestApp {
             clock: clock.clone(),
             search: index,
             search_ready,
+            rate_limits,
             workers: 2,
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());

@@ -9,6 +9,7 @@ mod envelope;
 mod history;
 mod me;
 mod profile;
+mod rate_limits;
 mod search;
 mod stats;
 mod update_profile;

@@ -1,0 +1,343 @@
+//! Abuse limits: username checks, username changes and searches per user,
+//! anonymous profile reads per client address. Every limited response carries
+//! `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` so clients
+//! can pace themselves; a refusal is 429 in the envelope with `Retry-After`.
+//! The counting is governor's GCRA, keyed by user or address.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+use allmine_domain::UserId;
+use allmine_domain::profiles::CurrentUser;
+
+use crate::ApiState;
+use crate::auth::MaybeAuthenticated;
+use crate::error::{ApiError, Detail, ErrorCode};
+
+type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
+
+/// How many requests a minute each limit allows; 0 turns a limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitSettings {
+    /// `POST /api/v1/users/check-username`, per user.
+    pub username_checks_per_minute: u32,
+    /// `PATCH /api/v1/users/username`, per user.
+    pub username_changes_per_minute: u32,
+    /// `GET /api/v2/users/search`, per user.
+    pub searches_per_minute: u32,
+    /// Profile reads without a token, per client address.
+    pub anonymous_profile_reads_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            username_checks_per_minute: 30,
+            username_changes_per_minute: 5,
+            searches_per_minute: 120,
+            anonymous_profile_reads_per_minute: 120,
+        }
+    }
+}
+
+/// Where a request stands with its limit; the envelope middleware turns it
+/// into the `RateLimit-*` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitStatus {
+    /// Requests allowed in a burst.
+    pub limit: u32,
+    /// Requests left now.
+    pub remaining: u32,
+    /// Seconds until the full allowance is back (on a refusal: until the next
+    /// request is allowed).
+    pub reset_secs: u64,
+    /// Whether this request was refused.
+    pub refused: bool,
+}
+
+impl RateLimitStatus {
+    /// Writes the headers for this status.
+    pub fn write_headers(&self, headers: &mut HeaderMap) {
+        let number = |n: u64| HeaderValue::from_str(&n.to_string()).ok();
+        let pairs = [
+            ("ratelimit-limit", number(u64::from(self.limit))),
+            ("ratelimit-remaining", number(u64::from(self.remaining))),
+            ("ratelimit-reset", number(self.reset_secs)),
+        ];
+        for (name, value) in pairs {
+            if let Some(value) = value {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
+        if self.refused
+            && let Some(value) = number(self.reset_secs.max(1))
+        {
+            headers.insert(RETRY_AFTER, value);
+        }
+    }
+}
+
+struct Limit<K: std::hash::Hash + Eq + Clone> {
+    limiter: Keyed<K>,
+    checks: AtomicU64,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
+    fn per_minute(count: u32) -> Option<Self> {
+        let count = NonZeroU32::new(count)?;
+        let limiter = RateLimiter::keyed(Quota::per_minute(count))
+            .with_middleware::<StateInformationMiddleware>();
+        Some(Self {
+            limiter,
+            checks: AtomicU64::new(0),
+        })
+    }
+
+    fn check(&self, key: &K) -> RateLimitStatus {
+        // Forget idle keys now and then so the map stays small.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
+        match self.limiter.check_key(key) {
+            Ok(snapshot) => {
+                let quota = snapshot.quota();
+                let limit = quota.burst_size().get();
+                let remaining = snapshot.remaining_burst_capacity();
+                let missing = limit.saturating_sub(remaining);
+                let reset = quota.replenish_interval() * missing;
+                RateLimitStatus {
+                    limit,
+                    remaining,
+                    reset_secs: ceil_secs(reset),
+                    refused: false,
+                }
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                RateLimitStatus {
+                    limit: not_until.quota().burst_size().get(),
+                    remaining: 0,
+                    reset_secs: ceil_secs(wait).max(1),
+                    refused: true,
+                }
+            }
+        }
+    }
+}
+
+fn ceil_secs(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+}
+
+/// The limiters of one server process.
+pub struct RateLimiters {
+    username_checks: Option<Limit<UserId>>,
+    username_changes: Option<Limit<UserId>>,
+    searches: Option<Limit<UserId>>,
+    anonymous_profile_reads: Option<Limit<IpAddr>>,
+}
+
+impl std::fmt::Debug for RateLimiters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiters").finish_non_exhaustive()
+    }
+}
+
+impl RateLimiters {
+    /// Limiters for these settings.
+    pub fn new(settings: RateLimitSettings) -> Self {
+        Self {
+            username_checks: Limit::per_minute(settings.username_checks_per_minute),
+            username_changes: Limit::per_minute(settings.username_changes_per_minute),
+            searches: Limit::per_minute(settings.searches_per_minute),
+            anonymous_profile_reads: Limit::per_minute(settings.anonymous_profile_reads_per_minute),
+        }
+    }
+}
+
+/// The per-user limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserLimitKind {
+    /// `POST /api/v1/users/check-username`.
+    UsernameChecks,
+    /// `PATCH /api/v1/users/username`.
+    UsernameChanges,
+    /// `GET /api/v2/users/search`.
+    Searches,
+}
+
+impl RateLimiters {
+    fn per_user(&self, kind: UserLimitKind) -> Option<&Limit<UserId>> {
+        match kind {
+            UserLimitKind::UsernameChecks => self.username_checks.as_ref(),
+            UserLimitKind::UsernameChanges => self.username_changes.as_ref(),
+            UserLimitKind::Searches => self.searches.as_ref(),
+        }
+    }
+}
+
+/// Which per-user limit an endpoint counts against.
+pub trait UserLimit {
+    /// The limit.
+    const KIND: UserLimitKind;
+}
+
+/// `POST /api/v1/users/check-username`.
+#[derive(Debug)]
+pub enum UsernameChecks {}
+/// `PATCH /api/v1/users/username`.
+#[derive(Debug)]
+pub enum UsernameChanges {}
+/// `GET /api/v2/users/search`.
+#[derive(Debug)]
+pub enum Searches {}
+
+impl UserLimit for UsernameChecks {
+    const KIND: UserLimitKind = UserLimitKind::UsernameChecks;
+}
+impl UserLimit for UsernameChanges {
+    const KIND: UserLimitKind = UserLimitKind::UsernameChanges;
+}
+impl UserLimit for Searches {
+    const KIND: UserLimitKind = UserLimitKind::Searches;
+}
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+fn record(req: &HttpRequest, status: RateLimitStatus) -> Result<(), ApiError> {
+    req.extensions_mut().insert(status);
+    if status.refused {
+        Err(ApiError::with(
+            ErrorCode::RateLimited,
+            Detail::RateLimited(status.reset_secs),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The signed-in caller, counted against the per-user limit `L`: 401 without
+/// a valid token, 429 past the limit.
+#[derive(Debug)]
+pub struct LimitedCaller<L: UserLimit>(pub CurrentUser, PhantomData<L>);
+
+impl<L: UserLimit + 'static> FromRequest for LimitedCaller<L> {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = MaybeAuthenticated::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let Some(current) = caller.await?.0 else {
+                return Err(ApiError::unauthenticated(Detail::MissingToken));
+            };
+            let state = req.app_data::<web::Data<ApiState>>().cloned();
+            if let Some(limit) = state
+                .as_ref()
+                .and_then(|state| state.limits.per_user(L::KIND))
+            {
+                record(&req, limit.check(current.id()))?;
+            }
+            Ok(Self(current, PhantomData))
+        })
+    }
+}
+
+/// The viewer of a profile: anyone with a valid token, or an anonymous
+/// client counted against the per-address limit.
+#[derive(Debug)]
+pub struct LimitedViewer(pub Option<CurrentUser>);
+
+impl FromRequest for LimitedViewer {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let viewer = MaybeAuthenticated::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let viewer = viewer.await?.0;
+            if viewer.is_none() {
+                let state = req.app_data::<web::Data<ApiState>>().cloned();
+                let address = req.peer_addr().map(|peer| peer.ip());
+                if let (Some(limit), Some(address)) = (
+                    state
+                        .as_ref()
+                        .and_then(|state| state.limits.anonymous_profile_reads.as_ref()),
+                    address,
+                ) {
+                    record(&req, limit.check(&address))?;
+                }
+            }
+            Ok(Self(viewer))
+        })
+    }
+}
+
+impl LimitedViewer {
+    /// The viewer, if signed in.
+    pub fn as_ref(&self) -> Option<&CurrentUser> {
+        self.0.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_allowance_counts_down_then_refuses_with_a_wait() {
+        let limit = Limit::<u8>::per_minute(3).unwrap();
+        let statuses: Vec<RateLimitStatus> = (0..4).map(|_| limit.check(&1)).collect();
+        assert_eq!(
+            statuses.iter().map(|s| s.remaining).collect::<Vec<_>>(),
+            [2, 1, 0, 0]
+        );
+        assert!(!statuses[2].refused);
+        assert!(statuses[3].refused);
+        assert!(
+            (1..=20).contains(&statuses[3].reset_secs),
+            "{:?}",
+            statuses[3]
+        );
+        assert!(
+            !limit.check(&2).refused,
+            "another key has its own allowance"
+        );
+    }
+
+    #[test]
+    fn zero_turns_a_limit_off() {
+        assert!(Limit::<u8>::per_minute(0).is_none());
+    }
+
+    #[test]
+    fn refusals_carry_retry_after() {
+        let mut headers = HeaderMap::new();
+        RateLimitStatus {
+            limit: 5,
+            remaining: 0,
+            reset_secs: 12,
+            refused: true,
+        }
+        .write_headers(&mut headers);
+        assert_eq!(headers.get("ratelimit-limit").unwrap(), "5");
+        assert_eq!(headers.get("ratelimit-remaining").unwrap(), "0");
+        assert_eq!(headers.get("ratelimit-reset").unwrap(), "12");
+        assert_eq!(headers.get("retry-after").unwrap(), "12");
+    }
+}
