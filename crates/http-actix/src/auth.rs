@@ -17,8 +17,9 @@ use allmine_domain::profiles::CurrentUser;
 use crate::ApiState;
 use crate::error::{ApiError, Detail};
 
-/// Longest token we try to verify; anything longer is rejected unread.
-const MAX_TOKEN_LENGTH: usize = 8 * 1024;
+/// Longest token we try to verify (real ones are well under 2 KiB); anything
+/// longer is rejected unread.
+const MAX_TOKEN_LENGTH: usize = 4 * 1024;
 
 /// The key tokens are verified with.
 pub enum VerificationKey {

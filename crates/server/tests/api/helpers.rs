@@ -72,21 +72,27 @@ impl TestApp {
     pub async fn spawn_with_limits(limits: RateLimitSettings) -> Self {
         let db = TestDatabase::new().await;
         seed_demo(&db.pool).await.unwrap();
-        Self::start(Arc::new(db), limits).await
+        Self::start(Arc::new(db), limits, hs256_settings()).await
+    }
+
+    /// A server that verifies tokens with these settings.
+    pub async fn spawn_with_jwt(settings: JwtSettings) -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        Self::start(Arc::new(db), Self::GENEROUS, settings).await
     }
 
     /// A second instance over the same database, with an index of its own.
     pub async fn spawn_peer(&self) -> Self {
-        Self::start(self.db.clone(), Self::GENEROUS).await
+        Self::start(self.db.clone(), Self::GENEROUS, hs256_settings()).await
     }
 
-    async fn start(db: Arc<TestDatabase>, rate_limits: RateLimitSettings) -> Self {
-        let settings = JwtSettings {
-            key: VerificationKey::Hs256(SecretString::from(SECRET.to_owned())),
-            issuer: None,
-            audience: None,
-            leeway_secs: 30,
-        };
+    async fn start(
+        db: Arc<TestDatabase>,
+        rate_limits: RateLimitSettings,
+        settings: JwtSettings,
+    ) -> Self {
+        capture_logs();
         let verifier = JwtVerifier::new(&settings).unwrap();
         let index_dir = tempfile::tempdir().unwrap();
         let index = search::open_index(index_dir.path()).unwrap();
@@ -193,6 +199,45 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+fn hs256_settings() -> JwtSettings {
+    JwtSettings {
+        key: VerificationKey::Hs256(SecretString::from(SECRET.to_owned())),
+        issuer: None,
+        audience: None,
+        leeway_secs: 30,
+    }
+}
+
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+#[derive(Clone, Copy)]
+struct LogBuffer;
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends every log line of this test process to a buffer the tests can read.
+fn capture_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_writer(|| LogBuffer)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Everything logged so far by this test process.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
 }
 
 /// Status and parsed body; panics (failing the test) if the body is not JSON.
