@@ -1,4 +1,5 @@
-//! `allmine`: serve the Users API (the default), seed demo data, or print a token.
+//! `allmine`: serve the Users API (the default), seed demo or generated data,
+//! check the counters, or print a token.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -6,13 +7,16 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use time::{Duration, OffsetDateTime};
 
 use allmine_domain::ports::{SystemClock, UserLookup, UserRepository};
 use allmine_domain::{UserId, Username};
 use allmine_http::JwtVerifier;
-use allmine_postgres::{ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, seed_demo};
+use allmine_postgres::{
+    ConnectError, DEMO_USER_ID, DemoSeed, GeneratorSettings, PgPool, PgUsers, check_counters,
+    connect, generate, seed_demo,
+};
 use allmine_server::config::{Config, Environment};
 use allmine_server::{Parts, search, serve, telemetry};
 
@@ -27,12 +31,11 @@ struct Cli {
 enum Command {
     /// Serve the API (the default).
     Serve,
-    /// Load data into the database.
-    Seed {
-        /// Load the demo fixture (the docs' example user and friends).
-        #[arg(long)]
-        demo: bool,
-    },
+    /// Load data into the database: the demo fixture, generated users, or both.
+    Seed(SeedArgs),
+    /// Recount every user's counters and credit balance and verify every
+    /// balance chain; exit 1 if anything stored is wrong.
+    Check,
     /// Rebuild the search index from PostgreSQL, then exit.
     Reindex,
     /// Print a JWT for a user, by username or id (valid for 24 hours).
@@ -40,6 +43,32 @@ enum Command {
         /// A username or a 24-character id.
         user: String,
     },
+}
+
+#[derive(Debug, Args)]
+struct SeedArgs {
+    /// Load the demo fixture (the docs' example user and friends).
+    #[arg(long)]
+    demo: bool,
+    /// Generate N users, `user_1` ... `user_N`, with follows, live streams,
+    /// blocks and credit transactions (see "Generating data" in the README).
+    #[arg(long, value_name = "N")]
+    users: Option<u64>,
+    /// Seed of the generator: the same seed gives the same data.
+    #[arg(long, default_value_t = 1, requires = "users")]
+    seed: u64,
+    /// Average follows made by each generated user.
+    #[arg(long, default_value_t = 10, requires = "users")]
+    follows_per_user: u64,
+    /// Live streams per generated user (0.1: one per ten users).
+    #[arg(long, default_value_t = 0.1, requires = "users")]
+    streams_per_user: f64,
+    /// Average credit transactions per generated user.
+    #[arg(long, default_value_t = 10, requires = "users")]
+    transactions_per_user: u64,
+    /// Credit transactions of `user_1`, the documented heavy user.
+    #[arg(long, default_value_t = 100_000, requires = "users")]
+    heavy_user_transactions: u64,
 }
 
 fn main() -> ExitCode {
@@ -59,7 +88,8 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => run_server(config).await,
-            Command::Seed { demo } => seed(config, demo).await,
+            Command::Seed(args) => seed(config, args).await,
+            Command::Check => check(config).await,
             Command::Token { user } => print_token(config, &user).await,
             Command::Reindex => reindex(config).await,
         }
@@ -152,19 +182,55 @@ async fn reindex(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-async fn seed(config: Config, demo: bool) -> Result<(), String> {
-    if !demo {
-        return Err("say what to seed: `seed --demo`".into());
+async fn seed(config: Config, args: SeedArgs) -> Result<(), String> {
+    if !args.demo && args.users.is_none() {
+        return Err("say what to seed: `seed --demo`, `seed --users N`, or both".into());
     }
     let pool = database(&config).await?;
-    match seed_demo(&pool)
-        .await
-        .map_err(|e| format!("cannot load demo data: {e}"))?
-    {
-        DemoSeed::Loaded => tracing::info!("loaded the demo fixture"),
-        DemoSeed::AlreadyPresent => {
-            tracing::info!("the demo fixture is already there; nothing changed")
+    if args.demo {
+        match seed_demo(&pool)
+            .await
+            .map_err(|e| format!("cannot load demo data: {e}"))?
+        {
+            DemoSeed::Loaded => tracing::info!("loaded the demo fixture"),
+            DemoSeed::AlreadyPresent => {
+                tracing::info!("the demo fixture is already there; nothing changed")
+            }
         }
+    }
+    if let Some(users) = args.users {
+        let settings = GeneratorSettings {
+            users,
+            follows_per_user: args.follows_per_user,
+            streams_per_user_ratio: args.streams_per_user,
+            transactions_per_user: args.transactions_per_user,
+            heavy_user_transactions: args.heavy_user_transactions,
+            seed: args.seed,
+        };
+        tracing::info!(users, seed = args.seed, "generating data");
+        let report = generate(&pool, &settings)
+            .await
+            .map_err(|e| format!("cannot generate data: {e}"))?;
+        tracing::info!(seconds = report.total.as_secs_f64(), "generated the data");
+        #[allow(clippy::print_stdout)]
+        {
+            print!("{report}");
+        }
+    }
+    Ok(())
+}
+
+async fn check(config: Config) -> Result<(), String> {
+    let pool = database(&config).await?;
+    let drift = check_counters(&pool)
+        .await
+        .map_err(|e| format!("cannot check the counters: {e}"))?;
+    if !drift.is_exact() {
+        return Err(format!("counters are wrong: {drift}"));
+    }
+    #[allow(clippy::print_stdout)]
+    {
+        println!("counters are exact: {drift}");
     }
     Ok(())
 }
