@@ -55,3 +55,11 @@ token user:
 # Run the CI script: fmt, clippy and the tests.
 ci:
     .ci/run
+
+# Load test: 500 connections for 60 s over the read endpoints with wrk, server RSS sampled (allmine_seed1m if present; `just load demo` for a fresh demo database).
+load *args:
+    deploy/load.sh {{ args }}
+
+# Measure the search and history budgets on the generated million users (wrk, 16 connections).
+bench:
+    deploy/bench.sh

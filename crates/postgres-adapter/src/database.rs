@@ -18,6 +18,11 @@ pub struct DatabaseSettings {
     pub acquire_timeout: Duration,
     /// Longest a single statement may run before the server cancels it.
     pub statement_timeout: Duration,
+    /// Longest a statement may wait for a lock (a row or table another
+    /// transaction holds) before the server cancels it. Kept below the
+    /// acquire timeout, so that requests stuck behind a lock give their
+    /// connections back before the others give up waiting for one.
+    pub lock_timeout: Duration,
 }
 
 /// Why the database could not be made ready.
@@ -50,19 +55,38 @@ pub enum ConnectError {
 /// the pending migrations, and returns a pool over it.
 pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, ConnectError> {
     create_database_if_missing(&settings.options).await?;
-    let timeout_ms = settings.statement_timeout.as_millis().to_string();
-    let options = settings
-        .options
-        .clone()
-        .options([("statement_timeout", timeout_ms.as_str())]);
+    let statement_ms = settings.statement_timeout.as_millis().to_string();
+    let lock_ms = settings.lock_timeout.as_millis().to_string();
+    let options = settings.options.clone().options([
+        ("statement_timeout", statement_ms.as_str()),
+        ("lock_timeout", lock_ms.as_str()),
+    ]);
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         .connect_with(options)
         .await
         .map_err(|source| unreachable(&settings.options, source))?;
-    MIGRATOR.run(&pool).await?;
+    migrate(&pool, &settings.options).await?;
     Ok(pool)
+}
+
+/// Runs the pending migrations on a connection of their own, free of the
+/// pool's timeouts: a migration may build an index over millions of rows, or
+/// wait for another instance that is migrating the same database.
+async fn migrate(pool: &PgPool, options: &PgConnectOptions) -> Result<(), ConnectError> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|source| unreachable(options, source))?;
+    sqlx::raw_sql("SET statement_timeout = 0; SET lock_timeout = 0")
+        .execute(&mut *conn)
+        .await
+        .map_err(|source| unreachable(options, source))?;
+    let migrated = MIGRATOR.run(&mut *conn).await;
+    // The session keeps its settings: close it rather than pool it.
+    let _ = conn.detach().close().await;
+    Ok(migrated?)
 }
 
 async fn create_database_if_missing(options: &PgConnectOptions) -> Result<(), ConnectError> {

@@ -20,9 +20,11 @@ fn is_transient(error: &sqlx::Error) -> bool {
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             // 08: connection exception; 53: insufficient resources;
+            // 55P03: lock_not_available (lock_timeout);
             // 57014: query_canceled (statement_timeout); 57P0x: server shutting down.
             code.starts_with("08")
                 || code.starts_with("53")
+                || code == "55P03"
                 || code == "57014"
                 || code.starts_with("57P")
         }),

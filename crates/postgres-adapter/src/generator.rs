@@ -185,7 +185,7 @@ pub async fn generate(
 
     let mut conn = quiet_connection(pool).await?;
     sqlx::raw_sql(
-        "SET statement_timeout = 0;
+        "SET statement_timeout = 0; SET lock_timeout = 0;
          SET synchronous_commit = off;
          SET work_mem = '256MB';
          SET maintenance_work_mem = '512MB'",
@@ -304,6 +304,9 @@ pub struct CounterDrift {
     /// Users whose `credit_balance` is not the `balance_after` of their latest
     /// credit transaction (0 without any).
     pub credit_balance: u64,
+    /// Users whose `credit_transaction_count` is not their number of credit
+    /// transactions.
+    pub credit_transactions: u64,
     /// Credit transactions whose `balance_after` is not the previous record's
     /// `balance_after` (0 for a user's first) plus `amount`.
     pub broken_balance_chain: u64,
@@ -316,6 +319,7 @@ impl CounterDrift {
             && self.following == 0
             && self.live_streams == 0
             && self.credit_balance == 0
+            && self.credit_transactions == 0
             && self.broken_balance_chain == 0
     }
 }
@@ -325,13 +329,14 @@ impl fmt::Display for CounterDrift {
         write!(
             f,
             "{} users checked: followers_count wrong for {}, following_count for {}, \
-             total_live_streams for {}, credit_balance for {}; {} credit transactions break \
-             their balance chain",
+             total_live_streams for {}, credit_balance for {}, credit_transaction_count for {}; \
+             {} credit transactions break their balance chain",
             self.users_checked,
             self.followers,
             self.following,
             self.live_streams,
             self.credit_balance,
+            self.credit_transactions,
             self.broken_balance_chain
         )
     }
@@ -343,9 +348,11 @@ impl fmt::Display for CounterDrift {
 pub async fn check_counters(pool: &PgPool) -> Result<CounterDrift, sqlx::Error> {
     let mut conn = quiet_connection(pool).await?;
     let mut tx = conn.begin().await?;
-    sqlx::raw_sql("SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '256MB'")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::raw_sql(
+        "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; SET LOCAL work_mem = '256MB'",
+    )
+    .execute(&mut *tx)
+    .await?;
     let row = sqlx::query(CHECK_COUNTERS).fetch_one(&mut *tx).await?;
     let broken: i64 = sqlx::query_scalar(CHECK_BALANCE_CHAINS)
         .fetch_one(&mut *tx)
@@ -361,6 +368,7 @@ pub async fn check_counters(pool: &PgPool) -> Result<CounterDrift, sqlx::Error> 
         following: count("following")?,
         live_streams: count("live_streams")?,
         credit_balance: count("credit_balance")?,
+        credit_transactions: count("credit_transactions")?,
         broken_balance_chain: broken.unsigned_abs(),
     })
 }
@@ -391,6 +399,9 @@ macro_rules! recount_cte {
          streams AS (
              SELECT host_id AS id, count(*) AS n FROM live_streams GROUP BY host_id
          ),
+         transactions AS (
+             SELECT user_id AS id, count(*) AS n FROM credit_transactions GROUP BY user_id
+         ),
          balances AS (
              SELECT DISTINCT ON (user_id) user_id AS id, balance_after AS n
              FROM credit_transactions
@@ -401,12 +412,14 @@ macro_rules! recount_cte {
                     coalesce(fr.n, 0) AS followers_count,
                     coalesce(fg.n, 0) AS following_count,
                     coalesce(s.n, 0) AS total_live_streams,
-                    coalesce(b.n, 0) AS credit_balance
+                    coalesce(b.n, 0) AS credit_balance,
+                    coalesce(t.n, 0) AS credit_transaction_count
              FROM users u
              LEFT JOIN followers fr ON fr.id = u.id
              LEFT JOIN following fg ON fg.id = u.id
              LEFT JOIN streams s ON s.id = u.id
              LEFT JOIN balances b ON b.id = u.id
+             LEFT JOIN transactions t ON t.id = u.id
          )"
     };
 }
@@ -418,12 +431,15 @@ const RECOMPUTE_COUNTERS: &str = concat!(
     SET followers_count = r.followers_count,
         following_count = r.following_count,
         total_live_streams = r.total_live_streams,
-        credit_balance = r.credit_balance
+        credit_balance = r.credit_balance,
+        credit_transaction_count = r.credit_transaction_count
     FROM recount r
     WHERE u.id = r.id
-      AND (u.followers_count, u.following_count, u.total_live_streams, u.credit_balance)
+      AND (u.followers_count, u.following_count, u.total_live_streams, u.credit_balance,
+           u.credit_transaction_count)
           IS DISTINCT FROM
-          (r.followers_count, r.following_count, r.total_live_streams, r.credit_balance)"
+          (r.followers_count, r.following_count, r.total_live_streams, r.credit_balance,
+           r.credit_transaction_count)"
 );
 
 const CHECK_COUNTERS: &str = concat!(
@@ -433,7 +449,9 @@ const CHECK_COUNTERS: &str = concat!(
            count(*) FILTER (WHERE u.followers_count <> r.followers_count) AS followers,
            count(*) FILTER (WHERE u.following_count <> r.following_count) AS following,
            count(*) FILTER (WHERE u.total_live_streams <> r.total_live_streams) AS live_streams,
-           count(*) FILTER (WHERE u.credit_balance <> r.credit_balance) AS credit_balance
+           count(*) FILTER (WHERE u.credit_balance <> r.credit_balance) AS credit_balance,
+           count(*) FILTER (WHERE u.credit_transaction_count <> r.credit_transaction_count)
+               AS credit_transactions
     FROM users u JOIN recount r ON r.id = u.id"
 );
 

@@ -75,8 +75,24 @@ impl TransactionHistory for PgHistory {
         .fetch_all(&self.pool)
         .await
         .map_err(repository_error)?;
-        let total = sqlx::query_scalar!(
-            r#"
+        // Unfiltered, the total is the user's exact record counter (kept by a
+        // trigger); filtered, the index answers the count on its own.
+        let unfiltered = filter.types.is_empty()
+            && filter.from.is_none()
+            && filter.until.is_none()
+            && filter.stream.is_none();
+        let total = if unfiltered {
+            sqlx::query_scalar!(
+                r#"SELECT credit_transaction_count AS "total!" FROM users WHERE id = $1"#,
+                user
+            )
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(repository_error)?
+            .unwrap_or(0)
+        } else {
+            sqlx::query_scalar!(
+                r#"
             SELECT count(*) AS "total!"
             FROM credit_transactions
             WHERE user_id = $1
@@ -85,15 +101,16 @@ impl TransactionHistory for PgHistory {
               AND ($4::timestamptz IS NULL OR created_at < $4)
               AND ($5::bytea IS NULL OR stream_id = $5)
             "#,
-            user,
-            &types,
-            filter.from,
-            filter.until,
-            stream.as_deref(),
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(repository_error)?;
+                user,
+                &types,
+                filter.from,
+                filter.until,
+                stream.as_deref(),
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(repository_error)?
+        };
         let items = rows
             .into_iter()
             .map(into_domain)

@@ -323,3 +323,30 @@ async fn the_demo_fixture_loads_once_with_exact_counters() {
     .unwrap();
     assert_eq!(drift, 0);
 }
+
+#[tokio::test]
+async fn the_credit_transaction_counter_follows_inserts_and_deletes() {
+    let db = TestDatabase::new().await;
+    let user = insert_user(&db.pool, "spender").await;
+    for amount in [100, -30, -20] {
+        sqlx::query("INSERT INTO credit_transactions (user_id, type, amount, balance_after) VALUES ($1, 'purchase', $2, 0)")
+            .bind(user.as_bytes().as_slice())
+            .bind(amount as i64)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT credit_transaction_count FROM users WHERE id = $1")
+            .bind(user.as_bytes().as_slice())
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 3);
+    sqlx::query("DELETE FROM credit_transactions WHERE amount = -30")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count().await, 2);
+}

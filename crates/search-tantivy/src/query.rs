@@ -48,6 +48,17 @@ pub(crate) fn typo_allowance(chars: usize) -> u8 {
     }
 }
 
+/// The typo allowance of a searched word: none for one with digits, whose
+/// "typos" are other numbers (`user_123456` is not a misspelt `user_123457`),
+/// and whose fuzzy expansion over numbered names would touch most of the index.
+pub(crate) fn word_allowance(word: &str) -> u8 {
+    if word.chars().any(|c| c.is_ascii_digit()) {
+        0
+    } else {
+        typo_allowance(word.chars().count())
+    }
+}
+
 /// The words searched for in `text`, folded; empty if it has none.
 pub(crate) fn query_words(text: &str) -> Vec<String> {
     fold_for_search(text)
@@ -75,22 +86,16 @@ pub(crate) fn search_query(
             Box::new(TermQuery::new(username.clone(), IndexRecordOption::Basic)),
         ));
         tiers.push(tier(Tier::UsernamePrefix, prefix(username.clone(), 0)));
-        // Several words that together are a mistyped username ("jonh doe" for johndoe).
-        let allowance = typo_allowance(joined.chars().count());
-        if words.len() > 1 && allowance > 0 {
+        // A mistyped username, typed as one word or several ("jonh doe" for johndoe).
+        let allowance = word_allowance(&joined);
+        if allowance > 0 {
             tiers.push(tier(Tier::Typo, prefix(username, allowance)));
         }
     }
 
     tiers.push(tier(Tier::WordPrefix, every_word(fields, words, |_| 0)));
-    if words
-        .iter()
-        .any(|word| typo_allowance(word.chars().count()) > 0)
-    {
-        tiers.push(tier(
-            Tier::Typo,
-            every_word(fields, words, |word| typo_allowance(word.chars().count())),
-        ));
+    if words.iter().any(|word| word_allowance(word) > 0) {
+        tiers.push(tier(Tier::Typo, every_word(fields, words, word_allowance)));
     }
 
     let matching: Box<dyn Query> = Box::new(DisjunctionMaxQuery::new(tiers));
@@ -137,6 +142,14 @@ fn tier(tier: Tier, query: Box<dyn Query>) -> Box<dyn Query> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_with_digits_get_no_typo_allowance() {
+        assert_eq!(word_allowance("user123456"), 0);
+        assert_eq!(word_allowance("123456"), 0);
+        assert_eq!(word_allowance("jonhdoe"), 1);
+        assert_eq!(word_allowance("abdurrahman"), 2);
+    }
 
     #[test]
     fn typos_are_allowed_from_four_letters_and_two_from_eight() {

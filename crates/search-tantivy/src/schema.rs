@@ -50,7 +50,6 @@ impl Fields {
         let mut doc = TantivyDocument::default();
         doc.add_bytes(self.id, user.id.as_bytes());
         doc.add_text(self.words, &user.username);
-        doc.add_text(self.words, &username);
         doc.add_text(self.words, &user.name);
         doc.add_text(self.words, &user.surname);
         doc.add_text(self.username, username);

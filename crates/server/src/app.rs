@@ -22,7 +22,7 @@ use allmine_http::{
 };
 use allmine_postgres::{PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
 
-/// How long in-flight requests get to finish after SIGTERM/SIGINT.
+/// How long in-flight requests get to finish after SIGTERM (SIGINT stops at once).
 pub const SHUTDOWN_GRACE_SECS: u64 = 10;
 
 /// Readiness: the database answers and the search index has caught up.
@@ -71,7 +71,7 @@ impl std::fmt::Debug for Parts {
 }
 
 /// Builds the HTTP server on `listener` from `parts`. The returned server runs
-/// when awaited and drains gracefully on SIGTERM/SIGINT.
+/// when awaited and drains gracefully on SIGTERM.
 pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
     let Parts {
         pool,

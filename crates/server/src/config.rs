@@ -138,6 +138,11 @@ impl Config {
                 "DATABASE_STATEMENT_TIMEOUT_MS",
                 5_000,
             )?),
+            lock_timeout: Duration::from_millis(number(
+                &lookup,
+                "DATABASE_LOCK_TIMEOUT_MS",
+                1_000,
+            )?),
         };
         let default_workers = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(Self {
@@ -341,6 +346,16 @@ mod tests {
     fn public_key_algorithms_need_a_key() {
         assert!(config(&[("JWT_ALGORITHM", "RS256")]).is_err());
         assert!(config(&[("JWT_ALGORITHM", "none")]).is_err());
+    }
+
+    #[test]
+    fn a_statement_waiting_for_a_lock_gives_its_connection_back_before_others_stop_waiting() {
+        let database = config(&[]).unwrap().database;
+        assert!(database.lock_timeout < database.acquire_timeout);
+        let database = config(&[("DATABASE_LOCK_TIMEOUT_MS", "250")])
+            .unwrap()
+            .database;
+        assert_eq!(database.lock_timeout, Duration::from_millis(250));
     }
 
     #[test]

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Latency budgets of the search and the credit history, measured at the
+# server's port with wrk at 16 concurrent connections, on a generated
+# database (`allmine seed --users 1000000`). Not part of CI: run it by hand
+# (`just bench`).
+#
+#   deploy/bench.sh [DATABASE_URL]     # default: the allmine_seed1m database
+#
+# It rebuilds the search index from PostgreSQL (`allmine reindex`, timed),
+# starts the release server with rate limits lifted, and measures:
+#   search: a two-letter prefix, full names, typos (p95 budget 20 ms)
+#   history: page 1 and page 500 of user_1, who has 100,000 transactions
+#            (budget 20 ms)
+# and prints the index size on disk and the server's resident memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATABASE_URL=${1:-postgres://postgres@127.0.0.1:5432/allmine_seed1m}
+PORT=${BENCH_PORT:-18095}
+CONNECTIONS=${CONNECTIONS:-16}
+DURATION=${DURATION:-20s}
+INDEX_DIR=${BENCH_INDEX_DIR:-target/bench/search-index}
+BIN=target/release/allmine
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install -y wrk)" >&2; exit 2; }
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release -p allmine-server
+export DATABASE_URL SEARCH_INDEX_DIR=$INDEX_DIR BIND_ADDRESS=127.0.0.1:$PORT APP_ENV=development LOG_FORMAT=json RUST_LOG=warn
+export RATE_LIMIT_SEARCHES_PER_MINUTE=0 RATE_LIMIT_USERNAME_CHECKS_PER_MINUTE=0 RATE_LIMIT_ANONYMOUS_PROFILE_READS_PER_MINUTE=0
+
+echo "== index build from PostgreSQL"
+rm -rf "$INDEX_DIR"
+start=$(date +%s.%N)
+RUST_LOG=info "$BIN" reindex 2>&1 | grep -o '"message":"rebuilt the search index".*' || true
+end=$(date +%s.%N)
+echo "reindex wall time: $(echo "$end - $start" | bc) s (includes connecting and migrating)"
+echo "index on disk: $(du -sh "$INDEX_DIR" | cut -f1)"
+
+"$BIN" serve > target/bench/server.log 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break
+  sleep 0.5
+done
+curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null || { echo "bench: the server did not get ready" >&2; exit 1; }
+BENCH_TOKEN=$("$BIN" token user_1 2>/dev/null)
+export BENCH_TOKEN
+echo "server RSS after start: $(( $(ps -o rss= -p $server) / 1024 )) MB"
+
+run() {
+  local name=$1; shift
+  local file
+  file=$(mktemp)
+  printf '%s\n' "$@" > "$file"
+  printf '%-34s ' "$name"
+  BENCH_PATHS=$file wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s deploy/bench.lua "http://127.0.0.1:$PORT" | tail -n 1
+  rm -f "$file"
+}
+
+echo "== search, $CONNECTIONS connections, $DURATION each"
+run "two-letter prefix" "/api/v2/users/search?query=me" "/api/v2/users/search?query=ay" "/api/v2/users/search?query=em" "/api/v2/users/search?query=ze"
+run "full name" "/api/v2/users/search?query=Ay%C5%9Fe%20Y%C4%B1lmaz" "/api/v2/users/search?query=mehmet%20kaya" "/api/v2/users/search?query=maria%20garcia" "/api/v2/users/search?query=user_123456"
+run "typo" "/api/v2/users/search?query=mehmte" "/api/v2/users/search?query=user_12345x" "/api/v2/users/search?query=zeynpe" "/api/v2/users/search?query=ozturkk"
+run "random (empty query)" "/api/v2/users/search?limit=20"
+echo "== credit history of user_1 (100,000 transactions)"
+run "page 1" "/api/v1/users/me/transactions?page=1&limit=20"
+run "page 500" "/api/v1/users/me/transactions?page=500&limit=20"
+run "grouped page 500" "/api/v1/users/me/transactions/grouped?page=500&limit=20"
+echo "server RSS at the end: $(( $(ps -o rss= -p $server) / 1024 )) MB"
