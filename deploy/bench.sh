@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Latency budgets of the search and the credit history, measured at the
-# server's port with wrk at 16 concurrent connections, on a generated
+# server's port with wrk (search at 16 concurrent connections, the history
+# one request at a time and then at 16), on a generated
 # database (`allmine seed --users 1000000`). Not part of CI: run it by hand
 # (`just bench`).
 #
@@ -49,11 +50,12 @@ echo "server RSS after start: $(( $(ps -o rss= -p $server) / 1024 )) MB"
 
 run() {
   local name=$1; shift
+  local connections=${RUN_CONNECTIONS:-$CONNECTIONS}
   local file
   file=$(mktemp)
   printf '%s\n' "$@" > "$file"
   printf '%-34s ' "$name"
-  BENCH_PATHS=$file wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s deploy/bench.lua "http://127.0.0.1:$PORT" | tail -n 1
+  BENCH_PATHS=$file wrk -t1 -c"$connections" -d"$DURATION" -s deploy/bench.lua "http://127.0.0.1:$PORT" | tail -n 1
   rm -f "$file"
 }
 
@@ -62,8 +64,11 @@ run "two-letter prefix" "/api/v2/users/search?query=me" "/api/v2/users/search?qu
 run "full name" "/api/v2/users/search?query=Ay%C5%9Fe%20Y%C4%B1lmaz" "/api/v2/users/search?query=mehmet%20kaya" "/api/v2/users/search?query=maria%20garcia" "/api/v2/users/search?query=user_123456"
 run "typo" "/api/v2/users/search?query=mehmte" "/api/v2/users/search?query=user_12345x" "/api/v2/users/search?query=zeynpe" "/api/v2/users/search?query=ozturkk"
 run "random (empty query)" "/api/v2/users/search?limit=20"
-echo "== credit history of user_1 (100,000 transactions)"
-run "page 1" "/api/v1/users/me/transactions?page=1&limit=20"
-run "page 500" "/api/v1/users/me/transactions?page=500&limit=20"
-run "grouped page 500" "/api/v1/users/me/transactions/grouped?page=500&limit=20"
+echo "== credit history of user_1 (100,000 transactions), one request at a time"
+RUN_CONNECTIONS=1 run "page 1" "/api/v1/users/me/transactions?page=1&limit=20"
+RUN_CONNECTIONS=1 run "page 500" "/api/v1/users/me/transactions?page=500&limit=20"
+RUN_CONNECTIONS=1 run "grouped page 500" "/api/v1/users/me/transactions/grouped?page=500&limit=20"
+RUN_CONNECTIONS=1 run "page 500, type filter" "/api/v1/users/me/transactions?page=500&limit=20&type=purchase,gift_sent,gift_received,stream_earning,stream_spend,refund,withdrawal"
+echo "== credit history, $CONNECTIONS connections"
+run "page 1 and 500" "/api/v1/users/me/transactions?page=1&limit=20" "/api/v1/users/me/transactions?page=500&limit=20"
 echo "server RSS at the end: $(( $(ps -o rss= -p $server) / 1024 )) MB"

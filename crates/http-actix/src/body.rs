@@ -12,9 +12,12 @@ use allmine_domain::profile_update::{
 };
 
 use crate::error::{ApiError, Detail, ErrorCode};
+use crate::strict_json;
 
 /// A JSON object body of at most [`crate::MAX_BODY_BYTES`]. An empty body reads
-/// as `{}`; a non-empty one must be `application/json`.
+/// as `{}`; a non-empty one must be `application/json`, and is read by
+/// [`strict_json`]: UTF-8, nested at most 32 levels, no key twice, no number
+/// too large to read.
 #[derive(Debug, Clone, Default)]
 pub struct JsonObject(pub Map<String, Value>);
 
@@ -52,12 +55,10 @@ impl FromRequest for JsonObject {
             if !is_json {
                 return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
             }
-            match serde_json::from_slice::<Value>(&bytes) {
+            match strict_json::parse(&bytes) {
                 Ok(Value::Object(object)) => Ok(Self(object)),
                 Ok(_) => Err(ApiError::validation(Detail::NotAnObject)),
-                Err(error) => Err(ApiError::validation(Detail::MalformedBody(
-                    error.to_string(),
-                ))),
+                Err(problem) => Err(ApiError::validation(Detail::Json(problem))),
             }
         })
     }
@@ -104,6 +105,32 @@ pub fn profile_update(object: Map<String, Value>) -> Result<ProfileUpdateRequest
         Ok(request)
     } else {
         Err(ApiError::with_all(ErrorCode::ValidationFailed, details))
+    }
+}
+
+/// The one string field `name` of a body that has nothing else, such as
+/// `{"username": "..."}`: a missing field, another type and any other field
+/// are 400, each named.
+pub fn only_string(object: Map<String, Value>, name: &'static str) -> Result<String, ApiError> {
+    let mut details = Vec::new();
+    let mut found = None;
+    for (key, value) in object {
+        if key == name {
+            match value {
+                Value::String(text) => found = Some(text),
+                _ => details.push(Detail::NotAString(name)),
+            }
+        } else {
+            details.push(Detail::UnknownField(key));
+        }
+    }
+    match found {
+        Some(text) if details.is_empty() => Ok(text),
+        None if !details.contains(&Detail::NotAString(name)) => {
+            details.insert(0, Detail::MissingField(name));
+            Err(ApiError::with_all(ErrorCode::ValidationFailed, details))
+        }
+        _ => Err(ApiError::with_all(ErrorCode::ValidationFailed, details)),
     }
 }
 
@@ -216,6 +243,40 @@ mod tests {
             parse(json!({"minutePriceInLiveStream": "5", "isPrivate": 1, "interests": [1]}))
                 .unwrap_err();
         assert_eq!(error.details().len(), 3);
+    }
+
+    #[test]
+    fn a_single_string_body_names_what_is_wrong() {
+        let object = |value: Value| match value {
+            Value::Object(object) => object,
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            only_string(object(json!({"username": "ada"})), "username").unwrap(),
+            "ada"
+        );
+        let details = |value: Value| {
+            only_string(object(value), "username")
+                .unwrap_err()
+                .details()
+                .to_vec()
+        };
+        assert_eq!(details(json!({})), [Detail::MissingField("username")]);
+        assert_eq!(
+            details(json!({"username": 5})),
+            [Detail::NotAString("username")]
+        );
+        assert_eq!(
+            details(json!({"user": "ada"})),
+            [
+                Detail::MissingField("username"),
+                Detail::UnknownField("user".into())
+            ]
+        );
+        assert_eq!(
+            details(json!({"username": "ada", "x": 1})),
+            [Detail::UnknownField("x".into())]
+        );
     }
 
     #[test]

@@ -233,29 +233,32 @@ impl From<Stats> for StatsResponse {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ProfileUpdateBody {
-    /// Given name, 1–50 characters after trimming.
-    #[schema(example = "John", min_length = 1, max_length = 50)]
-    name: Option<String>,
-    /// Family name, 1–50 characters after trimming.
-    #[schema(example = "Doe", min_length = 1, max_length = 50)]
-    surname: Option<String>,
+    /// Given name, 1–50 characters after trimming; may not be null.
+    #[schema(example = "John", min_length = 1, max_length = 50, required = false)]
+    name: String,
+    /// Family name, 1–50 characters after trimming; may not be null.
+    #[schema(example = "Doe", min_length = 1, max_length = 50, required = false)]
+    surname: String,
     /// Up to 500 characters; null or empty clears it.
     #[schema(example = "Passionate about technology and travel", max_length = 500)]
     bio: Option<String>,
-    /// At most 10 interests of 1–30 characters, no duplicates (ignoring case).
-    #[schema(example = json!(["music", "sports"]), max_items = 10)]
+    /// At most 10 interests of 1–30 characters, no duplicates (ignoring
+    /// case); null or `[]` empties the list.
+    #[schema(example = json!(["music", "sports"]), max_items = 10, value_type = Option<Vec<Interest>>)]
     interests: Option<Vec<String>>,
     /// Up to 100 characters; null clears it.
     #[schema(example = "designer", max_length = 100)]
     expertise: Option<String>,
-    /// `YYYY-MM-DD`; the user must be at least 18.
-    #[schema(example = "1998-05-22", format = Date)]
-    birth_date: Option<String>,
-    /// One of the documented statuses.
-    availability_status: Option<Availability>,
-    /// Credits per minute, 0–100000.
-    #[schema(example = 1, minimum = 0, maximum = 100000)]
-    minute_price_in_live_stream: Option<i64>,
+    /// `YYYY-MM-DD`, not before 1900-01-01; the user must be at least 18;
+    /// may not be null.
+    #[schema(example = "1998-05-22", format = Date, required = false)]
+    birth_date: String,
+    /// One of the documented statuses; may not be null.
+    #[schema(required = false)]
+    availability_status: Availability,
+    /// Credits per minute, 0–100000; may not be null.
+    #[schema(example = 1, minimum = 0, maximum = 100000, required = false)]
+    minute_price_in_live_stream: i64,
     /// Instagram handle; `@handle` and profile URLs are reduced to the handle.
     #[schema(example = "myinstagram")]
     instagram: Option<String>,
@@ -271,9 +274,9 @@ pub struct ProfileUpdateBody {
     /// Facebook handle (or facebook.com URL).
     #[schema(example = "myfacebook")]
     facebook: Option<String>,
-    /// Whether only accepted followers may see the profile.
-    #[schema(example = false)]
-    is_private: Option<bool>,
+    /// Whether only accepted followers may see the profile; may not be null.
+    #[schema(example = false, required = false)]
+    is_private: bool,
     /// The id of one of the user's own photos; null removes the photo.
     #[schema(example = "507f1f77bcf86cd799439012", pattern = "^[0-9a-f]{24}$")]
     profile_photo_id: Option<String>,
@@ -283,10 +286,32 @@ pub struct ProfileUpdateBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckUsernameBody {
-    /// The name to check (case is ignored).
-    #[schema(example = "johndoe123")]
+    /// The name to check (case is ignored): 3–30 letters, digits, `_` and `.`,
+    /// no `.` first, last or doubled.
+    #[schema(
+        example = "johndoe123",
+        min_length = 3,
+        max_length = 30,
+        pattern = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
+    )]
     pub username: String,
 }
+
+/// An interest: 1–30 characters after trimming.
+#[derive(Debug)]
+#[allow(dead_code)]
+pub struct Interest;
+
+impl utoipa::PartialSchema for Interest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(30))
+            .into()
+    }
+}
+impl ToSchema for Interest {}
 
 /// Why a name is not available.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -338,8 +363,14 @@ impl From<NameCheck> for UsernameAvailability {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeUsernameBody {
-    /// The new username.
-    #[schema(example = "new_username123")]
+    /// The new username: 3–30 letters, digits, `_` and `.`, no `.` first,
+    /// last or doubled; a reserved name is 409.
+    #[schema(
+        example = "new_username123",
+        min_length = 3,
+        max_length = 30,
+        pattern = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
+    )]
     pub new_username: String,
 }
 

@@ -20,6 +20,7 @@ use allmine_domain::ports::RepositoryError;
 use allmine_domain::profiles::{AuthenticationError, ViewProfileError};
 
 use crate::i18n::Language;
+use crate::strict_json::{JsonProblem, MAX_DEPTH, echo};
 
 /// A stable, machine-readable error code: the same in every language, so that
 /// clients never parse localised text.
@@ -205,6 +206,12 @@ pub enum Detail {
     ConcurrentChange,
     /// Too many requests; the next is allowed in this many seconds.
     RateLimited(u64),
+    /// The body is not strict JSON (see [`crate::strict_json`]).
+    Json(crate::strict_json::JsonProblem),
+    /// A required body field is absent.
+    MissingField(&'static str),
+    /// A body field that must be a string is not one.
+    NotAString(&'static str),
     /// A query parameter is invalid or unknown.
     InvalidParameter {
         /// The parameter.
@@ -227,8 +234,17 @@ impl Detail {
             (Self::Field(error), language) => {
                 format!("{}: {}", field_name(error.field), problem(&error.problem, language))
             }
-            (Self::UnknownField(name), En) => format!("{name}: is not a field of this request"),
-            (Self::UnknownField(name), Tr) => format!("{name}: bu isteğin alanlarından biri değil"),
+            (Self::Json(problem), language) => json_problem(problem, language),
+            (Self::MissingField(name), En) => format!("{name}: is required"),
+            (Self::MissingField(name), Tr) => format!("{name}: zorunludur"),
+            (Self::NotAString(name), En) => format!("{name}: must be a string"),
+            (Self::NotAString(name), Tr) => format!("{name}: bir metin olmalıdır"),
+            (Self::UnknownField(name), En) => {
+                format!("{}: is not a field of this request", echo(name))
+            }
+            (Self::UnknownField(name), Tr) => {
+                format!("{}: bu isteğin alanlarından biri değil", echo(name))
+            }
             (Self::UsernameNotUpdatable, En) => {
                 "username: change it with PATCH /api/v1/users/username".into()
             }
@@ -303,6 +319,34 @@ impl Detail {
     }
 }
 
+fn json_problem(problem: &JsonProblem, language: Language) -> String {
+    use Language::{En, Tr};
+    match (problem, language) {
+        (JsonProblem::NotUtf8, En) => "body: is not valid UTF-8".into(),
+        (JsonProblem::NotUtf8, Tr) => "gövde: geçerli bir UTF-8 metni değil".into(),
+        (JsonProblem::Syntax { line, column }, En) => {
+            format!("body: is not valid JSON (line {line}, column {column})")
+        }
+        (JsonProblem::Syntax { line, column }, Tr) => {
+            format!("gövde: geçerli bir JSON değil (satır {line}, sütun {column})")
+        }
+        (JsonProblem::TooDeep { field }, En) => {
+            format!("{field}: is nested deeper than {MAX_DEPTH} levels")
+        }
+        (JsonProblem::TooDeep { field }, Tr) => {
+            format!("{field}: {MAX_DEPTH} düzeyden daha derin iç içe geçmiş")
+        }
+        (JsonProblem::DuplicateKey { field }, En) => format!("{field}: appears more than once"),
+        (JsonProblem::DuplicateKey { field }, Tr) => format!("{field}: birden fazla kez geçiyor"),
+        (JsonProblem::NumberOutOfRange { field }, En) => {
+            format!("{field}: is a number too large to read")
+        }
+        (JsonProblem::NumberOutOfRange { field }, Tr) => {
+            format!("{field}: okunamayacak kadar büyük bir sayı")
+        }
+    }
+}
+
 fn param_problem(problem: &crate::query::ParamProblem, language: Language) -> String {
     use crate::query::ParamProblem as P;
     use Language::{En, Tr};
@@ -316,6 +360,8 @@ fn param_problem(problem: &crate::query::ParamProblem, language: Language) -> St
         (P::NotAnInteger, Tr) => "bir tam sayı olmalıdır".into(),
         (P::PageBelowOne, En) => "starts at 1".into(),
         (P::PageBelowOne, Tr) => "1'den başlar".into(),
+        (P::PageOutOfRange, En) => format!("must be from 1 to {}", crate::query::MAX_PAGE),
+        (P::PageOutOfRange, Tr) => format!("1 ile {} arasında olmalıdır", crate::query::MAX_PAGE),
         (P::LimitOutOfRange, En) => {
             format!("must be from 1 to {}", allmine_domain::history::MAX_LIMIT)
         }

@@ -51,7 +51,7 @@ impl FromRequest for UserIdPath {
     path = "/api/v1/users/profile/username/{username}",
     tag = "Users",
     operation_id = "getProfileByUsername",
-    params(("username" = String, Path, description = "The username whose profile to return (any case)", example = "johndoe123"), StandardHeaders),
+    params(("username" = String, Path, description = "The username whose profile to return (any case): 3-30 letters, digits, `_` and `.`, no `.` first, last or doubled", min_length = 3, max_length = 30, pattern = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$", example = "johndoe123"), StandardHeaders),
     security((), ("JWT-auth" = [])),
     responses(
         (status = 200, description = "The profile", body = Envelope<PublicProfile>, example = json!(examples::profile())),
@@ -91,7 +91,7 @@ pub async fn profile_by_username(
     path = "/api/v1/users/profile/{id}",
     tag = "Users",
     operation_id = "getProfileById",
-    params(("id" = String, Path, description = "The user's id: 24 lowercase hexadecimal characters", example = "507f1f77bcf86cd799439011"), StandardHeaders),
+    params(("id" = String, Path, description = "The user's id: 24 lowercase hexadecimal characters", pattern = "^[0-9a-f]{24}$", example = "507f1f77bcf86cd799439011"), StandardHeaders),
     security((), ("JWT-auth" = [])),
     responses(
         (status = 200, description = "The profile", body = Envelope<PublicProfile>, example = json!(examples::profile())),
@@ -158,7 +158,7 @@ pub async fn me(
     path = "/api/v1/users/{id}/stats",
     tag = "Users",
     operation_id = "getUserStats",
-    params(("id" = String, Path, description = "The user's id: 24 lowercase hexadecimal characters", example = "507f1f77bcf86cd799439011"), StandardHeaders),
+    params(("id" = String, Path, description = "The user's id: 24 lowercase hexadecimal characters", pattern = "^[0-9a-f]{24}$", example = "507f1f77bcf86cd799439011"), StandardHeaders),
     security(("JWT-auth" = [])),
     responses(
         (status = 200, description = "The counts", body = Envelope<StatsResponse>, example = json!(examples::stats())),
@@ -188,9 +188,19 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::with(ErrorCode::NotFound, Detail::UnknownRoute))
 }
 
-/// A known path asked with a method it does not serve.
-pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(ErrorCode::MethodNotAllowed))
+/// A known path asked with a method it does not serve: 405 in the envelope,
+/// with the `Allow` header listing the methods it does serve (RFC 9110).
+pub fn method_not_allowed(context: &RequestContext, allow: &'static str) -> HttpResponse {
+    let code = ErrorCode::MethodNotAllowed;
+    let mut response = crate::envelope::error(
+        code,
+        ApiError::new(code).messages(context.language, context.timezone),
+    );
+    response.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static(allow),
+    );
+    response
 }
 
 /// Update profile (partial).
@@ -205,7 +215,7 @@ pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     tag = "Users",
     operation_id = "updateMe",
     params(StandardHeaders),
-    request_body(content = ProfileUpdateBody, content_type = "application/json",
+    request_body(content = ProfileUpdateBody, description = "The fields to change; an empty body (or `{}`) changes nothing", content_type = "application/json",
         example = json!({"bio": "Designer and traveller", "instagram": "@my.insta", "minutePriceInLiveStream": 5, "expertise": null})),
     security(("JWT-auth" = [])),
     responses(
@@ -268,9 +278,10 @@ pub async fn update_me(
 pub async fn check_username(
     state: web::Data<ApiState>,
     caller: LimitedCaller<UsernameChecks>,
-    body: web::Json<CheckUsernameBody>,
+    body: JsonObject,
 ) -> Result<HttpResponse, ApiError> {
-    let check = state.usernames.check(&caller.0, &body.username).await?;
+    let username = body::only_string(body.0, "username")?;
+    let check = state.usernames.check(&caller.0, &username).await?;
     Ok(ok(UsernameAvailability::from(check)))
 }
 
@@ -311,12 +322,10 @@ pub async fn change_username(
     state: web::Data<ApiState>,
     context: RequestContext,
     caller: LimitedCaller<UsernameChanges>,
-    body: web::Json<ChangeUsernameBody>,
+    body: JsonObject,
 ) -> Result<HttpResponse, ApiError> {
-    let changed = state
-        .usernames
-        .change(&caller.0, &body.new_username)
-        .await?;
+    let new_username = body::only_string(body.0, "newUsername")?;
+    let changed = state.usernames.change(&caller.0, &new_username).await?;
     Ok(ok(UsernameChangedResponse::new(&changed, context.timezone)))
 }
 

@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod query;
 pub mod rate_limit;
+pub mod strict_json;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
@@ -62,41 +63,49 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
         .service(
-            resource("/api/v1/users/me")
+            resource("/api/v1/users/me", "GET, PATCH")
                 .route(web::get().to(handlers::me))
                 .route(web::patch().to(handlers::update_me)),
         )
         .service(
-            resource("/api/v1/users/me/transactions").route(web::get().to(handlers::transactions)),
+            resource("/api/v1/users/me/transactions", "GET")
+                .route(web::get().to(handlers::transactions)),
         )
         .service(
-            resource("/api/v1/users/me/transactions/grouped")
+            resource("/api/v1/users/me/transactions/grouped", "GET")
                 .route(web::get().to(handlers::transactions_grouped)),
         )
         .service(
-            resource("/api/v1/users/check-username")
+            resource("/api/v1/users/check-username", "POST")
                 .route(web::post().to(handlers::check_username)),
         )
         .service(
-            resource("/api/v1/users/username").route(web::patch().to(handlers::change_username)),
+            resource("/api/v1/users/username", "PATCH")
+                .route(web::patch().to(handlers::change_username)),
         )
         .service(
-            resource("/api/v1/users/profile/username/{username}")
+            resource("/api/v1/users/profile/username/{username}", "GET")
                 .route(web::get().to(handlers::profile_by_username)),
         )
         .service(
-            resource("/api/v1/users/profile/{id}").route(web::get().to(handlers::profile_by_id)),
+            resource("/api/v1/users/profile/{id}", "GET")
+                .route(web::get().to(handlers::profile_by_id)),
         )
-        .service(resource("/api/v1/users/{id}/stats").route(web::get().to(handlers::stats)))
-        .service(resource("/api/v2/users/search").route(web::get().to(handlers::search_users)))
-        .service(resource("/health/live").route(web::get().to(health::live)))
-        .service(resource("/health/ready").route(web::get().to(health::ready)))
+        .service(resource("/api/v1/users/{id}/stats", "GET").route(web::get().to(handlers::stats)))
+        .service(
+            resource("/api/v2/users/search", "GET").route(web::get().to(handlers::search_users)),
+        )
+        .service(resource("/health/live", "GET").route(web::get().to(health::live)))
+        .service(resource("/health/ready", "GET").route(web::get().to(health::ready)))
         .default_service(web::to(handlers::not_found));
 }
 
-/// A resource that answers methods it has no route for with 405 in the envelope.
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(handlers::method_not_allowed))
+/// A resource that answers methods it has no route for with 405 in the
+/// envelope and `Allow: <allow>`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move |context: context::RequestContext| {
+        std::future::ready(handlers::method_not_allowed(&context, allow))
+    }))
 }
 
 /// JSON bodies: at most [`MAX_BODY_BYTES`], `application/json` only, and every

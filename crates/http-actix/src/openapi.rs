@@ -5,7 +5,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::context::{PLATFORMS, TIMEZONES};
+use crate::context::TIMEZONES;
 use crate::dto::{
     Availability, ChangeUsernameBody, CheckUsernameBody, FoundUser, GroupedEntry, LiveStream,
     OwnProfileResponse, Paged, Photo, PhotoType, ProfileUpdateBody, PublicProfile,
@@ -40,7 +40,7 @@ use crate::{handlers, health};
     ),
     components(schemas(
         ErrorEnvelope, ErrorCode, PublicProfile, OwnProfileResponse, StatsResponse, Photo, PhotoType,
-        Availability, Language, Platform, Timezone,
+        Availability, Timezone,
         ProfileUpdateBody, CheckUsernameBody, ChangeUsernameBody, UsernameAvailability, UnavailableReason,
         UsernameChangedResponse,
         Envelope<PublicProfile>, Envelope<OwnProfileResponse>, Envelope<StatsResponse>,
@@ -49,13 +49,77 @@ use crate::{handlers, health};
         Paged<Transaction>, Paged<GroupedEntry>, Envelope<Paged<Transaction>>, Envelope<Paged<GroupedEntry>>,
         FoundUser, LiveStream, Paged<FoundUser>, Envelope<Paged<FoundUser>>,
     )),
-    modifiers(&BearerJwt),
+    modifiers(&BearerJwt, &RequestIdHeader, &OptionalProfileUpdateBody),
     tags((name = "Users", description = "User profiles and statistics"), (name = "Credits", description = "The signed-in user's credit history"), (name = "Health", description = "Liveness and readiness probes")),
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
 
 struct BearerJwt;
+
+/// `PATCH /api/v1/users/me` may come without a body (it then changes
+/// nothing), which utoipa cannot say of a body that is not `Option`, and an
+/// `Option` body would let it be JSON `null`.
+struct OptionalProfileUpdateBody;
+
+impl Modify for OptionalProfileUpdateBody {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let body = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/users/me")
+            .and_then(|item| item.patch.as_mut())
+            .and_then(|operation| operation.request_body.as_mut());
+        if let Some(RefOr::T(body)) = body {
+            body.required = Some(utoipa::openapi::Required::False);
+        }
+    }
+}
+
+/// Every answer carries `X-Request-Id` (see [`crate::middleware`]): documented
+/// on every response of every operation.
+struct RequestIdHeader;
+
+impl Modify for RequestIdHeader {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let header = utoipa::openapi::HeaderBuilder::new()
+            .schema(Some(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(64))
+                    .pattern(Some("^[A-Za-z0-9._-]+$"))
+                    .build(),
+            )))
+            .description(Some(
+                "The request's id: the caller's `X-Request-Id` when it is 1-64 characters of `A-Za-z0-9-_.`, a new UUID otherwise. Logged with every line about the request.",
+            ))
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for response in operation.responses.responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        response
+                            .headers
+                            .insert("X-Request-Id".to_owned(), RefOr::T(header.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
 
 impl Modify for BearerJwt {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -75,33 +139,6 @@ impl Modify for BearerJwt {
     }
 }
 
-/// Language of the answer's messages.
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum Language {
-    /// English (the default).
-    En,
-    /// Turkish.
-    Tr,
-}
-
-/// The client platform, recorded with the request.
-#[derive(Debug)]
-#[allow(dead_code)]
-pub struct Platform;
-
-impl PartialSchema for Platform {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(PLATFORMS.iter().copied()))
-            .default(Some("web".into()))
-            .into()
-    }
-}
-impl ToSchema for Platform {}
-
 /// A UTC offset from the documented list; date-times in `data` are rendered in it.
 #[derive(Debug)]
 #[allow(dead_code)]
@@ -118,26 +155,31 @@ impl PartialSchema for Timezone {
 }
 impl ToSchema for Timezone {}
 
-/// The headers every endpoint accepts.
+/// The headers every endpoint accepts. None is required, and none can be
+/// null: an absent header takes its default.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)]
 pub struct StandardHeaders {
-    /// Language chosen in the app (default: en). Unknown values mean en.
-    #[param(rename = "X-Language", value_type = Option<Language>)]
-    x_language: Option<String>,
-    /// Time zone (default: UTC). Date-times in `data` are rendered in it.
-    #[param(rename = "X-Timezone", value_type = Option<Timezone>)]
-    x_timezone: Option<String>,
-    /// Platform (default: web).
-    #[param(rename = "X-Platform", value_type = Option<Platform>)]
-    x_platform: Option<String>,
-    /// App version (optional).
-    #[param(rename = "X-App-Version")]
-    x_app_version: Option<String>,
-    /// Device id (optional).
-    #[param(rename = "X-Device-ID")]
-    x_device_id: Option<String>,
+    /// Language of the messages in `errors`: `tr` (any case) for Turkish;
+    /// anything else, or no header, means English (`en`).
+    #[param(rename = "X-Language", required = false, example = "tr")]
+    x_language: String,
+    /// Time zone (default: UTC). Date-times in `data` are rendered in it; a
+    /// value outside the list is 400.
+    #[param(rename = "X-Timezone", value_type = Timezone, required = false)]
+    x_timezone: String,
+    /// Platform, recorded in the logs (default: web): one of `web`,
+    /// `mobile_ios`, `mobile_android`, `admin`, `api`, `unknown`, `all`; other
+    /// values are recorded as given.
+    #[param(rename = "X-Platform", required = false, example = "web")]
+    x_platform: String,
+    /// App version, recorded in the logs (optional).
+    #[param(rename = "X-App-Version", required = false)]
+    x_app_version: String,
+    /// Device id, recorded in the logs (optional).
+    #[param(rename = "X-Device-ID", required = false)]
+    x_device_id: String,
 }
 
 /// The search's query parameters.
@@ -150,7 +192,7 @@ pub struct SearchParams {
     #[param(max_length = 100, example = "ayse yil")]
     query: Option<String>,
     /// Page number, from 1 (default 1).
-    #[param(minimum = 1, example = 1)]
+    #[param(minimum = 1, maximum = 2147483647, example = 1)]
     page: Option<u32>,
     /// Results per page, 1–50 (default 20).
     #[param(minimum = 1, maximum = 50, example = 20)]
@@ -163,14 +205,15 @@ pub struct SearchParams {
 #[allow(dead_code)]
 pub struct HistoryParams {
     /// Page number, from 1 (default 1).
-    #[param(minimum = 1, example = 1)]
+    #[param(minimum = 1, maximum = 2147483647, example = 1)]
     page: Option<u32>,
     /// Records per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100, example = 20)]
     limit: Option<u32>,
-    /// Only these types: comma-separated (`purchase,gift_sent`) or repeated.
-    #[param(rename = "type", value_type = Option<TransactionKind>, example = "purchase")]
-    kind: Option<String>,
+    /// Only these types: repeated (`type=purchase&type=gift_sent`) or
+    /// comma-separated (`purchase,gift_sent`).
+    #[param(rename = "type", value_type = Option<Vec<TransactionKind>>, style = Form, explode, example = json!(["purchase"]))]
+    kind: Option<Vec<String>>,
     /// First day, `YYYY-MM-DD` in `X-Timezone` (included).
     #[param(rename = "startDate", value_type = Option<String>, format = Date, example = "2026-05-01")]
     start_date: Option<String>,

@@ -11,6 +11,10 @@ use crate::error::{ApiError, Detail, ErrorCode};
 /// Records per page when `limit` is absent.
 pub const DEFAULT_LIMIT: u32 = 20;
 
+/// The highest `page` of the history and the search (the document's `int32`
+/// maximum); a higher one is 400, never wrapped or clamped.
+pub const MAX_PAGE: u32 = i32::MAX as u32;
+
 /// What is wrong with a query parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamProblem {
@@ -18,6 +22,8 @@ pub enum ParamProblem {
     NotAnInteger,
     /// `page` below 1.
     PageBelowOne,
+    /// `page` above [`MAX_PAGE`].
+    PageOutOfRange,
     /// `limit` outside 1 to 100.
     LimitOutOfRange,
     /// A `type` that does not exist.
@@ -65,15 +71,9 @@ pub fn history(
         }
         let value = value.trim();
         match name {
-            "page" => match value.parse::<u32>() {
-                Ok(0) => problem(name, ParamProblem::PageBelowOne),
+            "page" => match read_page(value) {
                 Ok(n) => page = n,
-                Err(_)
-                    if value.starts_with('-') && value[1..].bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    problem(name, ParamProblem::PageBelowOne)
-                }
-                Err(_) => problem(name, ParamProblem::NotAnInteger),
+                Err(why) => problem(name, why),
             },
             "limit" => match value.parse::<u32>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
@@ -152,11 +152,9 @@ pub fn search(
                 Ok(query) => text = Some(query),
                 Err(_) => problem(name, ParamProblem::QueryTooLong),
             },
-            "page" => match value.trim().parse::<u32>() {
-                Ok(0) => problem(name, ParamProblem::PageBelowOne),
+            "page" => match read_page(value) {
                 Ok(n) => page = n,
-                Err(_) if is_negative_integer(value) => problem(name, ParamProblem::PageBelowOne),
-                Err(_) => problem(name, ParamProblem::NotAnInteger),
+                Err(why) => problem(name, why),
             },
             "limit" => match value.trim().parse::<u32>() {
                 Ok(n) if (1..=MAX_SEARCH_LIMIT).contains(&n) => limit = n,
@@ -176,6 +174,19 @@ pub fn search(
     match PageRequest::new(page, limit) {
         Ok(page) if details.is_empty() => Ok((text, page)),
         _ => Err(ApiError::with_all(ErrorCode::ValidationFailed, details)),
+    }
+}
+
+/// A `page`: a whole number from 1 to [`MAX_PAGE`]; any run of digits is a
+/// whole number, however long, so `99999999999999999999` is out of range.
+fn read_page(value: &str) -> Result<u32, ParamProblem> {
+    match value.trim().parse::<u32>() {
+        Ok(0) => Err(ParamProblem::PageBelowOne),
+        Ok(n) if n <= MAX_PAGE => Ok(n),
+        Ok(_) => Err(ParamProblem::PageOutOfRange),
+        Err(_) if is_negative_integer(value) => Err(ParamProblem::PageBelowOne),
+        Err(_) if is_integer(value) => Err(ParamProblem::PageOutOfRange),
+        Err(_) => Err(ParamProblem::NotAnInteger),
     }
 }
 
@@ -276,6 +287,15 @@ mod tests {
             problems(&[("page", "-3")]),
             [bad("page", ParamProblem::PageBelowOne)]
         );
+        assert_eq!(
+            problems(&[("page", "99999999999999999999")]),
+            [bad("page", ParamProblem::PageOutOfRange)]
+        );
+        assert_eq!(
+            problems(&[("page", "2147483648")]),
+            [bad("page", ParamProblem::PageOutOfRange)]
+        );
+        assert!(history(&pairs(&[("page", "2147483647")]), TimeZone::default()).is_ok());
         assert_eq!(
             problems(&[("page", "x")]),
             [bad("page", ParamProblem::NotAnInteger)]

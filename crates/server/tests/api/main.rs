@@ -6,7 +6,9 @@ mod helpers;
 
 mod contract;
 mod envelope;
+mod fuzz;
 mod history;
+mod hostile_input;
 mod me;
 mod privacy;
 mod profile;
