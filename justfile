@@ -42,6 +42,7 @@ prepare:
 db-reset:
     cargo sqlx database drop -y -f -D {{ dev_database_url }}
     cargo sqlx database create -D {{ dev_database_url }}
+    rm -rf data/search-index/allmine
     @echo 'allmine is empty: the next `just run` migrates it and loads the demo data'
 
 # Load the demo fixture (does nothing if it is already there).
@@ -52,7 +53,7 @@ seed:
 token user:
     cargo run --release -- token {{ user }}
 
-# Run the CI script: fmt, clippy and the tests.
+# Run the CI script: fmt, clippy, the tests, then Schemathesis.
 ci:
     .ci/run
 

@@ -12,7 +12,7 @@
 //! |-------------|------------------------------------------------------------|--------------------------|
 //! | `id`        | the id's 12 bytes; indexed and stored                      | upserts, removals, exclusions, results |
 //! | `username`  | the folded username without separators (`John.Doe_1` → `johndoe1`), one term | exact and prefix username matches |
-//! | `words`     | every folded word of the username, name and surname, plus the `username` term | word and typo matches |
+//! | `words`     | every folded word of the username, name and surname | word and typo matches |
 //! | `followers` | the follower count, a fast field                           | ties                     |
 //!
 //! Text is folded by [`fold_for_search`](allmine_domain::search::fold_for_search), which
@@ -34,7 +34,8 @@
 //!    (`ayse yil` finds Ayşe Yılmaz; several words narrow the result);
 //! 4. **typo**: every word begins some indexed word give or take its typo allowance (one
 //!    edit from 4 letters, two from 8, a transposition counting as one; none below 4), or,
-//!    for several words, the joined words begin a username within that allowance
+//!    the joined words may also begin a username within that allowance (no typos
+//!    for words with digits: their "typos" are other numbers)
 //!    (`jonhdoe` finds `johndoe123`).
 //!
 //! Each tier is a constant-score query scoring its tier number, and the tiers are combined

@@ -21,7 +21,8 @@ pub(crate) struct Fields {
     pub(crate) id: Field,
     /// The folded username with its separators dropped, as one term: exact and prefix matches.
     pub(crate) username: Field,
-    /// Every folded word of the username, name and surname, plus the whole folded username.
+    /// Every folded word of the username, name and surname (the whole username
+    /// is the `username` field's business).
     pub(crate) words: Field,
     /// The follower count, a fast field: breaks ties between equally good matches.
     pub(crate) followers: Field,

@@ -10,7 +10,9 @@ use secrecy::SecretString;
 
 /// The default database, as the README promises.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/allmine";
-/// The default search index directory, relative to the working directory.
+/// Where search indexes live by default, relative to the working directory:
+/// one subdirectory per database, so that pointing `DATABASE_URL` at another
+/// database never reuses an index built from a different one.
 pub const DEFAULT_SEARCH_INDEX_DIR: &str = "data/search-index";
 /// The default listen address.
 pub const DEFAULT_BIND_ADDRESS: &str = "127.0.0.1:8080";
@@ -125,6 +127,11 @@ impl Config {
         let url = lookup("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         let options = PgConnectOptions::from_str(&url)
             .map_err(|_| invalid("DATABASE_URL", "not a postgres:// URL"))?;
+        let search_index_dir = match lookup("SEARCH_INDEX_DIR") {
+            Some(dir) => dir.into(),
+            None => std::path::Path::new(DEFAULT_SEARCH_INDEX_DIR)
+                .join(options.get_database().unwrap_or("postgres")),
+        };
         let database = DatabaseSettings {
             options,
             max_connections: number(&lookup, "DATABASE_MAX_CONNECTIONS", 10)?,
@@ -153,9 +160,7 @@ impl Config {
             jwt: jwt_config(&lookup, environment)?,
             log_format,
             rate_limits: rate_limits(&lookup)?,
-            search_index_dir: lookup("SEARCH_INDEX_DIR")
-                .unwrap_or_else(|| DEFAULT_SEARCH_INDEX_DIR.to_owned())
-                .into(),
+            search_index_dir,
         })
     }
 }
@@ -320,6 +325,10 @@ mod tests {
         assert_eq!(config.database.options.get_database(), Some("allmine"));
         assert!(config.jwt.is_development_secret);
         assert_eq!(config.log_format, LogFormat::Pretty);
+        assert_eq!(
+            config.search_index_dir,
+            std::path::Path::new("data/search-index/allmine")
+        );
     }
 
     #[test]
