@@ -75,19 +75,9 @@ pub fn history(
                 Ok(n) => page = n,
                 Err(why) => problem(name, why),
             },
-            "limit" => match value.parse::<u32>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
-                Ok(_) => problem(name, ParamProblem::LimitOutOfRange),
-                Err(_)
-                    if !value.is_empty()
-                        && value
-                            .trim_start_matches('-')
-                            .bytes()
-                            .all(|b| b.is_ascii_digit()) =>
-                {
-                    problem(name, ParamProblem::LimitOutOfRange)
-                }
-                Err(_) => problem(name, ParamProblem::NotAnInteger),
+            "limit" => match read_limit(value, MAX_LIMIT, ParamProblem::LimitOutOfRange) {
+                Ok(n) => limit = n,
+                Err(why) => problem(name, why),
             },
             "type" => {
                 for part in value.split(',').map(str::trim) {
@@ -156,14 +146,12 @@ pub fn search(
                 Ok(n) => page = n,
                 Err(why) => problem(name, why),
             },
-            "limit" => match value.trim().parse::<u32>() {
-                Ok(n) if (1..=MAX_SEARCH_LIMIT).contains(&n) => limit = n,
-                Ok(_) => problem(name, ParamProblem::SearchLimitOutOfRange),
-                Err(_) if is_negative_integer(value) || is_integer(value) => {
-                    problem(name, ParamProblem::SearchLimitOutOfRange)
+            "limit" => {
+                match read_limit(value, MAX_SEARCH_LIMIT, ParamProblem::SearchLimitOutOfRange) {
+                    Ok(n) => limit = n,
+                    Err(why) => problem(name, why),
                 }
-                Err(_) => problem(name, ParamProblem::NotAnInteger),
-            },
+            }
             other => problem(other, ParamProblem::Unknown),
         }
     }
@@ -186,6 +174,16 @@ fn read_page(value: &str) -> Result<u32, ParamProblem> {
         Ok(_) => Err(ParamProblem::PageOutOfRange),
         Err(_) if is_negative_integer(value) => Err(ParamProblem::PageBelowOne),
         Err(_) if is_integer(value) => Err(ParamProblem::PageOutOfRange),
+        Err(_) => Err(ParamProblem::NotAnInteger),
+    }
+}
+
+/// A page size from 1 to `max`; any other whole number is `out_of_range`.
+fn read_limit(value: &str, max: u32, out_of_range: ParamProblem) -> Result<u32, ParamProblem> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(_) => Err(out_of_range),
+        Err(_) if is_negative_integer(value) || is_integer(value) => Err(out_of_range),
         Err(_) => Err(ParamProblem::NotAnInteger),
     }
 }
