@@ -7,12 +7,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
+use crate::paging::{Page, PageRequest};
 use crate::ports::RepositoryError;
 use crate::profiles::CurrentUser;
 use crate::{StreamId, TransactionId, UserId};
-
-/// Most records on one page.
-pub const MAX_LIMIT: u32 = 100;
 
 /// What a credit movement was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -109,59 +107,6 @@ pub struct StreamSummary {
     pub ended_at: Option<OffsetDateTime>,
 }
 
-/// A page number (from 1) and size (1 to [`MAX_LIMIT`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    page: u32,
-    limit: u32,
-}
-
-/// Why a page request is invalid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PageError {
-    /// `page` is below 1.
-    #[error("page starts at 1")]
-    Page,
-    /// `limit` is outside 1 to 100.
-    #[error("limit is from 1 to {MAX_LIMIT}")]
-    Limit,
-}
-
-impl PageRequest {
-    /// A valid page request.
-    ///
-    /// ```
-    /// use allmine_domain::history::{PageRequest, PageError};
-    /// assert_eq!(PageRequest::new(500, 20).unwrap().offset(), 9_980);
-    /// assert_eq!(PageRequest::new(0, 20), Err(PageError::Page));
-    /// assert_eq!(PageRequest::new(1, 101), Err(PageError::Limit));
-    /// ```
-    pub fn new(page: u32, limit: u32) -> Result<Self, PageError> {
-        if page < 1 {
-            return Err(PageError::Page);
-        }
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(PageError::Limit);
-        }
-        Ok(Self { page, limit })
-    }
-
-    /// The page number.
-    pub fn page(self) -> u32 {
-        self.page
-    }
-
-    /// The page size.
-    pub fn limit(self) -> u32 {
-        self.limit
-    }
-
-    /// How many records come before this page.
-    pub fn offset(self) -> u64 {
-        u64::from(self.page - 1) * u64::from(self.limit)
-    }
-}
-
 /// The start date is after the end date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("startDate is after endDate")]
@@ -212,29 +157,6 @@ impl HistoryFilter {
             until: end.map(|day| midnight(day) + Duration::days(1)),
             stream,
         })
-    }
-}
-
-/// One page of records, newest first, and how many there are in all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryPage<T> {
-    /// The records of this page.
-    pub items: Vec<T>,
-    /// What was asked.
-    pub request: PageRequest,
-    /// All matching records.
-    pub total: u64,
-}
-
-impl<T> HistoryPage<T> {
-    /// How many pages there are (0 when there are no records).
-    pub fn total_pages(&self) -> u64 {
-        self.total.div_ceil(u64::from(self.request.limit()))
-    }
-
-    /// Whether a later page has records.
-    pub fn has_next(&self) -> bool {
-        u64::from(self.request.page()) < self.total_pages()
     }
 }
 
@@ -318,7 +240,7 @@ pub trait TransactionHistory: Send + Sync {
         user: &UserId,
         filter: &HistoryFilter,
         page: PageRequest,
-    ) -> Result<HistoryPage<CreditTransaction>, RepositoryError>;
+    ) -> Result<Page<CreditTransaction>, RepositoryError>;
 
     /// The live streams with these ids (missing ones are left out).
     async fn streams(&self, ids: &[StreamId]) -> Result<Vec<StreamSummary>, RepositoryError>;
@@ -349,7 +271,7 @@ impl HistoryService {
         me: &CurrentUser,
         filter: &HistoryFilter,
         page: PageRequest,
-    ) -> Result<HistoryPage<CreditTransaction>, RepositoryError> {
+    ) -> Result<Page<CreditTransaction>, RepositoryError> {
         self.history.page(me.id(), filter, page).await
     }
 
@@ -360,7 +282,7 @@ impl HistoryService {
         me: &CurrentUser,
         filter: &HistoryFilter,
         page: PageRequest,
-    ) -> Result<HistoryPage<HistoryEntry>, RepositoryError> {
+    ) -> Result<Page<HistoryEntry>, RepositoryError> {
         let flat = self.history.page(me.id(), filter, page).await?;
         let mut entries = group_by_stream(flat.items);
         let ids: Vec<StreamId> = entries
@@ -387,7 +309,7 @@ impl HistoryService {
                 }
             }
         }
-        Ok(HistoryPage {
+        Ok(Page {
             items: entries,
             request: flat.request,
             total: flat.total,
@@ -515,19 +437,5 @@ mod tests {
             ),
             Err(StartAfterEnd)
         );
-    }
-
-    #[test]
-    fn page_counts_round_up_and_know_when_more_follow() {
-        let page = |n, total| HistoryPage::<()> {
-            items: vec![],
-            request: PageRequest::new(n, 20).unwrap(),
-            total,
-        };
-        assert_eq!(page(1, 0).total_pages(), 0);
-        assert!(!page(1, 0).has_next());
-        assert_eq!(page(1, 41).total_pages(), 3);
-        assert!(page(2, 41).has_next());
-        assert!(!page(3, 41).has_next());
     }
 }

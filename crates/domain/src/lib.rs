@@ -9,6 +9,7 @@
 pub mod cooldown;
 pub mod history;
 pub mod id;
+pub mod paging;
 pub mod ports;
 pub mod privacy;
 pub mod profile_update;

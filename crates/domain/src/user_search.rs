@@ -10,13 +10,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::history::{HistoryPage, PageRequest};
+use crate::paging::{Page, PageRequest};
 use crate::ports::RepositoryError;
 use crate::profiles::CurrentUser;
 use crate::search::{
     IndexChange, IndexedUser, SearchError, SearchIndexWriter, UserSearch, fold_for_search,
 };
-use crate::{FollowState, MediaType, PhotoId, StreamId, UserId};
+use crate::{FollowState, ProfilePhoto, StreamId, UserId};
 
 /// Most results on one page.
 pub const MAX_SEARCH_LIMIT: u32 = 50;
@@ -36,17 +36,6 @@ pub struct LiveNow {
     pub viewer_count: u32,
 }
 
-/// A small profile photo for result lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Thumbnail {
-    /// The photo's id.
-    pub id: PhotoId,
-    /// The 96 px variant's address (the original's if no variant exists).
-    pub url: String,
-    /// Image or video.
-    pub media_type: MediaType,
-}
-
 /// A user as the store knows them now, for a result list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchCandidate {
@@ -62,8 +51,9 @@ pub struct SearchCandidate {
     pub expertise: Option<String>,
     /// Credits per minute.
     pub minute_price_in_live_stream: u32,
-    /// The 96 px photo.
-    pub photo: Option<Thumbnail>,
+    /// The profile photo, its `url` the 96 px variant (the original when no
+    /// variant exists).
+    pub photo: Option<ProfilePhoto>,
     /// The stream on air now.
     pub live: Option<LiveNow>,
     /// Whether the profile is private.
@@ -88,7 +78,7 @@ pub struct SearchResult {
     /// Hidden (`None`) for a private profile the viewer does not follow.
     pub minute_price_in_live_stream: Option<u32>,
     /// The 96 px photo (shown like the username: it identifies the account).
-    pub photo: Option<Thumbnail>,
+    pub photo: Option<ProfilePhoto>,
     /// Hidden (`None`) for a private profile the viewer does not follow.
     pub live: Option<LiveNow>,
 }
@@ -224,7 +214,7 @@ impl SearchService {
         viewer: &CurrentUser,
         text: &SearchText,
         page: PageRequest,
-    ) -> Result<HistoryPage<SearchResult>, SearchUsersError> {
+    ) -> Result<Page<SearchResult>, SearchUsersError> {
         let mut excluded = self.directory.blocked_either_way(viewer.id()).await?;
         excluded.push(*viewer.id());
         let limit = page.limit() as usize;
@@ -237,7 +227,7 @@ impl SearchService {
                 .await?
         };
         let candidates = self.directory.hydrate(&hits.ids, viewer.id()).await?;
-        Ok(HistoryPage {
+        Ok(Page {
             items: candidates.into_iter().map(SearchResult::as_seen).collect(),
             request: page,
             total: hits.total,

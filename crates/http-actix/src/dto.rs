@@ -4,11 +4,10 @@ use serde::{Deserialize, Serialize};
 use time::macros::format_description;
 use utoipa::ToSchema;
 
-use allmine_domain::history::{
-    CreditTransaction, HistoryEntry, HistoryPage, StreamSummary, TransactionType,
-};
+use allmine_domain::history::{CreditTransaction, HistoryEntry, StreamSummary, TransactionType};
+use allmine_domain::paging::Page;
 use allmine_domain::profiles::{OwnProfile, ProfileView};
-use allmine_domain::user_search::{LiveNow, SearchResult, Thumbnail};
+use allmine_domain::user_search::{LiveNow, SearchResult};
 use allmine_domain::usernames::{NameCheck, Unavailable, UsernameChanged};
 use allmine_domain::{AvailabilityStatus, MediaType, ProfilePhoto, Stats};
 
@@ -64,15 +63,21 @@ pub struct Photo {
     pub media_type: PhotoType,
 }
 
+impl From<MediaType> for PhotoType {
+    fn from(media_type: MediaType) -> Self {
+        match media_type {
+            MediaType::Image => Self::Image,
+            MediaType::Video => Self::Video,
+        }
+    }
+}
+
 impl From<&ProfilePhoto> for Photo {
     fn from(photo: &ProfilePhoto) -> Self {
         Self {
             id: photo.id.to_string(),
             url: photo.url.clone(),
-            media_type: match photo.media_type {
-                MediaType::Image => PhotoType::Image,
-                MediaType::Video => PhotoType::Video,
-            },
+            media_type: photo.media_type.into(),
         }
     }
 }
@@ -598,7 +603,7 @@ pub struct Paged<T> {
 
 impl<T> Paged<T> {
     /// The page, each item converted by `convert`.
-    pub fn new<U>(page: &HistoryPage<U>, convert: impl Fn(&U) -> T) -> Self {
+    pub fn new<U>(page: &Page<U>, convert: impl Fn(&U) -> T) -> Self {
         Self {
             items: page.items.iter().map(convert).collect(),
             page: page.request.page(),
@@ -636,19 +641,6 @@ impl LiveStream {
             title: live.title.clone(),
             started_at: zone.render(live.started_at),
             viewer_count: live.viewer_count,
-        }
-    }
-}
-
-impl From<&Thumbnail> for Photo {
-    fn from(photo: &Thumbnail) -> Self {
-        Self {
-            id: photo.id.to_string(),
-            url: photo.url.clone(),
-            media_type: match photo.media_type {
-                MediaType::Image => PhotoType::Image,
-                MediaType::Video => PhotoType::Video,
-            },
         }
     }
 }

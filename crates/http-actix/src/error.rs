@@ -363,11 +363,11 @@ fn param_problem(problem: &crate::query::ParamProblem, language: Language) -> St
         (P::PageOutOfRange, En) => format!("must be from 1 to {}", crate::query::MAX_PAGE),
         (P::PageOutOfRange, Tr) => format!("1 ile {} arasında olmalıdır", crate::query::MAX_PAGE),
         (P::LimitOutOfRange, En) => {
-            format!("must be from 1 to {}", allmine_domain::history::MAX_LIMIT)
+            format!("must be from 1 to {}", allmine_domain::paging::MAX_LIMIT)
         }
         (P::LimitOutOfRange, Tr) => format!(
             "1 ile {} arasında olmalıdır",
-            allmine_domain::history::MAX_LIMIT
+            allmine_domain::paging::MAX_LIMIT
         ),
         (P::UnknownType(kind), En) => format!("unknown type {kind:?}; one of: {}", types()),
         (P::UnknownType(kind), Tr) => format!(

@@ -2,7 +2,8 @@
 //! outside the documented ones, and every bad value, is 400 naming it.
 
 use allmine_domain::StreamId;
-use allmine_domain::history::{HistoryFilter, MAX_LIMIT, PageRequest, TransactionType};
+use allmine_domain::history::{HistoryFilter, TransactionType};
+use allmine_domain::paging::{MAX_LIMIT, PageRequest};
 use allmine_domain::profile_update::parse_date;
 
 use crate::context::TimeZone;

@@ -65,6 +65,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use allmine_domain::history::TransactionType;
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Row};
 use tokio::sync::mpsc;
 
@@ -1075,13 +1076,13 @@ fn write_transactions(plan: &Plan, out: &mut Sink) -> Result<(), Closed> {
         let mut balance: i64 = 0;
         for (i, &at) in times.iter().enumerate() {
             let mut kind = if i == 0 {
-                Kind::Purchase
+                TransactionType::Purchase
             } else {
-                Kind::draw(&mut rng)
+                TransactionType::draw(&mut rng)
             };
             let mut amount = kind.amount(&mut rng);
             if balance + amount < 0 {
-                kind = Kind::Purchase;
+                kind = TransactionType::Purchase;
                 amount = kind.amount(&mut rng);
             }
             balance += amount;
@@ -1108,19 +1109,15 @@ fn write_transactions(plan: &Plan, out: &mut Sink) -> Result<(), Closed> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Purchase,
-    GiftSent,
-    GiftReceived,
-    StreamEarning,
-    StreamSpend,
-    Refund,
-    Withdrawal,
-    Adjustment,
+/// How the generator draws and describes credit transactions of each type.
+trait Generated: Sized {
+    fn draw(rng: &mut Rng) -> Self;
+    fn amount(self, rng: &mut Rng) -> i64;
+    fn has_stream(self) -> bool;
+    fn describe(self, out: &mut String, amount: i64, other_user: u64);
 }
 
-impl Kind {
+impl Generated for TransactionType {
     /// On average a little more is spent than comes in, so balances stay in
     /// the thousands: a spend the balance cannot cover becomes a purchase.
     fn draw(rng: &mut Rng) -> Self {
@@ -1159,19 +1156,6 @@ impl Kind {
             self,
             Self::GiftSent | Self::GiftReceived | Self::StreamEarning | Self::StreamSpend
         )
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Purchase => "purchase",
-            Self::GiftSent => "gift_sent",
-            Self::GiftReceived => "gift_received",
-            Self::StreamEarning => "stream_earning",
-            Self::StreamSpend => "stream_spend",
-            Self::Refund => "refund",
-            Self::Withdrawal => "withdrawal",
-            Self::Adjustment => "adjustment",
-        }
     }
 
     fn describe(self, out: &mut String, amount: i64, other_user: u64) {

@@ -3,13 +3,14 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use allmine_domain::history::{
-    CreditTransaction, HistoryFilter, HistoryPage, PageRequest, StreamSummary, TransactionHistory,
-    TransactionType,
+    CreditTransaction, HistoryFilter, StreamSummary, TransactionHistory, TransactionType,
 };
+use allmine_domain::paging::{Page, PageRequest};
 use allmine_domain::ports::RepositoryError;
 use allmine_domain::{StreamId, TransactionId, UserId};
 
 use crate::errors::repository_error;
+use crate::rows::corrupt;
 
 /// Credit history over PostgreSQL (see migration `history_index` for the index
 /// that serves it).
@@ -43,7 +44,7 @@ impl TransactionHistory for PgHistory {
         user: &UserId,
         filter: &HistoryFilter,
         page: PageRequest,
-    ) -> Result<HistoryPage<CreditTransaction>, RepositoryError> {
+    ) -> Result<Page<CreditTransaction>, RepositoryError> {
         let user = user.as_bytes().as_slice();
         let types: Vec<String> = filter.types.iter().map(|t| t.as_str().to_owned()).collect();
         let stream = filter.stream.map(|id| id.as_bytes().to_vec());
@@ -115,7 +116,7 @@ impl TransactionHistory for PgHistory {
             .into_iter()
             .map(into_domain)
             .collect::<Result<_, _>>()?;
-        Ok(HistoryPage {
+        Ok(Page {
             items,
             request: page,
             total: u64::try_from(total).unwrap_or(0),
@@ -168,8 +169,4 @@ fn into_domain(row: Row) -> Result<CreditTransaction, RepositoryError> {
         description: row.description,
         created_at: row.created_at,
     })
-}
-
-fn corrupt(column: &'static str) -> RepositoryError {
-    RepositoryError::Failed(format!("unexpected value in {column}").into())
 }

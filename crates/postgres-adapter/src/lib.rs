@@ -10,6 +10,7 @@ mod demo;
 mod errors;
 mod generator;
 mod history;
+mod rows;
 mod search;
 mod usernames;
 mod users;

@@ -4,12 +4,11 @@ use sqlx::postgres::PgListener;
 
 use allmine_domain::ports::RepositoryError;
 use allmine_domain::search::{IndexChange, IndexedUser};
-use allmine_domain::user_search::{
-    LiveNow, SearchCandidate, SearchDirectory, SearchFeed, Thumbnail,
-};
-use allmine_domain::{FollowState, MediaType, PhotoId, StreamId, UserId};
+use allmine_domain::user_search::{LiveNow, SearchCandidate, SearchDirectory, SearchFeed};
+use allmine_domain::{StreamId, UserId};
 
 use crate::errors::repository_error;
+use crate::rows::{corrupt, follow_state, profile_photo, user_id};
 
 /// The channel the outbox triggers notify.
 pub const OUTBOX_CHANNEL: &str = "search_outbox";
@@ -26,14 +25,6 @@ impl PgSearch {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
-}
-
-fn corrupt(column: &'static str) -> RepositoryError {
-    RepositoryError::Failed(format!("unexpected value in {column}").into())
-}
-
-fn user_id(bytes: &[u8], column: &'static str) -> Result<UserId, RepositoryError> {
-    UserId::from_slice(bytes).ok_or_else(|| corrupt(column))
 }
 
 #[async_trait]
@@ -88,15 +79,7 @@ impl SearchDirectory for PgSearch {
         .map_err(repository_error)?;
         rows.into_iter()
             .map(|row| {
-                let photo = match (row.photo_id, row.photo_url, row.photo_type) {
-                    (Some(id), Some(url), Some(kind)) => Some(Thumbnail {
-                        id: PhotoId::from_slice(&id).ok_or_else(|| corrupt("profile_photos.id"))?,
-                        url,
-                        media_type: MediaType::parse(&kind)
-                            .ok_or_else(|| corrupt("profile_photos.media_type"))?,
-                    }),
-                    _ => None,
-                };
+                let photo = profile_photo(row.photo_id, row.photo_url, row.photo_type)?;
                 let live = match (
                     row.stream_id,
                     row.stream_title,
@@ -111,12 +94,7 @@ impl SearchDirectory for PgSearch {
                     }),
                     _ => None,
                 };
-                let follow = match row.follow_status.as_deref() {
-                    None => FollowState::NotFollowing,
-                    Some("accepted") => FollowState::Accepted,
-                    Some("pending") => FollowState::Pending,
-                    Some(_) => return Err(corrupt("follows.status")),
-                };
+                let follow = follow_state(row.follow_status.as_deref())?;
                 Ok(SearchCandidate {
                     id: user_id(&row.id, "users.id")?,
                     username: row.username,

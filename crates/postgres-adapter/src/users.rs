@@ -7,11 +7,11 @@ use allmine_domain::ports::{
 };
 use allmine_domain::profile_update::ProfileChanges;
 use allmine_domain::{
-    AvailabilityStatus, FollowState, MediaType, PhotoId, ProfilePhoto, Relationship, SocialHandles,
-    Stats, User, UserId, Username,
+    AvailabilityStatus, Relationship, SocialHandles, Stats, User, UserId, Username,
 };
 
 use crate::errors::repository_error;
+use crate::rows::{corrupt, follow_state, profile_photo, user_id};
 
 /// The users and relationships port over PostgreSQL.
 #[derive(Debug, Clone)]
@@ -215,17 +215,9 @@ fn set_nullable<T: Clone>(change: &Option<Option<T>>) -> (bool, Option<T>) {
 }
 
 fn into_domain(row: UserRow) -> Result<(User, Relationship), RepositoryError> {
-    let profile_photo = match (row.photo_id, row.photo_url, row.photo_type) {
-        (Some(id), Some(url), Some(media_type)) => Some(ProfilePhoto {
-            id: PhotoId::from_slice(&id).ok_or_else(|| corrupt("profile_photos.id"))?,
-            url,
-            media_type: MediaType::parse(&media_type)
-                .ok_or_else(|| corrupt("profile_photos.media_type"))?,
-        }),
-        _ => None,
-    };
+    let profile_photo = profile_photo(row.photo_id, row.photo_url, row.photo_type)?;
     let user = User {
-        id: UserId::from_slice(&row.id).ok_or_else(|| corrupt("users.id"))?,
+        id: user_id(&row.id, "users.id")?,
         username: Username::existing(&row.username).map_err(|_| corrupt("users.username"))?,
         username_changed_at: row.username_changed_at,
         name: row.name,
@@ -254,12 +246,7 @@ fn into_domain(row: UserRow) -> Result<(User, Relationship), RepositoryError> {
             total_live_streams: count(row.total_live_streams, "users.total_live_streams")?,
         },
     };
-    let follow = match row.follow_status.as_deref() {
-        None => FollowState::NotFollowing,
-        Some("accepted") => FollowState::Accepted,
-        Some("pending") => FollowState::Pending,
-        Some(_) => return Err(corrupt("follows.status")),
-    };
+    let follow = follow_state(row.follow_status.as_deref())?;
     Ok((
         user,
         Relationship {
@@ -271,9 +258,4 @@ fn into_domain(row: UserRow) -> Result<(User, Relationship), RepositoryError> {
 
 fn count(value: i64, column: &'static str) -> Result<u64, RepositoryError> {
     u64::try_from(value).map_err(|_| corrupt(column))
-}
-
-/// A stored value the schema's constraints should have made impossible.
-fn corrupt(column: &'static str) -> RepositoryError {
-    RepositoryError::Failed(format!("unexpected value in {column}").into())
 }
