@@ -51,6 +51,9 @@ pub enum ConnectError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// A pooled connection idle this long is pinged before it is used again.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Makes sure the configured database exists (creating it if missing), runs
 /// the pending migrations, and returns a pool over it.
 pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, ConnectError> {
@@ -64,6 +67,20 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, ConnectError
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
+        // sqlx pings every connection before handing it out: a round trip per
+        // query. A connection used moments ago is alive as far as a ping could
+        // tell; one that sat idle may have been cut (a restart, a firewall), so
+        // only those are checked. A connection that died in between fails its
+        // query (503), and sqlx drops it when it comes back.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|source| unreachable(&settings.options, source))?;
