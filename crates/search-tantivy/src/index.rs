@@ -1,9 +1,10 @@
 //! [`TantivyUserIndex`]: the index, its writer and its reader.
 
+use std::collections::HashMap;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use allmine_domain::UserId;
 use allmine_domain::ports::BoxError;
@@ -13,18 +14,21 @@ use allmine_domain::search::{
 use async_trait::async_trait;
 use rand::RngExt;
 use rand::seq::SliceRandom;
-use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
-use tantivy::schema::Value;
+use tantivy::index::SegmentId;
+use tantivy::schema::IndexRecordOption;
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
-    Term,
+    DocAddress, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader,
+    TERMINATED, Term,
 };
 
-use crate::query::{excluded_query, query_words, search_query};
-use crate::schema::{FOLLOWERS, Fields, tokenizers};
+use crate::matching::{Plan, SegmentMatches, page};
+use crate::query::query_words;
+use crate::schema::{FOLLOWERS, Fields, ID_HEAD, ID_TAIL, join_id, tokenizers};
 
+/// The subdirectory of an index on disk: named for the schema, changed with it.
+pub const SCHEMA_DIR: &str = "schema-2";
 /// Memory for the indexing arena of an index on disk.
 const DISK_WRITER_MEMORY: usize = 64_000_000;
 /// Memory for the indexing arena of an index in memory (Tantivy's minimum).
@@ -43,6 +47,9 @@ pub struct TantivyUserIndex {
     fields: Fields,
     /// Searches take a searcher from it; reloaded after each commit.
     reader: IndexReader,
+    /// The fast-field columns of each segment, opened once: opening one decodes its
+    /// block headers, which would cost more than a whole search.
+    columns: RwLock<HashMap<SegmentId, Arc<Columns>>>,
     /// One writer per index; commits are serialised by the lock.
     writer: Mutex<IndexWriter>,
 }
@@ -58,12 +65,21 @@ impl fmt::Debug for TantivyUserIndex {
 impl TantivyUserIndex {
     /// Opens the index in `dir`, or creates an empty one there.
     ///
-    /// Fails if `dir` does not exist, if another process has it open, or if it holds an
-    /// index built with another schema (an older version of this crate): delete the
-    /// directory and rebuild it with [`replace_all`](SearchIndexWriter::replace_all).
+    /// The index lives in a subdirectory named for its schema ([`SCHEMA_DIR`]), so a
+    /// version of this crate with another schema starts an index of its own (empty: the
+    /// caller rebuilds it, see [`applied_through`](SearchIndexWriter::applied_through))
+    /// and never trips over the other's files; going back to the older version finds
+    /// its index where it left it.
+    ///
+    /// Fails if `dir` does not exist or if another process has the index open.
     pub fn open_or_create(dir: &Path) -> Result<Self, SearchError> {
         let (schema, fields) = Fields::schema();
-        let directory = MmapDirectory::open(dir).map_err(engine)?;
+        if !dir.is_dir() {
+            return Err(engine(format!("{} is not a directory", dir.display())));
+        }
+        let dir = dir.join(SCHEMA_DIR);
+        std::fs::create_dir_all(&dir).map_err(engine)?;
+        let directory = MmapDirectory::open(&dir).map_err(engine)?;
         let index = Index::builder()
             .schema(schema)
             .tokenizers(tokenizers())
@@ -95,6 +111,7 @@ impl TantivyUserIndex {
             fields,
             reader,
             writer: Mutex::new(writer),
+            columns: RwLock::new(HashMap::new()),
         })
     }
 
@@ -110,37 +127,23 @@ impl TantivyUserIndex {
         if words.is_empty() {
             return Ok(SearchHits::default());
         }
-        let query = search_query(&self.fields, &words, excluded);
+        let plan = Plan::new(&self.fields, &words).map_err(engine)?;
         let searcher = self.reader.searcher();
-        // Never ask for more than there is: Tantivy allocates for `offset + limit` hits.
-        let indexed = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
-        let limit = limit.min(indexed.saturating_sub(offset));
-        if limit == 0 {
-            let total = searcher.search(&*query, &Count).map_err(engine)?;
-            return Ok(SearchHits {
-                ids: Vec::new(),
-                total: total as u64,
-            });
-        }
-        // Best tier first (the score is the tier), then most followers.
-        let ranking = TopDocs::with_limit(limit).and_offset(offset).order_by((
-            (SortBySimilarityScore, Order::Desc),
-            (
-                SortByStaticFastValue::<u64>::for_field(FOLLOWERS),
-                Order::Desc,
-            ),
-        ));
-        let (top, total) = searcher
-            .search(&*query, &(ranking, Count))
-            .map_err(engine)?;
-        let ids = top
+        let segments = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                let columns = self.columns(segment)?;
+                plan.match_segment(&self.fields, segment, &columns.followers, excluded)
+                    .map_err(engine)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let total = segments.iter().map(SegmentMatches::total).sum();
+        let ids = page(&segments, offset, limit)
             .into_iter()
-            .map(|(_, address)| self.id_at(&searcher, address))
+            .map(|hit| self.id_at(&searcher, DocAddress::new(hit.segment, hit.doc)))
             .collect::<Result<_, _>>()?;
-        Ok(SearchHits {
-            ids,
-            total: total as u64,
-        })
+        Ok(SearchHits { ids, total })
     }
 
     /// [`UserSearch::sample`], synchronously.
@@ -150,13 +153,7 @@ impl TantivyUserIndex {
         count: usize,
     ) -> Result<SearchHits, SearchError> {
         let searcher = self.reader.searcher();
-        let excluded: HashSet<DocAddress> = if excluded.is_empty() {
-            HashSet::new()
-        } else {
-            searcher
-                .search(&*excluded_query(&self.fields, excluded), &DocSetCollector)
-                .map_err(engine)?
-        };
+        let excluded = self.live_addresses(&searcher, excluded)?;
         let total = searcher.num_docs().saturating_sub(excluded.len() as u64);
         let wanted = count.min(usize::try_from(total).unwrap_or(usize::MAX));
         let picked = pick_random(&searcher, &excluded, wanted);
@@ -165,6 +162,33 @@ impl TantivyUserIndex {
             .map(|address| self.id_at(&searcher, address))
             .collect::<Result<_, _>>()?;
         Ok(SearchHits { ids, total })
+    }
+
+    /// Where the indexed users among `ids` are (deleted documents left out).
+    fn live_addresses(
+        &self,
+        searcher: &Searcher,
+        ids: &[UserId],
+    ) -> Result<HashSet<DocAddress>, SearchError> {
+        let mut addresses = HashSet::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let index = segment.inverted_index(self.fields.id).map_err(engine)?;
+            for id in ids {
+                let Some(info) = index.get_term_info(&self.id_term(id)).map_err(engine)? else {
+                    continue;
+                };
+                let mut postings = index
+                    .read_postings_from_terminfo(&info, IndexRecordOption::Basic)
+                    .map_err(engine)?;
+                while postings.doc() != TERMINATED {
+                    if !segment.is_deleted(postings.doc()) {
+                        addresses.insert(DocAddress::new(ord as u32, postings.doc()));
+                    }
+                    postings.advance();
+                }
+            }
+        }
+        Ok(addresses)
     }
 
     /// [`SearchIndexWriter::apply`], synchronously.
@@ -221,8 +245,28 @@ impl TantivyUserIndex {
         });
         let result = staged.and_then(|()| commit(&mut writer, through_sequence));
         self.finish_write(writer, result)?;
+        self.merge_segments();
         tracing::info!(indexed, through_sequence, "search index rebuilt");
         Ok(())
+    }
+
+    /// Merges every segment into one. A search walks the term dictionaries of each
+    /// segment, so a rebuilt index, which the writer leaves in several segments, answers
+    /// faster as one. Searches go on meanwhile; a failure only costs that speed.
+    fn merge_segments(&self) {
+        let merged = self.writer().and_then(|mut writer| {
+            let segments = self.index.searchable_segment_ids().map_err(engine)?;
+            if segments.len() > 1 {
+                writer.merge(&segments).wait().map_err(engine)?;
+            }
+            drop(writer);
+            self.reader.reload().map_err(engine)?;
+            self.forget_merged_segments();
+            Ok(())
+        });
+        if let Err(error) = merged {
+            tracing::warn!(%error, "could not merge the rebuilt search index into one segment");
+        }
     }
 
     /// The writer; after a panic while it was held, rolled back to its last commit.
@@ -249,7 +293,9 @@ impl TantivyUserIndex {
         match result {
             Ok(()) => {
                 drop(writer);
-                self.reader.reload().map_err(engine)
+                self.reader.reload().map_err(engine)?;
+                self.forget_merged_segments();
+                Ok(())
             }
             Err(error) => {
                 if let Err(rollback) = writer.rollback() {
@@ -265,12 +311,59 @@ impl TantivyUserIndex {
     }
 
     fn id_at(&self, searcher: &Searcher, address: DocAddress) -> Result<UserId, SearchError> {
-        let doc: TantivyDocument = searcher.doc(address).map_err(engine)?;
-        doc.get_first(self.fields.id)
-            .and_then(|value| value.as_bytes())
-            .and_then(UserId::from_slice)
+        let columns = self.columns(searcher.segment_reader(address.segment_ord))?;
+        let head = columns.id_head.first(address.doc_id);
+        let tail = columns.id_tail.first(address.doc_id);
+        head.zip(tail)
+            .and_then(|(head, tail)| join_id(head, tail))
             .ok_or_else(|| engine("an indexed user has no valid id"))
     }
+
+    /// The columns of `segment`, opened on first use.
+    fn columns(&self, segment: &SegmentReader) -> Result<Arc<Columns>, SearchError> {
+        let id = segment.segment_id();
+        let cached = self
+            .columns
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .cloned();
+        if let Some(columns) = cached {
+            return Ok(columns);
+        }
+        let fast = segment.fast_fields();
+        let columns = Arc::new(Columns {
+            followers: fast.u64(FOLLOWERS).map_err(engine)?,
+            id_head: fast.u64(ID_HEAD).map_err(engine)?,
+            id_tail: fast.u64(ID_TAIL).map_err(engine)?,
+        });
+        self.columns
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, columns.clone());
+        Ok(columns)
+    }
+
+    /// Drops the columns of segments the current searcher no longer has (merged away).
+    fn forget_merged_segments(&self) {
+        let searcher = self.reader.searcher();
+        let live: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        self.columns
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|id, _| live.contains(id));
+    }
+}
+
+/// The fast-field columns of one segment.
+struct Columns {
+    followers: Column<u64>,
+    id_head: Column<u64>,
+    id_tail: Column<u64>,
 }
 
 /// Commits what is staged, recording `through_sequence` as the commit's payload.

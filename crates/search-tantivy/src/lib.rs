@@ -6,11 +6,13 @@
 //!
 //! # The index
 //!
-//! One document per active user:
+//! One document per active user, in a directory named for the schema
+//! ([`SCHEMA_DIR`]) inside the one the caller gives:
 //!
 //! | field       | content                                                    | used for                 |
 //! |-------------|------------------------------------------------------------|--------------------------|
-//! | `id`        | the id's 12 bytes; indexed and stored                      | upserts, removals, exclusions, results |
+//! | `id`        | the id's 12 bytes, indexed                                 | upserts, removals, exclusions |
+//! | `id_head`, `id_tail` | the id's first 8 and last 4 bytes, fast fields    | results                  |
 //! | `username`  | the folded username without separators (`John.Doe_1` → `johndoe1`), one term | exact and prefix username matches |
 //! | `words`     | every folded word of the username, name and surname | word and typo matches |
 //! | `followers` | the follower count, a fast field                           | ties                     |
@@ -38,11 +40,16 @@
 //!    for words with digits: their "typos" are other numbers)
 //!    (`jonhdoe` finds `johndoe123`).
 //!
-//! Each tier is a constant-score query scoring its tier number, and the tiers are combined
-//! with a disjunction-max query, so a user's score is the tier of its best match. Results
-//! are sorted by score, then by followers (most first), then by index order. Excluded users
-//! are removed inside the query (a must-not term set on `id`), so `total` (a `Count`
-//! collected in the same pass) and paging (`TopDocs` with an offset) are right.
+//! Matching works on sets, not on one document at a time (module `matching`): in each
+//! segment, the words' automata (Levenshtein DFAs, built once per search) are expanded
+//! over the term dictionaries, and the postings of the terms they accept become one bit
+//! set per tier. Several words intersect, rarest first; a common word (say `user`, in
+//! every generated username) is sought at the few candidates left rather than read
+//! whole. The tiers are then made disjoint, so a user counts in its best tier only, and
+//! excluded and deleted users are removed, so `total` (a popcount) and paging are right.
+//! Only the tier a page falls in is visited user by user, to pick its users with the
+//! most followers; ties go to index order. A rebuilt index is merged into one segment,
+//! since every segment costs its own dictionary walks.
 //!
 //! # Sampling
 //!
@@ -60,8 +67,10 @@
 //! are visible at once. A failed commit rolls the writer back to the last commit.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod bits;
 mod index;
+mod matching;
 mod query;
 mod schema;
 
-pub use index::TantivyUserIndex;
+pub use index::{SCHEMA_DIR, TantivyUserIndex};

@@ -7,18 +7,28 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer, TokenizerManager};
 
+use allmine_domain::UserId;
 use allmine_domain::search::IndexedUser;
 
 /// The name the folding tokenizer is registered under.
 pub(crate) const FOLD_TOKENIZER: &str = "allmine_fold";
 /// The name of the followers fast field (fast fields are looked up by name).
 pub(crate) const FOLLOWERS: &str = "followers";
+/// The fast field of an id's first eight bytes (big-endian).
+pub(crate) const ID_HEAD: &str = "id_head";
+/// The fast field of an id's last four bytes (big-endian).
+pub(crate) const ID_TAIL: &str = "id_tail";
 
 /// The fields of one indexed user.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields {
-    /// The id's twelve bytes: indexed (deletes and exclusions) and stored (results).
+    /// The id's twelve bytes, indexed: deletes and exclusions.
     pub(crate) id: Field,
+    /// The id again, as two fast fields ([`ID_HEAD`], [`ID_TAIL`]): results read it
+    /// from columns, without decompressing a block of the document store per hit.
+    pub(crate) id_head: Field,
+    /// See [`id_head`](Self::id_head).
+    pub(crate) id_tail: Field,
     /// The folded username with its separators dropped, as one term: exact and prefix matches.
     pub(crate) username: Field,
     /// Every folded word of the username, name and surname (the whole username
@@ -32,12 +42,16 @@ impl Fields {
     /// The schema and its fields.
     pub(crate) fn schema() -> (Schema, Fields) {
         let mut builder = Schema::builder();
-        let id = builder.add_bytes_field("id", BytesOptions::default().set_indexed().set_stored());
+        let id = builder.add_bytes_field("id", BytesOptions::default().set_indexed());
+        let id_head = builder.add_u64_field(ID_HEAD, FAST);
+        let id_tail = builder.add_u64_field(ID_TAIL, FAST);
         let username = builder.add_text_field("username", indexed_with("raw"));
         let words = builder.add_text_field("words", indexed_with(FOLD_TOKENIZER));
         let followers = builder.add_u64_field(FOLLOWERS, FAST);
         let fields = Fields {
             id,
+            id_head,
+            id_tail,
             username,
             words,
             followers,
@@ -49,7 +63,10 @@ impl Fields {
     pub(crate) fn document(&self, user: &IndexedUser) -> TantivyDocument {
         let username = compact_username(&user.username);
         let mut doc = TantivyDocument::default();
+        let (head, tail) = split_id(&user.id);
         doc.add_bytes(self.id, user.id.as_bytes());
+        doc.add_u64(self.id_head, head);
+        doc.add_u64(self.id_tail, tail);
         doc.add_text(self.words, &user.username);
         doc.add_text(self.words, &user.name);
         doc.add_text(self.words, &user.surname);
@@ -57,6 +74,28 @@ impl Fields {
         doc.add_u64(self.followers, user.followers);
         doc
     }
+}
+
+/// An id as the values of [`ID_HEAD`] and [`ID_TAIL`].
+pub(crate) fn split_id(id: &UserId) -> (u64, u64) {
+    let bytes = id.as_bytes();
+    let mut head = [0; 8];
+    let mut tail = [0; 4];
+    head.copy_from_slice(&bytes[..8]);
+    tail.copy_from_slice(&bytes[8..]);
+    (
+        u64::from_be_bytes(head),
+        u64::from(u32::from_be_bytes(tail)),
+    )
+}
+
+/// The id whose [`split_id`] is `(head, tail)`; `None` if `tail` is not four bytes.
+pub(crate) fn join_id(head: u64, tail: u64) -> Option<UserId> {
+    let tail = u32::try_from(tail).ok()?;
+    let mut bytes = [0; 12];
+    bytes[..8].copy_from_slice(&head.to_be_bytes());
+    bytes[8..].copy_from_slice(&tail.to_be_bytes());
+    Some(UserId::from_bytes(bytes))
 }
 
 /// Indexed only, without frequencies, positions or norms: every match scores a constant.
@@ -155,6 +194,14 @@ mod tests {
         assert_eq!(tokens("john.doe_99"), ["john", "doe", "99"]);
         assert_eq!(tokens("  *  "), Vec::<String>::new());
         assert_eq!(tokens(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_id_survives_its_split_into_fast_fields() {
+        let id = UserId::from_bytes([0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xfe, 0x80]);
+        let (head, tail) = split_id(&id);
+        assert_eq!(join_id(head, tail), Some(id));
+        assert_eq!(join_id(head, u64::from(u32::MAX) + 1), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 mod common;
 
 use allmine_domain::search::{IndexChange, SearchIndexWriter, UserSearch};
-use allmine_search::TantivyUserIndex;
+use allmine_search::{SCHEMA_DIR, TantivyUserIndex};
 use common::{Fixture, id_of, user};
 
 #[tokio::test]
@@ -196,4 +196,25 @@ async fn opening_a_directory_that_does_not_exist_fails() {
     let dir = tempfile::tempdir().unwrap();
 
     assert!(TantivyUserIndex::open_or_create(&dir.path().join("missing")).is_err());
+}
+
+#[tokio::test]
+async fn an_index_of_another_schema_in_the_directory_is_left_alone_and_a_new_one_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    // What an older version left at the top of the directory is not opened.
+    std::fs::write(dir.path().join("meta.json"), "{\"not\": \"this schema\"}").unwrap();
+
+    let index = TantivyUserIndex::open_or_create(dir.path()).unwrap();
+
+    assert_eq!(index.applied_through().await.unwrap(), None);
+    index
+        .replace_all(vec![user("kemal", "Kemal", "Sunal", 1)], 7)
+        .await
+        .unwrap();
+    assert!(dir.path().join(SCHEMA_DIR).join("meta.json").is_file());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("meta.json")).unwrap(),
+        "{\"not\": \"this schema\"}"
+    );
+    assert_eq!(index.applied_through().await.unwrap(), Some(7));
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use allmine_domain::search::{IndexChange, SearchIndexWriter};
 use common::{Fixture, user};
 
 // Ranking
@@ -107,6 +108,77 @@ async fn several_words_narrow_the_result_every_word_must_match() {
     assert_eq!(fixture.find("ayse").await, ["ay2", "ay1"]);
     assert_eq!(fixture.find("yilmaz").await, ["me3", "ay1"]);
     assert!(fixture.find("ayse mehmet").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_word_every_user_has_is_narrowed_by_a_rare_one_in_either_order() {
+    // Every username holds the word "user": the rare word must still decide.
+    let users = (1..=300)
+        .map(|n| user(&format!("user_{n}"), "Can", "Kurt", n))
+        .collect();
+    let fixture = Fixture::with(users).await;
+    let expected_prefixes: Vec<String> = (170..=179).rev().map(|n| format!("user_{n}")).collect();
+
+    // Joined, "user17" is user_17's username, and begins user_170…user_179.
+    let mut exact_first = vec!["user_17".to_owned()];
+    exact_first.extend(expected_prefixes.iter().cloned());
+    assert_eq!(
+        fixture.find_page("user 17", &[], 0, 100).await,
+        (exact_first, 11)
+    );
+
+    // "17 user" is no username: eleven word matches, most followers first.
+    let mut by_followers = expected_prefixes.clone();
+    by_followers.push("user_17".to_owned());
+    assert_eq!(
+        fixture.find_page("17 user", &[], 0, 100).await,
+        (by_followers.clone(), 11)
+    );
+
+    // With a typo in the common word, the same users match as typos.
+    assert_eq!(
+        fixture.find_page("17 uesr", &[], 0, 100).await,
+        (by_followers, 11)
+    );
+}
+
+#[tokio::test]
+async fn tiers_and_followers_order_users_across_index_segments() {
+    let mut fixture = Fixture::with(vec![
+        user("deniz1", "Ali", "Kaya", 10),
+        user("deniz2", "Veli", "Kaya", 30),
+    ])
+    .await;
+    // Written later, so held in segments of their own.
+    let later = [
+        user("deniz3", "Can", "Kaya", 20),
+        user("deniz", "Cem", "Kaya", 0),
+    ];
+    for (sequence, added) in (2..).zip(later) {
+        fixture.know(&added);
+        fixture
+            .index
+            .apply(vec![IndexChange::Upsert(added)], sequence)
+            .await
+            .unwrap();
+    }
+
+    assert_eq!(
+        fixture.find_page("deniz", &[], 0, 100).await,
+        (
+            vec![
+                "deniz".into(),
+                "deniz2".into(),
+                "deniz3".into(),
+                "deniz1".into()
+            ],
+            4
+        )
+    );
+    assert_eq!(
+        fixture.find_page("deniz", &["deniz2"], 1, 2).await,
+        (vec!["deniz3".into(), "deniz1".into()], 3)
+    );
 }
 
 // Typos

@@ -1,0 +1,188 @@
+//! [`DocBits`]: a set of the documents of one segment, one bit each.
+
+use std::cell::RefCell;
+
+use tantivy::DocId;
+
+/// A set of document ids below a segment's `max_doc`, one bit per document.
+///
+/// Matching works on whole sets: the documents of each tier are sets, combined with
+/// union, intersection and difference, and counted with a popcount. None of that visits
+/// documents one at a time, so a two-letter prefix matching tens of thousands of users
+/// costs a few passes over `max_doc / 64` words.
+///
+/// The word vectors are recycled through a small per-thread pool: a set of a million
+/// documents is 122 KiB, and a fresh allocation that size comes from the kernel page by
+/// page (a fault each) on every search.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct DocBits {
+    words: Vec<u64>,
+}
+
+/// At most this many word vectors wait for reuse in each thread.
+const POOLED: usize = 16;
+
+thread_local! {
+    static POOL: RefCell<Vec<Vec<u64>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl DocBits {
+    /// The empty set for a segment of `max_doc` documents.
+    pub(crate) fn empty(max_doc: DocId) -> Self {
+        let len = (max_doc as usize).div_ceil(64);
+        let mut words = POOL
+            .try_with(|pool| pool.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        words.clear();
+        words.resize(len, 0);
+        Self { words }
+    }
+
+    /// Adds `doc` (one beyond the set's last word is ignored: it is not a document).
+    pub(crate) fn insert(&mut self, doc: DocId) {
+        if let Some(word) = self.words.get_mut(doc as usize / 64) {
+            *word |= 1 << (doc % 64);
+        }
+    }
+
+    /// Removes `doc`.
+    pub(crate) fn remove(&mut self, doc: DocId) {
+        if let Some(word) = self.words.get_mut(doc as usize / 64) {
+            *word &= !(1 << (doc % 64));
+        }
+    }
+
+    /// Whether `doc` is in the set.
+    #[cfg(test)]
+    pub(crate) fn contains(&self, doc: DocId) -> bool {
+        self.words
+            .get(doc as usize / 64)
+            .is_some_and(|word| word & (1 << (doc % 64)) != 0)
+    }
+
+    /// Keeps only the documents also in `other`.
+    pub(crate) fn intersect_with(&mut self, other: &DocBits) {
+        for (word, other) in self.words.iter_mut().zip(&other.words) {
+            *word &= other;
+        }
+    }
+
+    /// Adds the documents of `other`.
+    pub(crate) fn union_with(&mut self, other: &DocBits) {
+        for (word, other) in self.words.iter_mut().zip(&other.words) {
+            *word |= other;
+        }
+    }
+
+    /// Removes the documents of `other`.
+    pub(crate) fn subtract(&mut self, other: &DocBits) {
+        for (word, other) in self.words.iter_mut().zip(&other.words) {
+            *word &= !other;
+        }
+    }
+
+    /// How many documents are in the set.
+    pub(crate) fn count(&self) -> u64 {
+        self.words
+            .iter()
+            .map(|word| u64::from(word.count_ones()))
+            .sum()
+    }
+
+    /// Whether the set is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.words.iter().all(|&word| word == 0)
+    }
+
+    /// The documents, in increasing order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = DocId> + '_ {
+        self.words.iter().enumerate().flat_map(|(index, &word)| {
+            let base = (index * 64) as DocId;
+            Ones(word).map(move |bit| base + bit)
+        })
+    }
+}
+
+impl Clone for DocBits {
+    fn clone(&self) -> Self {
+        let mut copy = Self::empty(0);
+        copy.words.extend_from_slice(&self.words);
+        copy
+    }
+}
+
+impl Drop for DocBits {
+    fn drop(&mut self) {
+        let words = std::mem::take(&mut self.words);
+        // During thread teardown the pool may be gone: the vector is simply freed.
+        let _ = POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOLED {
+                pool.push(words);
+            }
+        });
+    }
+}
+
+/// The positions of the set bits of a word, lowest first.
+struct Ones(u64);
+
+impl Iterator for Ones {
+    type Item = DocId;
+
+    fn next(&mut self) -> Option<DocId> {
+        if self.0 == 0 {
+            return None;
+        }
+        let bit = self.0.trailing_zeros();
+        self.0 &= self.0 - 1;
+        Some(bit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(max_doc: DocId, docs: &[DocId]) -> DocBits {
+        let mut bits = DocBits::empty(max_doc);
+        docs.iter().for_each(|&doc| bits.insert(doc));
+        bits
+    }
+
+    #[test]
+    fn a_set_iterates_its_documents_in_order_and_counts_them() {
+        let bits = set(200, &[199, 0, 64, 63, 130]);
+        assert_eq!(bits.iter().collect::<Vec<_>>(), [0, 63, 64, 130, 199]);
+        assert_eq!(bits.count(), 5);
+        assert!(bits.contains(130) && !bits.contains(131));
+    }
+
+    #[test]
+    fn union_intersection_and_difference_combine_sets() {
+        let a = set(100, &[1, 2, 3, 70]);
+        let b = set(100, &[2, 3, 4, 99]);
+        let mut union = a.clone();
+        union.union_with(&b);
+        assert_eq!(union.iter().collect::<Vec<_>>(), [1, 2, 3, 4, 70, 99]);
+        let mut both = a.clone();
+        both.intersect_with(&b);
+        assert_eq!(both.iter().collect::<Vec<_>>(), [2, 3]);
+        let mut only_a = a;
+        only_a.subtract(&b);
+        assert_eq!(only_a.iter().collect::<Vec<_>>(), [1, 70]);
+    }
+
+    #[test]
+    fn removing_and_out_of_range_documents_are_harmless() {
+        let mut bits = set(10, &[3, 5]);
+        bits.insert(64);
+        bits.remove(3);
+        bits.remove(1000);
+        assert_eq!(bits.iter().collect::<Vec<_>>(), [5]);
+        assert!(!DocBits::empty(0).iter().any(|_| true));
+        assert!(DocBits::empty(10).is_empty());
+    }
+}

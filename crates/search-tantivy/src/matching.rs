@@ -1,0 +1,389 @@
+//! Matching and ranking, on sets of documents rather than one document at a time.
+//!
+//! A search is a [`Plan`]: the term automata of its words, built once. In each segment
+//! the plan expands the automata over the term dictionaries and turns the postings into
+//! one [`DocBits`] per tier; the tiers are made disjoint (a user counts in its best tier
+//! only), excluded and deleted users are removed, and the totals are popcounts. Only the
+//! tier the requested page falls in is looked at document by document, to pick its users
+//! with the most followers.
+
+use std::cmp::Reverse;
+use std::io;
+
+use allmine_domain::UserId;
+use tantivy::columnar::Column;
+use tantivy::postings::TermInfo;
+use tantivy::query::{DfaWrapper, FuzzyTermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::termdict::TermStreamer;
+use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED, Term};
+
+use crate::bits::DocBits;
+use crate::query::{MAX_USERNAME_CHARS, word_allowance};
+use crate::schema::Fields;
+
+/// A word matching fewer documents than this many times the candidates left is checked
+/// against them by seeking in its postings, instead of reading all of its postings.
+const PROBE_RATIO: u64 = 8;
+/// Checking by seeking is done for words expanding to at most this many terms.
+const PROBE_MAX_TERMS: usize = 16;
+/// Exact username, username prefix, word prefix, typo.
+const TIERS: usize = 4;
+
+/// The automata of one search, built once and expanded in every segment.
+pub(crate) struct Plan {
+    /// `None` when the joined words are too long to be compared with usernames.
+    username: Option<UsernamePlan>,
+    words: Vec<WordPlan>,
+}
+
+struct UsernamePlan {
+    exact: Term,
+    prefix: DfaWrapper,
+    typo: Option<DfaWrapper>,
+}
+
+struct WordPlan {
+    prefix: DfaWrapper,
+    /// `None` for a word that tolerates no typo.
+    typo: Option<DfaWrapper>,
+}
+
+impl Plan {
+    /// The plan for `words` (non-empty, from [`query_words`](crate::query::query_words)).
+    pub(crate) fn new(fields: &Fields, words: &[String]) -> tantivy::Result<Self> {
+        let joined = words.concat();
+        let username = if joined.chars().count() <= MAX_USERNAME_CHARS {
+            let exact = Term::from_field_text(fields.username, &joined);
+            let allowance = word_allowance(&joined);
+            Some(UsernamePlan {
+                prefix: prefix_automaton(exact.clone(), 0)?,
+                typo: (allowance > 0)
+                    .then(|| prefix_automaton(exact.clone(), allowance))
+                    .transpose()?,
+                exact,
+            })
+        } else {
+            None
+        };
+        let words = words
+            .iter()
+            .map(|word| {
+                let term = Term::from_field_text(fields.words, word);
+                let allowance = word_allowance(word);
+                Ok(WordPlan {
+                    prefix: prefix_automaton(term.clone(), 0)?,
+                    typo: (allowance > 0)
+                        .then(|| prefix_automaton(term, allowance))
+                        .transpose()?,
+                })
+            })
+            .collect::<tantivy::Result<_>>()?;
+        Ok(Self { username, words })
+    }
+
+    /// The users of `segment` this plan matches, by tier, without the `excluded` ones
+    /// and without deleted documents.
+    pub(crate) fn match_segment(
+        &self,
+        fields: &Fields,
+        segment: &SegmentReader,
+        followers: &Column<u64>,
+        excluded: &[UserId],
+    ) -> tantivy::Result<SegmentMatches> {
+        let max_doc = segment.max_doc();
+        let usernames = segment.inverted_index(fields.username)?;
+        let word_index = segment.inverted_index(fields.words)?;
+
+        let mut exact = DocBits::empty(max_doc);
+        let mut username_prefix = DocBits::empty(max_doc);
+        let mut typo = DocBits::empty(max_doc);
+        if let Some(username) = &self.username {
+            if let Some(info) = usernames.get_term_info(&username.exact)? {
+                add_postings(&usernames, &info, &mut exact)?;
+            }
+            for info in expand(&usernames, &username.prefix)? {
+                add_postings(&usernames, &info, &mut username_prefix)?;
+            }
+            if let Some(automaton) = &username.typo {
+                for info in expand(&usernames, automaton)? {
+                    add_postings(&usernames, &info, &mut typo)?;
+                }
+            }
+        }
+
+        let prefixes = self
+            .words
+            .iter()
+            .map(|word| expand(&word_index, &word.prefix))
+            .collect::<io::Result<Vec<_>>>()?;
+        let mut word_prefix = every_word(
+            &word_index,
+            max_doc,
+            prefixes.iter().map(Vec::as_slice).collect(),
+        )?;
+        if self.words.iter().any(|word| word.typo.is_some()) {
+            let with_typos = self
+                .words
+                .iter()
+                .zip(&prefixes)
+                .map(|(word, prefix)| match &word.typo {
+                    Some(automaton) => expand(&word_index, automaton).map(Expansion::Own),
+                    None => Ok(Expansion::Shared(prefix)),
+                })
+                .collect::<io::Result<Vec<_>>>()?;
+            let words_with_typos = every_word(
+                &word_index,
+                max_doc,
+                with_typos.iter().map(|e| e.terms()).collect(),
+            )?;
+            typo.union_with(&words_with_typos);
+        }
+
+        // Each user in its best tier only.
+        username_prefix.subtract(&exact);
+        let mut better = exact.clone();
+        better.union_with(&username_prefix);
+        word_prefix.subtract(&better);
+        better.union_with(&word_prefix);
+        typo.subtract(&better);
+
+        let mut tiers = [exact, username_prefix, word_prefix, typo];
+        let ids = segment.inverted_index(fields.id)?;
+        for id in excluded {
+            let term = Term::from_field_bytes(fields.id, id.as_bytes());
+            if let Some(info) = ids.get_term_info(&term)? {
+                for doc in postings_of(&ids, &info)? {
+                    tiers.iter_mut().for_each(|docs| docs.remove(doc));
+                }
+            }
+        }
+        if let Some(alive) = segment.alive_bitset() {
+            for docs in &mut tiers {
+                let deleted: Vec<DocId> =
+                    docs.iter().filter(|&doc| alive.is_deleted(doc)).collect();
+                deleted.into_iter().for_each(|doc| docs.remove(doc));
+            }
+        }
+        Ok(SegmentMatches {
+            counts: tiers.each_ref().map(DocBits::count),
+            followers: followers.clone(),
+            tiers,
+        })
+    }
+}
+
+/// Term infos a word's automaton expanded to, owned or borrowed from its prefix expansion.
+enum Expansion<'a> {
+    Own(Vec<TermInfo>),
+    Shared(&'a Vec<TermInfo>),
+}
+
+impl Expansion<'_> {
+    fn terms(&self) -> &[TermInfo] {
+        match self {
+            Expansion::Own(terms) => terms,
+            Expansion::Shared(terms) => terms,
+        }
+    }
+}
+
+/// What a plan matched in one segment.
+pub(crate) struct SegmentMatches {
+    /// The matches of each tier, best tier first (see the crate's documentation):
+    /// exact username, username prefix, word prefix, typo. Disjoint.
+    tiers: [DocBits; TIERS],
+    /// How many documents each tier holds.
+    counts: [u64; TIERS],
+    followers: Column<u64>,
+}
+
+impl SegmentMatches {
+    /// How many users matched, in every tier.
+    pub(crate) fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// The best `wanted` users of `docs` (one of this segment's tiers), best first.
+    fn best(&self, docs: &DocBits, segment: u32, wanted: usize) -> Vec<Hit> {
+        let mut kept: Vec<Hit> = Vec::new();
+        if wanted == 0 {
+            return kept;
+        }
+        let mut worst_kept: Option<Hit> = None;
+        for doc in docs.iter() {
+            let hit = Hit {
+                followers: self.followers.first(doc).unwrap_or(0),
+                segment,
+                doc,
+            };
+            if worst_kept.is_some_and(|worst| hit.key() >= worst.key()) {
+                continue;
+            }
+            kept.push(hit);
+            // Keep twice what is wanted, then cut back: linear overall.
+            if kept.len() >= wanted.saturating_mul(2).max(64) {
+                kept.select_nth_unstable_by_key(wanted - 1, Hit::key);
+                kept.truncate(wanted);
+                worst_kept = kept.iter().copied().max_by_key(Hit::key);
+            }
+        }
+        kept.sort_unstable_by_key(Hit::key);
+        kept.truncate(wanted);
+        kept
+    }
+}
+
+/// A matched document and what orders it within its tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    followers: u64,
+    pub(crate) segment: u32,
+    pub(crate) doc: DocId,
+}
+
+impl Hit {
+    /// Smaller is better: most followers first, then index order.
+    fn key(&self) -> (Reverse<u64>, u32, DocId) {
+        (Reverse(self.followers), self.segment, self.doc)
+    }
+}
+
+/// The hits at `offset..offset + limit` of the ranking over every segment's matches:
+/// best tier first, then most followers, then index order.
+pub(crate) fn page(segments: &[SegmentMatches], offset: usize, limit: usize) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    let mut skip = offset as u64;
+    for tier in 0..TIERS {
+        if hits.len() >= limit {
+            break;
+        }
+        let in_tier: u64 = segments.iter().map(|s| s.counts[tier]).sum();
+        if skip >= in_tier {
+            skip -= in_tier;
+            continue;
+        }
+        // `skip < in_tier`, which counts documents, so it fits.
+        let skipped = usize::try_from(skip).unwrap_or(usize::MAX);
+        let wanted = skipped.saturating_add(limit - hits.len());
+        let mut best: Vec<Hit> = segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.counts[tier] > 0)
+            .flat_map(|(ord, s)| s.best(&s.tiers[tier], ord as u32, wanted))
+            .collect();
+        best.sort_unstable_by_key(Hit::key);
+        hits.extend(best.into_iter().skip(skipped).take(limit - hits.len()));
+        skip = 0;
+    }
+    hits
+}
+
+/// The automaton of the terms beginning with `term`'s text, give or take `typos` edits
+/// (a transposition counting as one).
+fn prefix_automaton(term: Term, typos: u8) -> tantivy::Result<DfaWrapper> {
+    FuzzyTermQuery::new_prefix(term, typos, true).automaton()
+}
+
+/// The terms of `index` that `automaton` accepts.
+fn expand(index: &InvertedIndexReader, automaton: &DfaWrapper) -> io::Result<Vec<TermInfo>> {
+    let mut stream: TermStreamer<'_, &DfaWrapper> =
+        index.terms().search(automaton).into_stream()?;
+    let mut terms = Vec::new();
+    while stream.advance() {
+        terms.push(stream.value().clone());
+    }
+    Ok(terms)
+}
+
+/// Adds the documents of a term's postings to `docs`.
+fn add_postings(
+    index: &InvertedIndexReader,
+    info: &TermInfo,
+    docs: &mut DocBits,
+) -> io::Result<()> {
+    let mut block = index.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+    loop {
+        let block_docs = block.docs();
+        if block_docs.is_empty() {
+            return Ok(());
+        }
+        block_docs.iter().for_each(|&doc| docs.insert(doc));
+        block.advance();
+    }
+}
+
+/// The documents of a term's postings (for terms of a few documents).
+fn postings_of(index: &InvertedIndexReader, info: &TermInfo) -> io::Result<Vec<DocId>> {
+    let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+    let mut docs = Vec::new();
+    while postings.doc() != TERMINATED {
+        docs.push(postings.doc());
+        postings.advance();
+    }
+    Ok(docs)
+}
+
+/// The documents holding, for every word, one of the terms it expanded to.
+///
+/// Words are taken rarest first. A common word (like `user` in every generated username)
+/// is not read whole when few candidates are left: its terms are sought at the candidates.
+fn every_word(
+    index: &InvertedIndexReader,
+    max_doc: DocId,
+    mut words: Vec<&[TermInfo]>,
+) -> io::Result<DocBits> {
+    let frequency = |terms: &[TermInfo]| terms.iter().map(|t| u64::from(t.doc_freq)).sum::<u64>();
+    words.sort_by_key(|terms| frequency(terms));
+    let mut matched = DocBits::empty(max_doc);
+    let Some((rarest, others)) = words.split_first() else {
+        return Ok(matched);
+    };
+    for info in *rarest {
+        add_postings(index, info, &mut matched)?;
+    }
+    for terms in others {
+        if matched.is_empty() {
+            break;
+        }
+        let candidates = matched.count();
+        if terms.len() <= PROBE_MAX_TERMS
+            && candidates.saturating_mul(PROBE_RATIO) < frequency(terms)
+        {
+            matched = found_among(index, max_doc, &matched, terms)?;
+        } else {
+            let mut docs = DocBits::empty(max_doc);
+            for info in *terms {
+                add_postings(index, info, &mut docs)?;
+            }
+            matched.intersect_with(&docs);
+        }
+    }
+    Ok(matched)
+}
+
+/// The `candidates` holding one of `terms`, found by seeking in each term's postings.
+fn found_among(
+    index: &InvertedIndexReader,
+    max_doc: DocId,
+    candidates: &DocBits,
+    terms: &[TermInfo],
+) -> io::Result<DocBits> {
+    let mut found = DocBits::empty(max_doc);
+    for info in terms {
+        let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+        for doc in candidates.iter() {
+            let mut at = postings.doc();
+            if at < doc {
+                at = postings.seek(doc);
+            }
+            if at == TERMINATED {
+                break;
+            }
+            if at == doc {
+                found.insert(doc);
+            }
+        }
+    }
+    Ok(found)
+}
