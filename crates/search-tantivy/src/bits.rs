@@ -55,7 +55,6 @@ impl DocBits {
     }
 
     /// Whether `doc` is in the set.
-    #[cfg(test)]
     pub(crate) fn contains(&self, doc: DocId) -> bool {
         self.words
             .get(doc as usize / 64)

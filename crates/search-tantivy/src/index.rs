@@ -14,7 +14,6 @@ use allmine_domain::search::{
 use async_trait::async_trait;
 use rand::RngExt;
 use rand::seq::SliceRandom;
-use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
 use tantivy::index::SegmentId;
 use tantivy::schema::IndexRecordOption;
@@ -23,9 +22,10 @@ use tantivy::{
     TERMINATED, Term,
 };
 
+use crate::columns::SegmentColumns;
 use crate::matching::{Plan, SegmentMatches, page};
 use crate::query::query_words;
-use crate::schema::{FOLLOWERS, Fields, ID_HEAD, ID_TAIL, join_id, tokenizers};
+use crate::schema::{Fields, tokenizers};
 
 /// The subdirectory of an index on disk: named for the schema, changed with it.
 pub const SCHEMA_DIR: &str = "schema-2";
@@ -49,7 +49,7 @@ pub struct TantivyUserIndex {
     reader: IndexReader,
     /// The fast-field columns of each segment, opened once: opening one decodes its
     /// block headers, which would cost more than a whole search.
-    columns: RwLock<HashMap<SegmentId, Arc<Columns>>>,
+    columns: RwLock<HashMap<SegmentId, Arc<SegmentColumns>>>,
     /// One writer per index; commits are serialised by the lock.
     writer: Mutex<IndexWriter>,
 }
@@ -106,13 +106,15 @@ impl TantivyUserIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(engine)?;
-        Ok(Self {
+        let index = Self {
             index,
             fields,
             reader,
             writer: Mutex::new(writer),
             columns: RwLock::new(HashMap::new()),
-        })
+        };
+        index.refresh_columns()?;
+        Ok(index)
     }
 
     /// [`UserSearch::search`], synchronously.
@@ -134,7 +136,7 @@ impl TantivyUserIndex {
             .iter()
             .map(|segment| {
                 let columns = self.columns(segment)?;
-                plan.match_segment(&self.fields, segment, &columns.followers, excluded)
+                plan.match_segment(&self.fields, segment, columns, excluded)
                     .map_err(engine)
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -261,8 +263,7 @@ impl TantivyUserIndex {
             }
             drop(writer);
             self.reader.reload().map_err(engine)?;
-            self.forget_merged_segments();
-            Ok(())
+            self.refresh_columns()
         });
         if let Err(error) = merged {
             tracing::warn!(%error, "could not merge the rebuilt search index into one segment");
@@ -294,8 +295,7 @@ impl TantivyUserIndex {
             Ok(()) => {
                 drop(writer);
                 self.reader.reload().map_err(engine)?;
-                self.forget_merged_segments();
-                Ok(())
+                self.refresh_columns()
             }
             Err(error) => {
                 if let Err(rollback) = writer.rollback() {
@@ -311,16 +311,14 @@ impl TantivyUserIndex {
     }
 
     fn id_at(&self, searcher: &Searcher, address: DocAddress) -> Result<UserId, SearchError> {
-        let columns = self.columns(searcher.segment_reader(address.segment_ord))?;
-        let head = columns.id_head.first(address.doc_id);
-        let tail = columns.id_tail.first(address.doc_id);
-        head.zip(tail)
-            .and_then(|(head, tail)| join_id(head, tail))
+        self.columns(searcher.segment_reader(address.segment_ord))?
+            .id(address.doc_id)
             .ok_or_else(|| engine("an indexed user has no valid id"))
     }
 
-    /// The columns of `segment`, opened on first use.
-    fn columns(&self, segment: &SegmentReader) -> Result<Arc<Columns>, SearchError> {
+    /// The columns of `segment`, prepared on first use (new segments are prepared
+    /// by [`refresh_columns`](Self::refresh_columns) before searches see them).
+    fn columns(&self, segment: &SegmentReader) -> Result<Arc<SegmentColumns>, SearchError> {
         let id = segment.segment_id();
         let cached = self
             .columns
@@ -331,12 +329,7 @@ impl TantivyUserIndex {
         if let Some(columns) = cached {
             return Ok(columns);
         }
-        let fast = segment.fast_fields();
-        let columns = Arc::new(Columns {
-            followers: fast.u64(FOLLOWERS).map_err(engine)?,
-            id_head: fast.u64(ID_HEAD).map_err(engine)?,
-            id_tail: fast.u64(ID_TAIL).map_err(engine)?,
-        });
+        let columns = Arc::new(SegmentColumns::open(segment).map_err(engine)?);
         self.columns
             .write()
             .unwrap_or_else(PoisonError::into_inner)
@@ -344,8 +337,9 @@ impl TantivyUserIndex {
         Ok(columns)
     }
 
-    /// Drops the columns of segments the current searcher no longer has (merged away).
-    fn forget_merged_segments(&self) {
+    /// Prepares the columns of the current searcher's segments and drops those of
+    /// segments it no longer has (merged away).
+    fn refresh_columns(&self) -> Result<(), SearchError> {
         let searcher = self.reader.searcher();
         let live: HashSet<SegmentId> = searcher
             .segment_readers()
@@ -356,14 +350,11 @@ impl TantivyUserIndex {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|id, _| live.contains(id));
+        for segment in searcher.segment_readers() {
+            self.columns(segment)?;
+        }
+        Ok(())
     }
-}
-
-/// The fast-field columns of one segment.
-struct Columns {
-    followers: Column<u64>,
-    id_head: Column<u64>,
-    id_tail: Column<u64>,
 }
 
 /// Commits what is staged, recording `through_sequence` as the commit's payload.

@@ -68,6 +68,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod bits;
+mod columns;
 mod index;
 mod matching;
 mod query;

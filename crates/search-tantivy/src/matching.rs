@@ -9,9 +9,9 @@
 
 use std::cmp::Reverse;
 use std::io;
+use std::sync::Arc;
 
 use allmine_domain::UserId;
-use tantivy::columnar::Column;
 use tantivy::postings::TermInfo;
 use tantivy::query::{DfaWrapper, FuzzyTermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -19,6 +19,7 @@ use tantivy::termdict::TermStreamer;
 use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED, Term};
 
 use crate::bits::DocBits;
+use crate::columns::SegmentColumns;
 use crate::query::{MAX_USERNAME_CHARS, word_allowance};
 use crate::schema::Fields;
 
@@ -88,7 +89,7 @@ impl Plan {
         &self,
         fields: &Fields,
         segment: &SegmentReader,
-        followers: &Column<u64>,
+        columns: Arc<SegmentColumns>,
         excluded: &[UserId],
     ) -> tantivy::Result<SegmentMatches> {
         let max_doc = segment.max_doc();
@@ -167,7 +168,7 @@ impl Plan {
         }
         Ok(SegmentMatches {
             counts: tiers.each_ref().map(DocBits::count),
-            followers: followers.clone(),
+            columns,
             tiers,
         })
     }
@@ -195,7 +196,7 @@ pub(crate) struct SegmentMatches {
     tiers: [DocBits; TIERS],
     /// How many documents each tier holds.
     counts: [u64; TIERS],
-    followers: Column<u64>,
+    columns: Arc<SegmentColumns>,
 }
 
 impl SegmentMatches {
@@ -204,19 +205,34 @@ impl SegmentMatches {
         self.counts.iter().sum()
     }
 
-    /// The best `wanted` users of `docs` (one of this segment's tiers), best first.
-    fn best(&self, docs: &DocBits, segment: u32, wanted: usize) -> Vec<Hit> {
-        let mut kept: Vec<Hit> = Vec::new();
-        if wanted == 0 {
-            return kept;
+    /// The best `wanted` users of this segment's `tier`, best first.
+    fn best(&self, tier: usize, segment: u32, wanted: usize) -> Vec<Hit> {
+        let docs = &self.tiers[tier];
+        let count = self.counts[tier];
+        let hit = |doc| Hit {
+            followers: self.columns.followers(doc),
+            segment,
+            doc,
+        };
+        if wanted == 0 || count == 0 {
+            return Vec::new();
         }
+        // Along the follower order, a member turns up about every `max_doc / count`
+        // documents: walk it when that is shorter than visiting every member.
+        let order = self.columns.by_followers();
+        let walk = (wanted as u64).saturating_mul(order.len() as u64) / count;
+        if walk < count {
+            return order
+                .iter()
+                .filter(|&&doc| docs.contains(doc))
+                .take(wanted)
+                .map(|&doc| hit(doc))
+                .collect();
+        }
+        let mut kept: Vec<Hit> = Vec::new();
         let mut worst_kept: Option<Hit> = None;
         for doc in docs.iter() {
-            let hit = Hit {
-                followers: self.followers.first(doc).unwrap_or(0),
-                segment,
-                doc,
-            };
+            let hit = hit(doc);
             if worst_kept.is_some_and(|worst| hit.key() >= worst.key()) {
                 continue;
             }
@@ -270,7 +286,7 @@ pub(crate) fn page(segments: &[SegmentMatches], offset: usize, limit: usize) -> 
             .iter()
             .enumerate()
             .filter(|(_, s)| s.counts[tier] > 0)
-            .flat_map(|(ord, s)| s.best(&s.tiers[tier], ord as u32, wanted))
+            .flat_map(|(ord, s)| s.best(tier, ord as u32, wanted))
             .collect();
         best.sort_unstable_by_key(Hit::key);
         hits.extend(best.into_iter().skip(skipped).take(limit - hits.len()));

@@ -181,6 +181,35 @@ async fn tiers_and_followers_order_users_across_index_segments() {
     );
 }
 
+#[tokio::test]
+async fn every_page_of_a_large_tier_follows_the_follower_order() {
+    // 150 of 200 users match: the first pages are read along the follower order, the
+    // last ones by visiting every match. Both must agree with the plain sort.
+    let users: Vec<_> = (0..200u64)
+        .map(|n| {
+            let name = if n % 4 == 0 { "Mert" } else { "Deniz" };
+            user(&format!("u{n}"), name, "X", (n * 7919) % 1000)
+        })
+        .collect();
+    let mut expected: Vec<_> = users
+        .iter()
+        .filter(|u| u.name == "Deniz")
+        .map(|u| (std::cmp::Reverse(u.followers), u.username.clone()))
+        .collect();
+    expected.sort();
+    let expected: Vec<String> = expected.into_iter().map(|(_, name)| name).collect();
+    let fixture = Fixture::with(users).await;
+
+    for (offset, limit) in [(0, 5), (5, 20), (60, 30), (140, 10), (145, 50)] {
+        let end = (offset + limit).min(expected.len());
+        assert_eq!(
+            fixture.find_page("deniz", &[], offset, limit).await,
+            (expected[offset..end].to_vec(), 150),
+            "offset {offset}, limit {limit}"
+        );
+    }
+}
+
 // Typos
 
 #[tokio::test]
