@@ -133,11 +133,13 @@ pub trait SearchDirectory: Send + Sync {
 /// increasing number: everything before it is final and has been read.
 #[async_trait]
 pub trait SearchFeed: Send + Sync {
-    /// The current state of every user changed since `position`, and the new
-    /// position; `None` when nothing changed.
+    /// The current state of the users changed in the next `at_most` changes
+    /// after `position` (a user changed twice is in it once), and the position
+    /// after those changes; `None` when nothing changed since `position`.
     async fn changes_since(
         &self,
         position: i64,
+        at_most: usize,
     ) -> Result<Option<(Vec<IndexChange>, i64)>, RepositoryError>;
 
     /// Every active user, and the position the snapshot covers: changes from
@@ -259,7 +261,8 @@ impl std::fmt::Debug for SearchSync {
     }
 }
 
-/// Users applied per commit while catching up.
+/// Changes read and applied per commit while catching up: after a bulk load
+/// of a million users, memory holds one batch, not the million.
 pub const SYNC_BATCH: usize = 5_000;
 
 impl SearchSync {
@@ -285,25 +288,134 @@ impl SearchSync {
     }
 
     /// Applies every change since the index's last applied position, in
-    /// commits of at most [`SYNC_BATCH`] users; only the last commit moves the
-    /// position, so an interruption repeats work but never skips it. Returns
-    /// how many users were updated.
+    /// commits of at most [`SYNC_BATCH`] changes, each recording the position
+    /// it reached, so an interruption never repeats or skips more than a batch.
+    /// Returns how many users were updated.
     pub async fn catch_up(&self) -> Result<usize, SyncError> {
-        let position = self.index.applied_through().await?.unwrap_or(0);
-        let Some((changes, next)) = self.feed.changes_since(position).await? else {
-            return Ok(0);
-        };
-        let count = changes.len();
-        let mut changes = changes.into_iter().peekable();
-        loop {
-            let batch: Vec<IndexChange> = changes.by_ref().take(SYNC_BATCH).collect();
-            let last = changes.peek().is_none();
-            self.index
-                .apply(batch, if last { next } else { position })
-                .await?;
-            if last {
-                return Ok(count);
-            }
+        let mut position = self.index.applied_through().await?.unwrap_or(0);
+        let mut updated = 0;
+        while let Some((changes, next)) = self.feed.changes_since(position, SYNC_BATCH).await? {
+            updated += changes.len();
+            self.index.apply(changes, next).await?;
+            position = next;
         }
+        Ok(updated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::search::IndexedUser;
+
+    /// An outbox of `(sequence, user)` rows.
+    struct Outbox(Vec<(i64, IndexedUser)>);
+
+    #[async_trait]
+    impl SearchFeed for Outbox {
+        async fn changes_since(
+            &self,
+            position: i64,
+            at_most: usize,
+        ) -> Result<Option<(Vec<IndexChange>, i64)>, RepositoryError> {
+            let batch: Vec<_> = self
+                .0
+                .iter()
+                .filter(|(seq, _)| *seq > position)
+                .take(at_most)
+                .collect();
+            Ok(batch.last().map(|(last, _)| {
+                let changes = batch
+                    .iter()
+                    .map(|(_, user)| IndexChange::Upsert(user.clone()))
+                    .collect();
+                (changes, *last)
+            }))
+        }
+
+        async fn snapshot(&self) -> Result<(Vec<IndexedUser>, i64), RepositoryError> {
+            Ok((Vec::new(), 0))
+        }
+    }
+
+    /// Records each commit: how many changes, through which sequence.
+    #[derive(Default)]
+    struct Commits(Mutex<Vec<(usize, i64)>>);
+
+    impl Commits {
+        fn taken(&self) -> Vec<(usize, i64)> {
+            self.0
+                .lock()
+                .map(|commits| commits.clone())
+                .unwrap_or_default()
+        }
+    }
+
+    #[async_trait]
+    impl SearchIndexWriter for Commits {
+        async fn apply(
+            &self,
+            changes: Vec<IndexChange>,
+            through_sequence: i64,
+        ) -> Result<(), SearchError> {
+            if let Ok(mut commits) = self.0.lock() {
+                commits.push((changes.len(), through_sequence));
+            }
+            Ok(())
+        }
+
+        async fn applied_through(&self) -> Result<Option<i64>, SearchError> {
+            Ok(self.taken().last().map(|(_, through)| *through))
+        }
+
+        async fn replace_all(
+            &self,
+            users: Vec<IndexedUser>,
+            through_sequence: i64,
+        ) -> Result<(), SearchError> {
+            self.apply(
+                users.into_iter().map(IndexChange::Upsert).collect(),
+                through_sequence,
+            )
+            .await
+        }
+    }
+
+    fn outbox(rows: i64) -> Outbox {
+        Outbox(
+            (1..=rows)
+                .map(|seq| {
+                    let mut bytes = [0; 12];
+                    bytes[4..].copy_from_slice(&seq.to_be_bytes());
+                    let user = IndexedUser {
+                        id: UserId::from_bytes(bytes),
+                        username: format!("user_{seq}"),
+                        name: "Can".into(),
+                        surname: "Kurt".into(),
+                        followers: 0,
+                    };
+                    (seq, user)
+                })
+                .collect(),
+        )
+    }
+
+    #[tokio::test]
+    async fn catching_up_applies_the_feed_a_batch_per_commit_each_recording_its_position() {
+        let rows = 2 * SYNC_BATCH as i64 + 1;
+        let commits = Arc::new(Commits::default());
+        let sync = SearchSync::new(Arc::new(outbox(rows)), commits.clone());
+
+        assert_eq!(sync.catch_up().await.ok(), Some(rows as usize));
+
+        let batch = SYNC_BATCH as i64;
+        assert_eq!(
+            commits.taken(),
+            [(SYNC_BATCH, batch), (SYNC_BATCH, 2 * batch), (1, rows)]
+        );
+        assert_eq!(sync.catch_up().await.ok(), Some(0));
+        assert_eq!(commits.taken().len(), 3);
     }
 }

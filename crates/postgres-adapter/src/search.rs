@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
@@ -119,7 +121,9 @@ impl SearchFeed for PgSearch {
     async fn changes_since(
         &self,
         position: i64,
+        at_most: usize,
     ) -> Result<Option<(Vec<IndexChange>, i64)>, RepositoryError> {
+        let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
         // Outbox rows take their seq in commit order (see the migration), so
         // every seq below the highest one visible is final.
         let mut tx = self.pool.begin().await.map_err(repository_error)?;
@@ -129,13 +133,15 @@ impl SearchFeed for PgSearch {
             .map_err(repository_error)?;
         let rows = sqlx::query!(
             r#"
-            SELECT max(seq) OVER () AS "last!", user_id
-            FROM (
-                SELECT DISTINCT ON (user_id) user_id, seq FROM search_outbox
-                WHERE seq > $1 ORDER BY user_id, seq DESC
-            ) AS changed
+            WITH batch AS (
+                SELECT seq, user_id FROM search_outbox
+                WHERE seq > $1 ORDER BY seq LIMIT $2
+            )
+            SELECT (SELECT max(seq) FROM batch) AS "last!", user_id
+            FROM (SELECT DISTINCT user_id FROM batch) AS changed
             "#,
             position,
+            at_most,
         )
         .fetch_all(&mut *tx)
         .await
@@ -165,8 +171,9 @@ impl SearchFeed for PgSearch {
                 followers: u64::try_from(row.followers_count).unwrap_or(0),
             }));
         }
+        let still_active: HashSet<&[u8]> = active.iter().map(|row| row.id.as_slice()).collect();
         for id in &changed {
-            if !active.iter().any(|row| row.id == *id) {
+            if !still_active.contains(id.as_slice()) {
                 changes.push(IndexChange::Remove(user_id(id, "search_outbox.user_id")?));
             }
         }
