@@ -1,6 +1,7 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
+use futures::TryStreamExt;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 
@@ -194,25 +195,24 @@ impl SearchFeed for PgSearch {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(repository_error)?;
-        let rows = sqlx::query!(
+        // Streamed: a million users are held once, as `IndexedUser`s, never
+        // also as driver rows.
+        let mut users = Vec::new();
+        let mut rows = sqlx::query!(
             r#"SELECT id, username, name, surname, followers_count FROM users WHERE deactivated_at IS NULL"#
         )
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(repository_error)?;
+        .fetch(&mut *tx);
+        while let Some(row) = rows.try_next().await.map_err(repository_error)? {
+            users.push(IndexedUser {
+                id: user_id(&row.id, "users.id")?,
+                username: row.username,
+                name: row.name,
+                surname: row.surname,
+                followers: u64::try_from(row.followers_count).unwrap_or(0),
+            });
+        }
+        drop(rows);
         tx.commit().await.map_err(repository_error)?;
-        let users = rows
-            .into_iter()
-            .map(|row| {
-                Ok(IndexedUser {
-                    id: user_id(&row.id, "users.id")?,
-                    username: row.username,
-                    name: row.name,
-                    surname: row.surname,
-                    followers: u64::try_from(row.followers_count).unwrap_or(0),
-                })
-            })
-            .collect::<Result<Vec<_>, RepositoryError>>()?;
         Ok((users, through))
     }
 }
