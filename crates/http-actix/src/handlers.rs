@@ -405,8 +405,10 @@ pub async fn transactions_grouped(
 /// (Turkish letters folded as typed: `sukru` finds `Şükrü`), tolerating typos;
 /// several words narrow the result. Ranked: exact username, username prefix,
 /// name or surname prefix, then typo matches; ties by follower count. An empty
-/// `query` returns random users. Users blocked either way and deactivated users
-/// never appear; private users appear with only their identity.
+/// `query` returns `limit` random users, a new sample on every call: `page`
+/// then only shapes the paging fields, and `total` counts every user the caller
+/// may see. Users blocked either way and deactivated users never appear;
+/// private users appear with only their identity.
 #[utoipa::path(
     get,
     path = "/api/v2/users/search",

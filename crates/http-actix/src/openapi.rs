@@ -188,7 +188,8 @@ pub struct StandardHeaders {
 #[allow(dead_code)]
 pub struct SearchParams {
     /// What to look for in usernames, names and surnames (at most 100
-    /// characters; empty or absent: random users).
+    /// characters; empty or absent: `limit` random users, a new sample on
+    /// every call, whatever the `page`).
     #[param(max_length = 100, example = "ayse yil")]
     query: Option<String>,
     /// Page number, from 1 (default 1).
