@@ -2,7 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -22,13 +22,15 @@ use allmine_http::{
 };
 use allmine_postgres::{PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
 
+use crate::search::SearchFreshness;
+
 /// How long in-flight requests get to finish after SIGTERM (SIGINT stops at once).
 pub const SHUTDOWN_GRACE_SECS: u64 = 10;
 
-/// Readiness: the database answers and the search index has caught up.
+/// Readiness: the database answers and the search index has caught up and keeps up.
 struct ServiceReadiness {
     pool: PgPool,
-    search_ready: Arc<AtomicBool>,
+    search: Arc<SearchFreshness>,
 }
 
 #[async_trait::async_trait]
@@ -37,10 +39,7 @@ impl Readiness for ServiceReadiness {
         allmine_postgres::ping(&self.pool)
             .await
             .map_err(|e| format!("database: {e}"))?;
-        if !self.search_ready.load(Ordering::SeqCst) {
-            return Err("search index: still catching up".into());
-        }
-        Ok(())
+        self.search.check(Instant::now())
     }
 }
 
@@ -54,8 +53,8 @@ pub struct Parts {
     pub clock: Arc<dyn Clock>,
     /// The search engine.
     pub search: Arc<dyn UserSearch>,
-    /// Set once the search index has caught up; readiness waits for it.
-    pub search_ready: Arc<AtomicBool>,
+    /// Whether the search index has caught up and keeps up; readiness asks it.
+    pub search_freshness: Arc<SearchFreshness>,
     /// Abuse limits.
     pub rate_limits: RateLimitSettings,
     /// HTTP worker threads.
@@ -78,7 +77,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         tokens,
         clock,
         search,
-        search_ready,
+        search_freshness,
         rate_limits,
         workers,
     } = parts;
@@ -96,8 +95,10 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         tokens,
         limits: RateLimiters::new(rate_limits),
     });
-    let readiness: web::Data<SharedReadiness> =
-        web::Data::new(Arc::new(ServiceReadiness { pool, search_ready }));
+    let readiness: web::Data<SharedReadiness> = web::Data::new(Arc::new(ServiceReadiness {
+        pool,
+        search: search_freshness,
+    }));
     let openapi = ApiDoc::openapi();
     let server = HttpServer::new(move || {
         App::new()

@@ -4,7 +4,6 @@
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
@@ -137,18 +136,18 @@ async fn run_server(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_address))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let index = search::open_index(&config.search_index_dir)?;
-    let search_ready = Arc::new(AtomicBool::new(false));
+    let search_freshness = Arc::new(search::SearchFreshness::default());
     tokio::spawn(search::keep_fresh(
         pool.clone(),
         search::sync_for(&pool, index.clone()),
-        search_ready.clone(),
+        search_freshness.clone(),
     ));
     let parts = Parts {
         pool: pool.clone(),
         tokens: verifier,
         clock: Arc::new(SystemClock),
         search: index,
-        search_ready,
+        search_freshness,
         rate_limits: config.rate_limits,
         workers: config.workers,
     };

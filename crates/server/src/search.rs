@@ -5,7 +5,8 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use allmine_domain::user_search::{SearchSync, SyncError};
 use allmine_postgres::{OutboxListener, PgPool, PgSearch};
@@ -13,6 +14,51 @@ use allmine_search::TantivyUserIndex;
 
 /// Longest a change waits when a notification was missed.
 pub const CATCH_UP_EVERY: Duration = Duration::from_secs(1);
+/// Readiness fails once catching up has kept failing this long: the index
+/// then shows a past state of the users.
+pub const STALE_AFTER: Duration = Duration::from_secs(10);
+
+/// Whether this instance's index is fit to serve: caught up once, and not
+/// failing to catch up for longer than [`STALE_AFTER`]. A long catch-up that
+/// makes progress (a bulk load) is not a failure.
+#[derive(Debug, Default)]
+pub struct SearchFreshness {
+    ready: AtomicBool,
+    failing_since: Mutex<Option<Instant>>,
+}
+
+impl SearchFreshness {
+    /// Records a successful catch-up.
+    pub fn caught_up(&self) {
+        *self.failing_since() = None;
+        self.ready.store(true, Ordering::SeqCst);
+    }
+
+    /// Records a failed catch-up at `now` (the first of a run of failures counts).
+    pub fn failed(&self, now: Instant) {
+        self.failing_since().get_or_insert(now);
+    }
+
+    /// `Ok` when the index may serve at `now`, else why not.
+    pub fn check(&self, now: Instant) -> Result<(), String> {
+        if !self.ready.load(Ordering::SeqCst) {
+            return Err("search index: still catching up".into());
+        }
+        match *self.failing_since() {
+            Some(since) if now.saturating_duration_since(since) >= STALE_AFTER => Err(format!(
+                "search index: catching up has failed for {} s",
+                now.saturating_duration_since(since).as_secs()
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn failing_since(&self) -> MutexGuard<'_, Option<Instant>> {
+        self.failing_since
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// Opens (or creates) the on-disk index in `dir`.
 pub fn open_index(dir: &Path) -> Result<Arc<TantivyUserIndex>, String> {
@@ -32,9 +78,9 @@ pub fn sync_for(pool: &PgPool, index: Arc<TantivyUserIndex>) -> SearchSync {
     SearchSync::new(Arc::new(PgSearch::new(pool.clone())), index)
 }
 
-/// Builds the index if it was never written, catches up, marks `ready`, then
-/// follows the outbox until the task is dropped.
-pub async fn keep_fresh(pool: PgPool, sync: SearchSync, ready: Arc<AtomicBool>) {
+/// Builds the index if it was never written, catches up, marks `freshness`
+/// ready, then follows the outbox until the task is dropped.
+pub async fn keep_fresh(pool: PgPool, sync: SearchSync, freshness: Arc<SearchFreshness>) {
     loop {
         match sync.prepare().await {
             Ok(()) => break,
@@ -44,14 +90,14 @@ pub async fn keep_fresh(pool: PgPool, sync: SearchSync, ready: Arc<AtomicBool>) 
             }
         }
     }
-    ready.store(true, Ordering::SeqCst);
+    freshness.caught_up();
     tracing::info!("search index caught up");
     loop {
         let mut listener = match OutboxListener::connect(&pool).await {
             Ok(listener) => listener,
             Err(error) => {
                 tracing::warn!(%error, "cannot listen for search changes; polling meanwhile");
-                catch_up(&sync).await;
+                catch_up(&sync, &freshness).await;
                 tokio::time::sleep(CATCH_UP_EVERY).await;
                 continue;
             }
@@ -60,22 +106,29 @@ pub async fn keep_fresh(pool: PgPool, sync: SearchSync, ready: Arc<AtomicBool>) 
             match tokio::time::timeout(CATCH_UP_EVERY, listener.wait()).await {
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "lost the search change listener; reconnecting");
-                    catch_up(&sync).await;
+                    catch_up(&sync, &freshness).await;
                     break;
                 }
                 // A notification, a lost connection (reconnects on the next
                 // wait), or the tick: catch up in every case.
-                Ok(Ok(_)) | Err(_) => catch_up(&sync).await,
+                Ok(Ok(_)) | Err(_) => catch_up(&sync, &freshness).await,
             }
         }
     }
 }
 
-async fn catch_up(sync: &SearchSync) {
+async fn catch_up(sync: &SearchSync, freshness: &SearchFreshness) {
     match sync.catch_up().await {
-        Ok(0) => {}
-        Ok(count) => tracing::debug!(count, "search index updated"),
-        Err(error) => tracing::warn!(error = %error_chain(&error), "search index catch-up failed"),
+        Ok(count) => {
+            freshness.caught_up();
+            if count > 0 {
+                tracing::debug!(count, "search index updated");
+            }
+        }
+        Err(error) => {
+            freshness.failed(Instant::now());
+            tracing::warn!(error = %error_chain(&error), "search index catch-up failed");
+        }
     }
 }
 
@@ -88,4 +141,33 @@ fn error_chain(error: &SyncError) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_is_not_ready_before_its_first_catch_up() {
+        let freshness = SearchFreshness::default();
+        assert!(freshness.check(Instant::now()).is_err());
+        freshness.caught_up();
+        assert_eq!(freshness.check(Instant::now()), Ok(()));
+    }
+
+    #[test]
+    fn failures_shorter_than_stale_after_keep_it_ready_longer_ones_do_not() {
+        let freshness = SearchFreshness::default();
+        freshness.caught_up();
+        let first = Instant::now();
+        freshness.failed(first);
+        freshness.failed(first + Duration::from_secs(5));
+
+        assert_eq!(freshness.check(first + STALE_AFTER / 2), Ok(()));
+        let stale = freshness.check(first + STALE_AFTER).unwrap_err();
+        assert!(stale.contains("has failed for 10 s"), "{stale}");
+
+        freshness.caught_up();
+        assert_eq!(freshness.check(first + STALE_AFTER * 3), Ok(()));
+    }
 }

@@ -1,6 +1,7 @@
 //! What every endpoint keeps: the envelope for every answer, the X-* headers,
 //! the OpenAPI document and Swagger UI.
 
+use allmine_server::search::{CATCH_UP_EVERY, STALE_AFTER};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -135,6 +136,35 @@ async fn an_unreachable_database_is_503_in_the_envelope_and_not_ready() {
         ["Service temporarily unavailable"]
     );
 
+    let (status, body) = send(app.get("/health/ready")).await;
+    assert_error(status, &body, 503, "SERVICE_UNAVAILABLE");
+    let (status, body) = send(app.get("/health/live")).await;
+    assert_eq!(assert_ok(status, &body)["status"], "ok");
+}
+
+#[tokio::test]
+async fn readiness_fails_once_the_search_index_cannot_catch_up_for_stale_after() {
+    let app = TestApp::spawn().await;
+    let mut ready = false;
+    for _ in 0..50 {
+        if send(app.get("/health/ready")).await.0 == StatusCode::OK {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(CATCH_UP_EVERY / 10).await;
+    }
+    assert!(ready, "never ready");
+
+    // The database answers, but the outbox is gone: every catch-up fails.
+    sqlx::query("DROP TABLE search_outbox CASCADE")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    tokio::time::sleep(STALE_AFTER / 2).await;
+    let (status, body) = send(app.get("/health/ready")).await;
+    assert_eq!(assert_ok(status, &body)["status"], "ok", "stale too soon");
+
+    tokio::time::sleep(STALE_AFTER / 2 + CATCH_UP_EVERY * 2).await;
     let (status, body) = send(app.get("/health/ready")).await;
     assert_error(status, &body, 503, "SERVICE_UNAVAILABLE");
     let (status, body) = send(app.get("/health/live")).await;

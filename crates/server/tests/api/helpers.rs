@@ -1,5 +1,4 @@
 use std::net::TcpListener;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use reqwest::{RequestBuilder, StatusCode};
@@ -98,11 +97,11 @@ impl TestApp {
         let index = search::open_index(index_dir.path()).unwrap();
         let sync = search::sync_for(&db.pool, index.clone());
         sync.prepare().await.unwrap();
-        let search_ready = Arc::new(AtomicBool::new(false));
+        let search_freshness = Arc::new(search::SearchFreshness::default());
         tokio::spawn(search::keep_fresh(
             db.pool.clone(),
             sync,
-            search_ready.clone(),
+            search_freshness.clone(),
         ));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
@@ -112,7 +111,7 @@ impl TestApp {
             tokens: verifier,
             clock: clock.clone(),
             search: index,
-            search_ready,
+            search_freshness,
             rate_limits,
             workers: 2,
         };

@@ -3,7 +3,6 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use reqwest::RequestBuilder;
@@ -65,8 +64,12 @@ impl TestServer {
         let index = search::open_index(index_dir.path()).unwrap();
         let sync = search::sync_for(&pool, index.clone());
         sync.prepare().await.unwrap();
-        let search_ready = Arc::new(AtomicBool::new(false));
-        tokio::spawn(search::keep_fresh(pool.clone(), sync, search_ready.clone()));
+        let search_freshness = Arc::new(search::SearchFreshness::default());
+        tokio::spawn(search::keep_fresh(
+            pool.clone(),
+            sync,
+            search_freshness.clone(),
+        ));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let parts = Parts {
@@ -74,7 +77,7 @@ impl TestServer {
             tokens: JwtVerifier::new(&settings).unwrap(),
             clock: Arc::new(SystemClock),
             search: index,
-            search_ready,
+            search_freshness,
             rate_limits: GENEROUS,
             workers: 2,
         };
