@@ -131,21 +131,39 @@ pub trait SearchDirectory: Send + Sync {
 
 /// The store's change feed for the index. A feed position is an opaque,
 /// increasing number: everything before it is final and has been read.
+/// The feed forgets old changes; see [`FeedRead::Trimmed`].
 #[async_trait]
 pub trait SearchFeed: Send + Sync {
-    /// The current state of the users changed in the next `at_most` changes
-    /// after `position` (a user changed twice is in it once), and the position
-    /// after those changes; `None` when nothing changed since `position`.
+    /// What changed in the next `at_most` changes after `position`.
     async fn changes_since(
         &self,
         position: i64,
         at_most: usize,
-    ) -> Result<Option<(Vec<IndexChange>, i64)>, RepositoryError>;
+    ) -> Result<FeedRead, RepositoryError>;
 
     /// Every active user, and the position the snapshot covers: changes from
     /// it on may or may not be in the snapshot, and are applied again
-    /// (applying a user's current state twice is harmless).
+    /// (applying a user's current state twice is harmless). The position is
+    /// never below what the feed has forgotten.
     async fn snapshot(&self) -> Result<(Vec<IndexedUser>, i64), RepositoryError>;
+}
+
+/// One read of the [`SearchFeed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedRead {
+    /// The current state of the users changed (a user changed twice is in it
+    /// once), and the position after those changes.
+    Changes {
+        /// Upserts and removals.
+        changes: Vec<IndexChange>,
+        /// The position the changes reach.
+        through: i64,
+    },
+    /// Nothing changed after the position.
+    UpToDate,
+    /// Changes after the position were forgotten (the feed keeps them for a
+    /// limited time): an index at that position must be rebuilt.
+    Trimmed,
 }
 
 /// Why a search failed.
@@ -246,6 +264,10 @@ pub enum SyncError {
     /// The store failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+    /// Even a fresh rebuild left the index behind what the feed forgot
+    /// (the store's snapshot position is wrong).
+    #[error("the index is still behind the change feed after a rebuild (at {0})")]
+    StillBehind(i64),
 }
 
 /// Keeps the index in step with the store's change feed.
@@ -290,16 +312,29 @@ impl SearchSync {
     /// Applies every change since the index's last applied position, in
     /// commits of at most [`SYNC_BATCH`] changes, each recording the position
     /// it reached, so an interruption never repeats or skips more than a batch.
-    /// Returns how many users were updated.
+    /// An index so far behind that the feed forgot what it missed (an instance
+    /// stopped for longer than the feed keeps changes) is rebuilt first.
+    /// Returns how many users were updated (or indexed, by a rebuild).
     pub async fn catch_up(&self) -> Result<usize, SyncError> {
         let mut position = self.index.applied_through().await?.unwrap_or(0);
         let mut updated = 0;
-        while let Some((changes, next)) = self.feed.changes_since(position, SYNC_BATCH).await? {
-            updated += changes.len();
-            self.index.apply(changes, next).await?;
-            position = next;
+        let mut rebuilt = false;
+        loop {
+            match self.feed.changes_since(position, SYNC_BATCH).await? {
+                FeedRead::UpToDate => return Ok(updated),
+                FeedRead::Changes { changes, through } => {
+                    updated += changes.len();
+                    self.index.apply(changes, through).await?;
+                    position = through;
+                }
+                FeedRead::Trimmed if !rebuilt => {
+                    updated += self.rebuild().await?;
+                    rebuilt = true;
+                    position = self.index.applied_through().await?.unwrap_or(0);
+                }
+                FeedRead::Trimmed => return Err(SyncError::StillBehind(position)),
+            }
         }
-        Ok(updated)
     }
 }
 
@@ -310,8 +345,13 @@ mod tests {
     use super::*;
     use crate::search::IndexedUser;
 
-    /// An outbox of `(sequence, user)` rows.
-    struct Outbox(Vec<(i64, IndexedUser)>);
+    /// An outbox of `(sequence, user)` rows; changes up to `trimmed_through`
+    /// are forgotten, and the snapshot holds `users`.
+    struct Outbox {
+        rows: Vec<(i64, IndexedUser)>,
+        trimmed_through: i64,
+        users: Vec<IndexedUser>,
+    }
 
     #[async_trait]
     impl SearchFeed for Outbox {
@@ -319,24 +359,30 @@ mod tests {
             &self,
             position: i64,
             at_most: usize,
-        ) -> Result<Option<(Vec<IndexChange>, i64)>, RepositoryError> {
+        ) -> Result<FeedRead, RepositoryError> {
+            if position < self.trimmed_through {
+                return Ok(FeedRead::Trimmed);
+            }
             let batch: Vec<_> = self
-                .0
+                .rows
                 .iter()
                 .filter(|(seq, _)| *seq > position)
                 .take(at_most)
                 .collect();
-            Ok(batch.last().map(|(last, _)| {
-                let changes = batch
-                    .iter()
-                    .map(|(_, user)| IndexChange::Upsert(user.clone()))
-                    .collect();
-                (changes, *last)
-            }))
+            Ok(match batch.last() {
+                None => FeedRead::UpToDate,
+                Some((last, _)) => FeedRead::Changes {
+                    changes: batch
+                        .iter()
+                        .map(|(_, user)| IndexChange::Upsert(user.clone()))
+                        .collect(),
+                    through: *last,
+                },
+            })
         }
 
         async fn snapshot(&self) -> Result<(Vec<IndexedUser>, i64), RepositoryError> {
-            Ok((Vec::new(), 0))
+            Ok((self.users.clone(), self.trimmed_through))
         }
     }
 
@@ -383,23 +429,24 @@ mod tests {
         }
     }
 
+    fn numbered(seq: i64) -> IndexedUser {
+        let mut bytes = [0; 12];
+        bytes[4..].copy_from_slice(&seq.to_be_bytes());
+        IndexedUser {
+            id: UserId::from_bytes(bytes),
+            username: format!("user_{seq}"),
+            name: "Can".into(),
+            surname: "Kurt".into(),
+            followers: 0,
+        }
+    }
+
     fn outbox(rows: i64) -> Outbox {
-        Outbox(
-            (1..=rows)
-                .map(|seq| {
-                    let mut bytes = [0; 12];
-                    bytes[4..].copy_from_slice(&seq.to_be_bytes());
-                    let user = IndexedUser {
-                        id: UserId::from_bytes(bytes),
-                        username: format!("user_{seq}"),
-                        name: "Can".into(),
-                        surname: "Kurt".into(),
-                        followers: 0,
-                    };
-                    (seq, user)
-                })
-                .collect(),
-        )
+        Outbox {
+            rows: (1..=rows).map(|seq| (seq, numbered(seq))).collect(),
+            trimmed_through: 0,
+            users: Vec::new(),
+        }
     }
 
     #[tokio::test]
@@ -417,5 +464,48 @@ mod tests {
         );
         assert_eq!(sync.catch_up().await.ok(), Some(0));
         assert_eq!(commits.taken().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_index_behind_what_the_feed_forgot_is_rebuilt_then_caught_up() {
+        // Rows 1..=10 are gone; the snapshot (3 users) covers them.
+        let mut feed = outbox(12);
+        feed.rows.retain(|(seq, _)| *seq > 10);
+        feed.trimmed_through = 10;
+        feed.users = (1..=3).map(numbered).collect();
+        let commits = Arc::new(Commits::default());
+        commits.apply(Vec::new(), 4).await.ok();
+        let sync = SearchSync::new(Arc::new(feed), commits.clone());
+
+        assert_eq!(sync.catch_up().await.ok(), Some(3 + 2));
+
+        assert_eq!(commits.taken(), [(0, 4), (3, 10), (2, 12)]);
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_that_leaves_the_index_behind_is_an_error_not_a_loop() {
+        let mut feed = outbox(0);
+        feed.trimmed_through = 10;
+        /// A feed whose snapshot claims a position below what it forgot.
+        struct Lying(Outbox);
+        #[async_trait]
+        impl SearchFeed for Lying {
+            async fn changes_since(
+                &self,
+                position: i64,
+                at_most: usize,
+            ) -> Result<FeedRead, RepositoryError> {
+                self.0.changes_since(position, at_most).await
+            }
+            async fn snapshot(&self) -> Result<(Vec<IndexedUser>, i64), RepositoryError> {
+                Ok((Vec::new(), 5))
+            }
+        }
+        let sync = SearchSync::new(Arc::new(Lying(feed)), Arc::new(Commits::default()));
+
+        assert!(matches!(
+            sync.catch_up().await,
+            Err(SyncError::StillBehind(5))
+        ));
     }
 }

@@ -1,4 +1,5 @@
 use std::collections::HashSet;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
@@ -7,7 +8,9 @@ use sqlx::postgres::PgListener;
 
 use allmine_domain::ports::RepositoryError;
 use allmine_domain::search::{IndexChange, IndexedUser};
-use allmine_domain::user_search::{LiveNow, SearchCandidate, SearchDirectory, SearchFeed};
+use allmine_domain::user_search::{
+    FeedRead, LiveNow, SearchCandidate, SearchDirectory, SearchFeed,
+};
 use allmine_domain::{StreamId, UserId};
 
 use crate::errors::repository_error;
@@ -123,7 +126,7 @@ impl SearchFeed for PgSearch {
         &self,
         position: i64,
         at_most: usize,
-    ) -> Result<Option<(Vec<IndexChange>, i64)>, RepositoryError> {
+    ) -> Result<FeedRead, RepositoryError> {
         let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
         // Outbox rows take their seq in commit order (see the migration), so
         // every seq below the highest one visible is final.
@@ -132,6 +135,16 @@ impl SearchFeed for PgSearch {
             .execute(&mut *tx)
             .await
             .map_err(repository_error)?;
+        // Read in the same snapshot as the rows: a trim deletes rows and
+        // raises the horizon in one statement.
+        let trimmed_through =
+            sqlx::query_scalar!("SELECT trimmed_through FROM search_outbox_horizon WHERE only_row")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(repository_error)?;
+        if position < trimmed_through {
+            return Ok(FeedRead::Trimmed);
+        }
         let rows = sqlx::query!(
             r#"
             WITH batch AS (
@@ -148,7 +161,7 @@ impl SearchFeed for PgSearch {
         .await
         .map_err(repository_error)?;
         let Some(last) = rows.first().map(|row| row.last) else {
-            return Ok(None);
+            return Ok(FeedRead::UpToDate);
         };
         let changed: Vec<Vec<u8>> = rows.into_iter().map(|row| row.user_id).collect();
         let active = sqlx::query!(
@@ -178,7 +191,10 @@ impl SearchFeed for PgSearch {
                 changes.push(IndexChange::Remove(user_id(id, "search_outbox.user_id")?));
             }
         }
-        Ok(Some((changes, last)))
+        Ok(FeedRead::Changes {
+            changes,
+            through: last,
+        })
     }
 
     #[tracing::instrument(name = "db.search_snapshot", skip(self), err(Debug))]
@@ -190,11 +206,20 @@ impl SearchFeed for PgSearch {
             .map_err(repository_error)?;
         // Read in the same snapshot as the users: every outbox row up to
         // `through` is reflected in them.
-        let through =
-            sqlx::query_scalar!(r#"SELECT COALESCE(max(seq), 0) AS "through!" FROM search_outbox"#)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(repository_error)?;
+        // Never below the horizon: the users reflect every trimmed change,
+        // and a trim may have left the outbox empty.
+        let through = sqlx::query_scalar!(
+            r#"
+            SELECT greatest(
+                (SELECT max(seq) FROM search_outbox),
+                (SELECT trimmed_through FROM search_outbox_horizon WHERE only_row),
+                0
+            ) AS "through!"
+            "#
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(repository_error)?;
         // Streamed: a million users are held once, as `IndexedUser`s, never
         // also as driver rows.
         let mut users = Vec::new();
@@ -214,6 +239,37 @@ impl SearchFeed for PgSearch {
         drop(rows);
         tx.commit().await.map_err(repository_error)?;
         Ok((users, through))
+    }
+}
+
+impl PgSearch {
+    /// Deletes the outbox rows older than `retention` and raises the horizon
+    /// to the highest `seq` deleted, in one statement (instances trimming at
+    /// once queue on the horizon row). Returns how many rows went.
+    #[tracing::instrument(name = "db.trim_search_outbox", skip(self), err(Debug))]
+    pub async fn trim_outbox(&self, retention: Duration) -> Result<u64, RepositoryError> {
+        let retention_secs = retention.as_secs_f64();
+        let deleted = sqlx::query_scalar!(
+            r#"
+            WITH cutoff AS (
+                SELECT max(seq) AS seq FROM search_outbox
+                WHERE created_at < now() - make_interval(secs => $1)
+            ), gone AS (
+                DELETE FROM search_outbox WHERE seq <= (SELECT seq FROM cutoff)
+                RETURNING seq
+            ), raised AS (
+                UPDATE search_outbox_horizon
+                SET trimmed_through = (SELECT max(seq) FROM gone)
+                WHERE only_row AND (SELECT max(seq) FROM gone) > trimmed_through
+            )
+            SELECT count(*) AS "deleted!" FROM gone
+            "#,
+            retention_secs,
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        Ok(u64::try_from(deleted).unwrap_or(0))
     }
 }
 

@@ -87,6 +87,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where this instance keeps its search index.
     pub search_index_dir: std::path::PathBuf,
+    /// How long search outbox rows are kept; `None`: forever.
+    pub outbox_retention: Option<Duration>,
     /// Abuse limits, per minute.
     pub rate_limits: allmine_http::RateLimitSettings,
 }
@@ -161,6 +163,10 @@ impl Config {
             log_format,
             rate_limits: rate_limits(&lookup)?,
             search_index_dir,
+            outbox_retention: match number(&lookup, "SEARCH_OUTBOX_RETENTION_HOURS", 168u64)? {
+                0 => None,
+                hours => Some(Duration::from_secs(hours.saturating_mul(3600))),
+            },
         })
     }
 }
@@ -349,6 +355,17 @@ mod tests {
         .unwrap();
         assert!(!ok.jwt.is_development_secret);
         assert_eq!(ok.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn the_search_outbox_is_kept_a_week_unless_told_otherwise_and_0_keeps_it_forever() {
+        let week = Duration::from_secs(7 * 24 * 3600);
+        assert_eq!(config(&[]).unwrap().outbox_retention, Some(week));
+        let day = config(&[("SEARCH_OUTBOX_RETENTION_HOURS", "24")]).unwrap();
+        assert_eq!(day.outbox_retention, Some(Duration::from_secs(24 * 3600)));
+        let forever = config(&[("SEARCH_OUTBOX_RETENTION_HOURS", "0")]).unwrap();
+        assert_eq!(forever.outbox_retention, None);
+        assert!(config(&[("SEARCH_OUTBOX_RETENTION_HOURS", "-1")]).is_err());
     }
 
     #[test]

@@ -78,9 +78,21 @@ pub fn sync_for(pool: &PgPool, index: Arc<TantivyUserIndex>) -> SearchSync {
     SearchSync::new(Arc::new(PgSearch::new(pool.clone())), index)
 }
 
+/// How often an instance trims the outbox (every instance does; the trims
+/// are idempotent).
+pub const TRIM_EVERY: Duration = Duration::from_secs(3600);
+
 /// Builds the index if it was never written, catches up, marks `freshness`
-/// ready, then follows the outbox until the task is dropped.
-pub async fn keep_fresh(pool: PgPool, sync: SearchSync, freshness: Arc<SearchFreshness>) {
+/// ready, then follows the outbox until the task is dropped, trimming rows
+/// older than `retention` (if any) every [`TRIM_EVERY`].
+pub async fn keep_fresh(
+    pool: PgPool,
+    sync: SearchSync,
+    freshness: Arc<SearchFreshness>,
+    retention: Option<Duration>,
+) {
+    let outbox = PgSearch::new(pool.clone());
+    let mut next_trim = Instant::now();
     loop {
         match sync.prepare().await {
             Ok(()) => break,
@@ -113,6 +125,12 @@ pub async fn keep_fresh(pool: PgPool, sync: SearchSync, freshness: Arc<SearchFre
                 // wait), or the tick: catch up in every case.
                 Ok(Ok(_)) | Err(_) => catch_up(&sync, &freshness).await,
             }
+            if let Some(retention) = retention
+                && Instant::now() >= next_trim
+            {
+                next_trim = Instant::now() + TRIM_EVERY;
+                trim(&outbox, retention).await;
+            }
         }
     }
 }
@@ -129,6 +147,14 @@ async fn catch_up(sync: &SearchSync, freshness: &SearchFreshness) {
             freshness.failed(Instant::now());
             tracing::warn!(error = %error_chain(&error), "search index catch-up failed");
         }
+    }
+}
+
+async fn trim(outbox: &PgSearch, retention: Duration) {
+    match outbox.trim_outbox(retention).await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "trimmed the search outbox"),
+        Err(error) => tracing::warn!(%error, "could not trim the search outbox"),
     }
 }
 

@@ -102,6 +102,7 @@ impl TestApp {
             db.pool.clone(),
             sync,
             search_freshness.clone(),
+            None,
         ));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());

@@ -69,6 +69,7 @@ impl TestServer {
             pool.clone(),
             sync,
             search_freshness.clone(),
+            None,
         ));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
