@@ -1,25 +1,16 @@
 //! The search change feed (the outbox) against a real PostgreSQL, a fresh database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use allmine_domain::UserId;
+mod common;
+
 use allmine_domain::search::IndexChange;
+use common::insert_user;
 use std::time::Duration;
 
 use allmine_domain::user_search::{FeedRead, SearchFeed};
 use allmine_postgres::PgSearch;
 use allmine_postgres::testing::TestDatabase;
 use sqlx::PgPool;
-
-async fn insert_user(pool: &PgPool, username: &str) -> UserId {
-    let id: Vec<u8> = sqlx::query_scalar(
-        "INSERT INTO users (username, name, surname) VALUES ($1, 'Test', 'User') RETURNING id",
-    )
-    .bind(username)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    UserId::from_slice(&id).unwrap()
-}
 
 async fn outbox_end(pool: &PgPool) -> i64 {
     sqlx::query_scalar("SELECT COALESCE(max(seq), 0) FROM search_outbox")

@@ -1,6 +1,8 @@
 //! The username registry and the profile update against a real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use allmine_domain::ports::{
     NameState, UserLookup, UserRepository, UsernameChange, UsernameChangeFailure,
     UsernameReservations,
@@ -9,22 +11,11 @@ use allmine_domain::profile_update::ProfileChanges;
 use allmine_domain::{UserId, Username};
 use allmine_postgres::testing::TestDatabase;
 use allmine_postgres::{PgUsernames, PgUsers};
-use sqlx::PgPool;
+use common::insert_user;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 const NOW: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
-
-async fn insert_user(pool: &PgPool, username: &str) -> UserId {
-    let id: Vec<u8> = sqlx::query_scalar(
-        "INSERT INTO users (username, name, surname) VALUES ($1, 'Test', 'User') RETURNING id",
-    )
-    .bind(username)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    UserId::from_slice(&id).unwrap()
-}
 
 fn change(user: UserId, old: &str, new: &str) -> UsernameChange {
     UsernameChange {

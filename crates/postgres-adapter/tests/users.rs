@@ -1,22 +1,14 @@
 //! The users port against a real PostgreSQL, a fresh database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use allmine_domain::ports::{AccountState, UserLookup, UserRepository};
 use allmine_domain::{FollowState, Relationship, UserId, Username};
 use allmine_postgres::testing::TestDatabase;
 use allmine_postgres::{DEMO_USER_ID, DemoSeed, PgUsers, seed_demo};
+use common::insert_user;
 use sqlx::PgPool;
-
-async fn insert_user(pool: &PgPool, username: &str) -> UserId {
-    let id: Vec<u8> = sqlx::query_scalar(
-        "INSERT INTO users (username, name, surname) VALUES ($1, 'Test', 'User') RETURNING id",
-    )
-    .bind(username)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    UserId::from_slice(&id).unwrap()
-}
 
 async fn follow(pool: &PgPool, follower: UserId, followee: UserId, status: &str) {
     sqlx::query("INSERT INTO follows (follower_id, followee_id, status) VALUES ($1, $2, $3)")
