@@ -16,14 +16,12 @@ use rand::RngExt;
 use rand::seq::SliceRandom;
 use tantivy::directory::MmapDirectory;
 use tantivy::index::SegmentId;
-use tantivy::schema::IndexRecordOption;
 use tantivy::{
-    DocAddress, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader,
-    TERMINATED, Term,
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader, Term,
 };
 
 use crate::columns::SegmentColumns;
-use crate::matching::{Plan, SegmentMatches, page};
+use crate::matching::{Plan, SegmentMatches, docs_of, page};
 use crate::query::query_words;
 use crate::schema::{Fields, tokenizers};
 
@@ -143,7 +141,12 @@ impl TantivyUserIndex {
         let total = segments.iter().map(SegmentMatches::total).sum();
         let ids = page(&segments, offset, limit)
             .into_iter()
-            .map(|hit| self.id_at(&searcher, DocAddress::new(hit.segment, hit.doc)))
+            .map(|hit| {
+                segments
+                    .get(hit.segment as usize)
+                    .and_then(|matches| matches.id(hit.doc))
+                    .ok_or_else(|| engine("an indexed user has no valid id"))
+            })
             .collect::<Result<_, _>>()?;
         Ok(SearchHits { ids, total })
     }
@@ -174,21 +177,12 @@ impl TantivyUserIndex {
     ) -> Result<HashSet<DocAddress>, SearchError> {
         let mut addresses = HashSet::new();
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            let index = segment.inverted_index(self.fields.id).map_err(engine)?;
-            for id in ids {
-                let Some(info) = index.get_term_info(&self.id_term(id)).map_err(engine)? else {
-                    continue;
-                };
-                let mut postings = index
-                    .read_postings_from_terminfo(&info, IndexRecordOption::Basic)
-                    .map_err(engine)?;
-                while postings.doc() != TERMINATED {
-                    if !segment.is_deleted(postings.doc()) {
-                        addresses.insert(DocAddress::new(ord as u32, postings.doc()));
-                    }
-                    postings.advance();
-                }
-            }
+            let docs = docs_of(&self.fields, segment, ids).map_err(engine)?;
+            addresses.extend(
+                docs.into_iter()
+                    .filter(|&doc| !segment.is_deleted(doc))
+                    .map(|doc| DocAddress::new(ord as u32, doc)),
+            );
         }
         Ok(addresses)
     }

@@ -7,6 +7,7 @@
 //! tier the requested page falls in is looked at document by document, to pick its users
 //! with the most followers.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::io;
 use std::sync::Arc;
@@ -129,14 +130,14 @@ impl Plan {
                 .iter()
                 .zip(&prefixes)
                 .map(|(word, prefix)| match &word.typo {
-                    Some(automaton) => expand(&word_index, automaton).map(Expansion::Own),
-                    None => Ok(Expansion::Shared(prefix)),
+                    Some(automaton) => expand(&word_index, automaton).map(Cow::Owned),
+                    None => Ok(Cow::Borrowed(prefix.as_slice())),
                 })
                 .collect::<io::Result<Vec<_>>>()?;
             let words_with_typos = every_word(
                 &word_index,
                 max_doc,
-                with_typos.iter().map(|e| e.terms()).collect(),
+                with_typos.iter().map(|terms| &**terms).collect(),
             )?;
             typo.union_with(&words_with_typos);
         }
@@ -150,14 +151,8 @@ impl Plan {
         typo.subtract(&better);
 
         let mut tiers = [exact, username_prefix, word_prefix, typo];
-        let ids = segment.inverted_index(fields.id)?;
-        for id in excluded {
-            let term = Term::from_field_bytes(fields.id, id.as_bytes());
-            if let Some(info) = ids.get_term_info(&term)? {
-                for doc in postings_of(&ids, &info)? {
-                    tiers.iter_mut().for_each(|docs| docs.remove(doc));
-                }
-            }
+        for doc in docs_of(fields, segment, excluded)? {
+            tiers.iter_mut().for_each(|docs| docs.remove(doc));
         }
         if let Some(alive) = segment.alive_bitset() {
             for docs in &mut tiers {
@@ -171,21 +166,6 @@ impl Plan {
             columns,
             tiers,
         })
-    }
-}
-
-/// Term infos a word's automaton expanded to, owned or borrowed from its prefix expansion.
-enum Expansion<'a> {
-    Own(Vec<TermInfo>),
-    Shared(&'a Vec<TermInfo>),
-}
-
-impl Expansion<'_> {
-    fn terms(&self) -> &[TermInfo] {
-        match self {
-            Expansion::Own(terms) => terms,
-            Expansion::Shared(terms) => terms,
-        }
     }
 }
 
@@ -203,6 +183,11 @@ impl SegmentMatches {
     /// How many users matched, in every tier.
     pub(crate) fn total(&self) -> u64 {
         self.counts.iter().sum()
+    }
+
+    /// The id of the user indexed as `doc` in this segment.
+    pub(crate) fn id(&self, doc: DocId) -> Option<UserId> {
+        self.columns.id(doc)
     }
 
     /// The best `wanted` users of this segment's `tier`, best first.
@@ -329,13 +314,24 @@ fn add_postings(
     }
 }
 
-/// The documents of a term's postings (for terms of a few documents).
-fn postings_of(index: &InvertedIndexReader, info: &TermInfo) -> io::Result<Vec<DocId>> {
-    let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+/// The documents of `segment` that hold the users `ids` (deleted ones included).
+pub(crate) fn docs_of(
+    fields: &Fields,
+    segment: &SegmentReader,
+    ids: &[UserId],
+) -> tantivy::Result<Vec<DocId>> {
+    let index = segment.inverted_index(fields.id)?;
     let mut docs = Vec::new();
-    while postings.doc() != TERMINATED {
-        docs.push(postings.doc());
-        postings.advance();
+    for id in ids {
+        let term = Term::from_field_bytes(fields.id, id.as_bytes());
+        let Some(info) = index.get_term_info(&term)? else {
+            continue;
+        };
+        let mut postings = index.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+        while postings.doc() != TERMINATED {
+            docs.push(postings.doc());
+            postings.advance();
+        }
     }
     Ok(docs)
 }
