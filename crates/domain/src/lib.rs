@@ -24,6 +24,7 @@ pub mod usernames;
 mod testing;
 
 pub use id::{IdError, PhotoId, StreamId, TransactionId, UserId};
+pub use ports::{BoxError, Clock, RepositoryError, SystemClock};
 pub use privacy::{FollowState, Relationship};
 pub use user::{AvailabilityStatus, MediaType, ProfilePhoto, SocialHandles, Stats, User};
 pub use username::{Username, UsernameError};

@@ -1,17 +1,26 @@
 //! Use cases of the profile read path: signing in a caller, viewing profiles
 //! and stats.
 
+// The profiles area, as other crates see it (the restructuring moves these
+// into this area's own files).
+pub use crate::ports::{AccountState, UpdateProfileFailure, UserLookup, UserRepository};
+pub use crate::privacy::{FollowState, ProfileAccessDenied, Relationship, may_view_profile};
+pub use crate::profile_update::{
+    FieldError, FieldProblem, MAX_BIO, MAX_EXPERTISE, MAX_INTEREST, MAX_INTERESTS,
+    MAX_MINUTE_PRICE, MAX_NAME, MIN_AGE, Network, Patch, ProfileChanges, ProfileField,
+    ProfileUpdateRequest, normalize_handle, parse_date,
+};
+pub use crate::user::{
+    AvailabilityStatus, MediaType, ProfilePhoto, SocialHandles, Stats, User, age_on,
+};
+
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use crate::cooldown::next_username_change_allowed_at;
-use crate::ports::{
-    AccountState, Clock, RepositoryError, UpdateProfileFailure, UserLookup, UserRepository,
-};
-use crate::privacy::{ProfileAccessDenied, may_view_profile};
-use crate::profile_update::{FieldError, FieldProblem, ProfileField, ProfileUpdateRequest};
-use crate::{Stats, User, UserId, Username, UsernameError};
+use crate::ports::{Clock, RepositoryError};
+use crate::{UserId, Username, UsernameError};
 
 /// A caller whose token named an existing, active account. Only
 /// [`ProfileService::authenticate`] makes one, so a use case that takes it

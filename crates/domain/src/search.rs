@@ -3,6 +3,13 @@
 //!
 //! The engine itself is an adapter; this module only says what it must do.
 
+// The search area, as other crates see it.
+pub use crate::user_search::{
+    FeedRead, LiveNow, MAX_QUERY_CHARS, MAX_SEARCH_LIMIT, QueryTooLong, SYNC_BATCH,
+    SearchCandidate, SearchDirectory, SearchFeed, SearchResult, SearchService, SearchSync,
+    SearchText, SearchUsersError, SyncError,
+};
+
 use async_trait::async_trait;
 
 use crate::UserId;

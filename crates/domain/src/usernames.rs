@@ -1,16 +1,20 @@
 //! Use cases of usernames: checking availability and changing one's name.
 
+// The usernames area, as other crates see it.
+pub use crate::cooldown::{
+    CooldownActive, USERNAME_CHANGE_COOLDOWN, USERNAME_HOLD, may_change_username,
+    next_username_change_allowed_at,
+};
+pub use crate::ports::{NameState, UsernameChange, UsernameChangeFailure, UsernameReservations};
+pub use crate::username::{MAX_LENGTH, MIN_LENGTH, RESERVED, Username, UsernameError, is_reserved};
+
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::cooldown::{USERNAME_HOLD, may_change_username, next_username_change_allowed_at};
-use crate::ports::{
-    Clock, NameState, RepositoryError, UserLookup, UserRepository, UsernameChange,
-    UsernameChangeFailure, UsernameReservations,
-};
+use crate::User;
+use crate::ports::{Clock, RepositoryError, UserLookup, UserRepository};
 use crate::profiles::CurrentUser;
-use crate::{User, Username, UsernameError};
 
 /// How many alternatives a check offers at most.
 pub const MAX_SUGGESTIONS: usize = 3;

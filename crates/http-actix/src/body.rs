@@ -7,7 +7,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use serde_json::{Map, Value};
 
-use allmine_domain::profile_update::{
+use allmine_domain::profiles::{
     FieldError, FieldProblem, Network, Patch, ProfileField, ProfileUpdateRequest,
 };
 
@@ -176,7 +176,7 @@ fn strings(value: Value) -> Result<Patch<Vec<String>>, FieldProblem> {
 fn integer(value: Value) -> Result<Patch<i64>, FieldProblem> {
     let out_of_range = FieldProblem::OutOfRange {
         min: 0,
-        max: allmine_domain::profile_update::MAX_MINUTE_PRICE,
+        max: allmine_domain::profiles::MAX_MINUTE_PRICE,
     };
     match value {
         Value::Null => Ok(Patch::Clear),

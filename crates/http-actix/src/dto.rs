@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use allmine_domain::history::{CreditTransaction, HistoryEntry, StreamSummary, TransactionType};
 use allmine_domain::paging::Page;
 use allmine_domain::profiles::{OwnProfile, ProfileView};
-use allmine_domain::user_search::{LiveNow, SearchResult};
+use allmine_domain::search::{LiveNow, SearchResult};
 use allmine_domain::usernames::{NameCheck, Unavailable, UsernameChanged};
 use allmine_domain::{AvailabilityStatus, MediaType, ProfilePhoto, Stats};
 

@@ -9,14 +9,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use allmine_domain::IdError;
-use allmine_domain::profile_update::{FieldError, FieldProblem, Network, ProfileField};
 use allmine_domain::profiles::UpdateProfileError;
+use allmine_domain::profiles::{FieldError, FieldProblem, Network, ProfileField};
 use allmine_domain::usernames::{ChangeUsernameError, CheckUsernameError};
 use time::OffsetDateTime;
 
 use crate::context::TimeZone;
+use allmine_domain::RepositoryError;
 use allmine_domain::UsernameError;
-use allmine_domain::ports::RepositoryError;
 use allmine_domain::profiles::{AuthenticationError, ViewProfileError};
 
 use crate::i18n::Language;
@@ -385,25 +385,25 @@ fn param_problem(problem: &crate::query::ParamProblem, language: Language) -> St
         (P::SearchLimitOutOfRange, En) => {
             format!(
                 "must be from 1 to {}",
-                allmine_domain::user_search::MAX_SEARCH_LIMIT
+                allmine_domain::search::MAX_SEARCH_LIMIT
             )
         }
         (P::SearchLimitOutOfRange, Tr) => {
             format!(
                 "1 ile {} arasında olmalıdır",
-                allmine_domain::user_search::MAX_SEARCH_LIMIT
+                allmine_domain::search::MAX_SEARCH_LIMIT
             )
         }
         (P::QueryTooLong, En) => {
             format!(
                 "may have at most {} characters",
-                allmine_domain::user_search::MAX_QUERY_CHARS
+                allmine_domain::search::MAX_QUERY_CHARS
             )
         }
         (P::QueryTooLong, Tr) => {
             format!(
                 "en fazla {} karakter olabilir",
-                allmine_domain::user_search::MAX_QUERY_CHARS
+                allmine_domain::search::MAX_QUERY_CHARS
             )
         }
         (P::Unknown, En) => "is not a parameter of this endpoint".into(),
@@ -533,11 +533,11 @@ fn username_reason_tr(reason: &UsernameError) -> String {
     match reason {
         UsernameError::TooShort => format!(
             "kullanıcı adı en az {} karakter olmalıdır",
-            allmine_domain::username::MIN_LENGTH
+            allmine_domain::usernames::MIN_LENGTH
         ),
         UsernameError::TooLong => format!(
             "kullanıcı adı en fazla {} karakter olabilir",
-            allmine_domain::username::MAX_LENGTH
+            allmine_domain::usernames::MAX_LENGTH
         ),
         UsernameError::InvalidCharacter(c) => {
             format!(
@@ -754,9 +754,9 @@ impl From<ChangeUsernameError> for ApiError {
     }
 }
 
-impl From<allmine_domain::user_search::SearchUsersError> for ApiError {
-    fn from(error: allmine_domain::user_search::SearchUsersError) -> Self {
-        use allmine_domain::user_search::SearchUsersError;
+impl From<allmine_domain::search::SearchUsersError> for ApiError {
+    fn from(error: allmine_domain::search::SearchUsersError) -> Self {
+        use allmine_domain::search::SearchUsersError;
         match error {
             SearchUsersError::Engine(error) => ApiError::internal(error),
             SearchUsersError::Repository(error) => error.into(),

@@ -45,7 +45,7 @@ pub struct ApiState {
     /// The credit history.
     pub history: HistoryService,
     /// User search.
-    pub search: allmine_domain::user_search::SearchService,
+    pub search: allmine_domain::search::SearchService,
     /// Verifies bearer tokens.
     pub tokens: JwtVerifier,
     /// Abuse limits.

@@ -4,7 +4,7 @@
 use allmine_domain::StreamId;
 use allmine_domain::history::{HistoryFilter, TransactionType};
 use allmine_domain::paging::{MAX_LIMIT, PageRequest};
-use allmine_domain::profile_update::parse_date;
+use allmine_domain::profiles::parse_date;
 
 use crate::context::TimeZone;
 use crate::error::{ApiError, Detail, ErrorCode};
@@ -120,8 +120,8 @@ pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
 /// The search's text and page from the query pairs.
 pub fn search(
     pairs: &[(String, String)],
-) -> Result<(allmine_domain::user_search::SearchText, PageRequest), ApiError> {
-    use allmine_domain::user_search::{MAX_SEARCH_LIMIT, SearchText};
+) -> Result<(allmine_domain::search::SearchText, PageRequest), ApiError> {
+    use allmine_domain::search::{MAX_SEARCH_LIMIT, SearchText};
     let mut details = Vec::new();
     let mut problem = |name: &str, problem: ParamProblem| {
         details.push(Detail::InvalidParameter {

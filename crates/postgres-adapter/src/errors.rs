@@ -1,4 +1,4 @@
-use allmine_domain::ports::RepositoryError;
+use allmine_domain::RepositoryError;
 
 /// Sorts a driver error into the domain's two kinds of storage failure: the
 /// ones worth retrying soon (the server is down, restarting, overloaded, or a

@@ -2,11 +2,11 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
+use allmine_domain::RepositoryError;
 use allmine_domain::history::{
     CreditTransaction, HistoryFilter, StreamSummary, TransactionHistory, TransactionType,
 };
 use allmine_domain::paging::{Page, PageRequest};
-use allmine_domain::ports::RepositoryError;
 use allmine_domain::{StreamId, TransactionId, UserId};
 
 use crate::errors::repository_error;

@@ -2,7 +2,7 @@
 //! every failure here impossible; if one happens anyway, it is reported as a
 //! storage failure naming the column, never a panic.
 
-use allmine_domain::ports::RepositoryError;
+use allmine_domain::RepositoryError;
 use allmine_domain::{FollowState, MediaType, PhotoId, ProfilePhoto, UserId};
 
 /// A stored value the schema's constraints should have made impossible.

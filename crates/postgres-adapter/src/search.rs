@@ -6,11 +6,9 @@ use futures::TryStreamExt;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 
-use allmine_domain::ports::RepositoryError;
+use allmine_domain::RepositoryError;
+use allmine_domain::search::{FeedRead, LiveNow, SearchCandidate, SearchDirectory, SearchFeed};
 use allmine_domain::search::{IndexChange, IndexedUser};
-use allmine_domain::user_search::{
-    FeedRead, LiveNow, SearchCandidate, SearchDirectory, SearchFeed,
-};
 use allmine_domain::{StreamId, UserId};
 
 use crate::errors::repository_error;

@@ -2,9 +2,10 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
+use allmine_domain::RepositoryError;
 use allmine_domain::UserId;
-use allmine_domain::ports::{
-    NameState, RepositoryError, UsernameChange, UsernameChangeFailure, UsernameReservations,
+use allmine_domain::usernames::{
+    NameState, UsernameChange, UsernameChangeFailure, UsernameReservations,
 };
 
 use crate::errors::repository_error;

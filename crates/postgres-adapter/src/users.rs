@@ -2,10 +2,9 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
 
-use allmine_domain::ports::{
-    AccountState, RepositoryError, UpdateProfileFailure, UserLookup, UserRepository,
-};
-use allmine_domain::profile_update::ProfileChanges;
+use allmine_domain::RepositoryError;
+use allmine_domain::profiles::ProfileChanges;
+use allmine_domain::profiles::{AccountState, UpdateProfileFailure, UserLookup, UserRepository};
 use allmine_domain::{
     AvailabilityStatus, Relationship, SocialHandles, Stats, User, UserId, Username,
 };

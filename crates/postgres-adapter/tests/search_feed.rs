@@ -7,7 +7,7 @@ use allmine_domain::search::IndexChange;
 use common::insert_user;
 use std::time::Duration;
 
-use allmine_domain::user_search::{FeedRead, SearchFeed};
+use allmine_domain::search::{FeedRead, SearchFeed};
 use allmine_postgres::PgSearch;
 use allmine_postgres::testing::TestDatabase;
 use sqlx::PgPool;

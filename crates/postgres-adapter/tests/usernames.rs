@@ -3,11 +3,11 @@
 
 mod common;
 
-use allmine_domain::ports::{
-    NameState, UserLookup, UserRepository, UsernameChange, UsernameChangeFailure,
-    UsernameReservations,
+use allmine_domain::profiles::ProfileChanges;
+use allmine_domain::profiles::{UserLookup, UserRepository};
+use allmine_domain::usernames::{
+    NameState, UsernameChange, UsernameChangeFailure, UsernameReservations,
 };
-use allmine_domain::profile_update::ProfileChanges;
 use allmine_domain::{UserId, Username};
 use allmine_postgres::testing::TestDatabase;
 use allmine_postgres::{PgUsernames, PgUsers};

@@ -3,7 +3,7 @@
 
 mod common;
 
-use allmine_domain::ports::{AccountState, UserLookup, UserRepository};
+use allmine_domain::profiles::{AccountState, UserLookup, UserRepository};
 use allmine_domain::{FollowState, Relationship, UserId, Username};
 use allmine_postgres::testing::TestDatabase;
 use allmine_postgres::{DEMO_USER_ID, DemoSeed, PgUsers, seed_demo};

@@ -6,8 +6,8 @@ use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
+use allmine_domain::BoxError;
 use allmine_domain::UserId;
-use allmine_domain::ports::BoxError;
 use allmine_domain::search::{
     IndexChange, IndexedUser, SearchError, SearchHits, SearchIndexWriter, UserSearch,
 };

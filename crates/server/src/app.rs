@@ -10,11 +10,11 @@ use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+use allmine_domain::Clock;
 use allmine_domain::history::HistoryService;
-use allmine_domain::ports::Clock;
 use allmine_domain::profiles::ProfileService;
+use allmine_domain::search::SearchService;
 use allmine_domain::search::UserSearch;
-use allmine_domain::user_search::SearchService;
 use allmine_domain::usernames::UsernameService;
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,

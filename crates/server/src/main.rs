@@ -9,7 +9,8 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 use time::{Duration, OffsetDateTime};
 
-use allmine_domain::ports::{SystemClock, UserLookup, UserRepository};
+use allmine_domain::SystemClock;
+use allmine_domain::profiles::{UserLookup, UserRepository};
 use allmine_domain::{UserId, Username};
 use allmine_http::JwtVerifier;
 use allmine_postgres::{

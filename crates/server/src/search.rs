@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use allmine_domain::user_search::{SearchSync, SyncError};
+use allmine_domain::search::{SearchSync, SyncError};
 use allmine_postgres::{OutboxListener, PgPool, PgSearch};
 use allmine_search::TantivyUserIndex;
 

@@ -6,8 +6,8 @@ use secrecy::SecretString;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
+use allmine_domain::Clock;
 use allmine_domain::UserId;
-use allmine_domain::ports::Clock;
 use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, RateLimitSettings, VerificationKey};
 use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
 
-use allmine_domain::privacy::{FollowState, ProfileAccessDenied, Relationship, may_view_profile};
+use allmine_domain::profiles::{FollowState, ProfileAccessDenied, Relationship, may_view_profile};
 use allmine_domain::{AvailabilityStatus, SocialHandles, Stats, User, UserId, Username};
 
 use crate::helpers::*;

@@ -9,8 +9,8 @@ use reqwest::RequestBuilder;
 use secrecy::SecretString;
 use serde_json::Value;
 
+use allmine_domain::SystemClock;
 use allmine_domain::UserId;
-use allmine_domain::ports::SystemClock;
 use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, RateLimitSettings, VerificationKey};
 use allmine_postgres::PgPool;
 use allmine_server::{Parts, search};
