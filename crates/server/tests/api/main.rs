@@ -10,6 +10,7 @@ mod fuzz;
 mod history;
 mod hostile_input;
 mod me;
+mod openapi;
 mod privacy;
 mod profile;
 mod rate_limits;
