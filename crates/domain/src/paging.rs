@@ -1,4 +1,5 @@
-//! Pages of results: which page a caller asks for, and what it gets back.
+//! Pages of results: which page a caller asks for ([`PageRequest`]), and what it gets back
+//! ([`Page`]). A shared leaf: history and search page their results; it uses no area.
 
 /// Most items on one page, for any endpoint (some allow fewer).
 pub const MAX_LIMIT: u32 = 100;

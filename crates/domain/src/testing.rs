@@ -6,12 +6,15 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::ports::{
-    AccountState, Clock, NameState, RepositoryError, UpdateProfileFailure, UserLookup,
-    UserRepository, UsernameChange, UsernameChangeFailure, UsernameReservations,
+use crate::clock::Clock;
+use crate::error::RepositoryError;
+use crate::ids::UserId;
+use crate::naming::Username;
+use crate::profiles::{
+    AccountState, AvailabilityStatus, ProfileChanges, Relationship, SocialHandles, Stats,
+    UpdateProfileFailure, User, UserLookup, UserRepository,
 };
-use crate::profile_update::ProfileChanges;
-use crate::{AvailabilityStatus, Relationship, SocialHandles, Stats, User, UserId, Username};
+use crate::usernames::{NameState, UsernameChange, UsernameChangeFailure, UsernameReservations};
 
 /// A public, active user named `username` with an id derived from the name.
 pub fn user(username: &str) -> User {

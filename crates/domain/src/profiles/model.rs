@@ -1,8 +1,10 @@
-//! Users and what their profiles show.
+//! The profiles area's model: a [`User`] as stored and what their profile shows (photo,
+//! availability, stats, the [`SocialHandles`] per [`Network`]), and the age rule.
 
 use time::{Date, OffsetDateTime};
 
-use crate::{PhotoId, UserId, Username};
+use crate::ids::{PhotoId, UserId};
+use crate::naming::Username;
 
 /// Whether a user is open to live-stream calls right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,6 +85,43 @@ pub struct ProfilePhoto {
     pub media_type: MediaType,
 }
 
+/// The social networks a profile links to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Network {
+    /// Instagram: 1–30 of letters, digits, `.` and `_`; no `.` at the ends or doubled.
+    Instagram,
+    /// Snapchat: 3–15 of letters, digits, `.`, `_` and `-`; starts with a letter, ends with a letter or digit.
+    Snapchat,
+    /// X: 1–15 of letters, digits and `_`.
+    X,
+    /// TikTok: 2–24 of letters, digits, `.` and `_`; does not end with `.`.
+    Tiktok,
+    /// Facebook: 5–50 of letters, digits and `.`.
+    Facebook,
+}
+
+impl Network {
+    /// Every network, in the API's field order.
+    pub const ALL: [Self; 5] = [
+        Self::Instagram,
+        Self::Snapchat,
+        Self::X,
+        Self::Tiktok,
+        Self::Facebook,
+    ];
+
+    /// The API's field name.
+    pub const fn field_name(self) -> &'static str {
+        match self {
+            Self::Instagram => "instagram",
+            Self::Snapchat => "snapchat",
+            Self::X => "x",
+            Self::Tiktok => "tiktok",
+            Self::Facebook => "facebook",
+        }
+    }
+}
+
 /// A user's handles on other networks, as bare handles (no `@`, no URL).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SocialHandles {
@@ -157,7 +196,7 @@ impl User {
 /// older on 1 March in common years. A birth date after `today` gives 0.
 ///
 /// ```
-/// use allmine_domain::user::age_on;
+/// use allmine_domain::profiles::age_on;
 /// use time::macros::date;
 ///
 /// assert_eq!(age_on(date!(1998 - 05 - 22), date!(2026 - 05 - 21)), 27);

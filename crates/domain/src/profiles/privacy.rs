@@ -1,6 +1,8 @@
-//! Who may see a profile (and its stats).
+//! The privacy rule: who may see a profile (and its stats), from the [`Relationship`]
+//! between viewer and owner. Search applies the same rule to what a result shows.
 
-use crate::{User, UserId};
+use super::model::User;
+use crate::ids::UserId;
 
 /// Where the viewer stands with a profile's owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,7 +53,7 @@ pub enum ProfileAccessDenied {
 /// followers. Stats follow the same rule.
 ///
 /// ```
-/// use allmine_domain::privacy::{may_view_profile, FollowState, ProfileAccessDenied, Relationship};
+/// use allmine_domain::profiles::{may_view_profile, FollowState, ProfileAccessDenied, Relationship};
 /// # use allmine_domain::{User, UserId, Username, AvailabilityStatus, SocialHandles, Stats};
 /// # let owner = User { id: UserId::from_bytes([1; 12]), username: Username::new("jane").unwrap(),
 /// #   username_changed_at: None, name: "Jane".into(), surname: "Roe".into(), bio: None,

@@ -1,16 +1,19 @@
-//! The partial profile update: what may change, and the rules each value obeys.
+//! The partial profile update: what may change ([`ProfileUpdateRequest`]), the rules each
+//! value obeys, and the validated [`ProfileChanges`] the store applies.
 //!
 //! Limits: name and surname 1–50 characters after trimming; bio up to 500;
 //! expertise up to 100; at most 10 interests of 1–30 characters each, no
 //! duplicates ignoring case; a birth date that makes the user at least 18 and
 //! is not before 1900; a minute price from 0 to 100,000 credits; social handles
 //! normalised (a leading `@` or a pasted profile URL becomes the bare handle)
-//! and checked against each network's rules.
+//! and checked against each network's rules ([`super::social`]).
 
 use time::{Date, Month};
 
-use crate::user::age_on;
-use crate::{AvailabilityStatus, PhotoId};
+use super::fields::{FieldError, FieldProblem, ProfileField};
+use super::model::{AvailabilityStatus, Network, age_on};
+use super::social::normalize_handle;
+use crate::ids::PhotoId;
 
 /// Longest name or surname, in characters.
 pub const MAX_NAME: usize = 50;
@@ -37,162 +40,6 @@ pub enum Patch<T> {
     Clear,
     /// The field was given a value.
     Set(T),
-}
-
-/// The fields a profile update may touch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ProfileField {
-    /// `name`
-    Name,
-    /// `surname`
-    Surname,
-    /// `bio`
-    Bio,
-    /// `interests`
-    Interests,
-    /// `expertise`
-    Expertise,
-    /// `birthDate`
-    BirthDate,
-    /// `availabilityStatus`
-    AvailabilityStatus,
-    /// `minutePriceInLiveStream`
-    MinutePrice,
-    /// A social network handle.
-    Social(Network),
-    /// `isPrivate`
-    IsPrivate,
-    /// `profilePhotoId`
-    ProfilePhotoId,
-}
-
-/// The social networks a profile links to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Network {
-    /// Instagram: 1–30 of letters, digits, `.` and `_`; no `.` at the ends or doubled.
-    Instagram,
-    /// Snapchat: 3–15 of letters, digits, `.`, `_` and `-`; starts with a letter, ends with a letter or digit.
-    Snapchat,
-    /// X: 1–15 of letters, digits and `_`.
-    X,
-    /// TikTok: 2–24 of letters, digits, `.` and `_`; does not end with `.`.
-    Tiktok,
-    /// Facebook: 5–50 of letters, digits and `.`.
-    Facebook,
-}
-
-impl Network {
-    /// Every network, in the API's field order.
-    pub const ALL: [Self; 5] = [
-        Self::Instagram,
-        Self::Snapchat,
-        Self::X,
-        Self::Tiktok,
-        Self::Facebook,
-    ];
-
-    /// The API's field name.
-    pub const fn field_name(self) -> &'static str {
-        match self {
-            Self::Instagram => "instagram",
-            Self::Snapchat => "snapchat",
-            Self::X => "x",
-            Self::Tiktok => "tiktok",
-            Self::Facebook => "facebook",
-        }
-    }
-
-    fn hosts(self) -> &'static [&'static str] {
-        match self {
-            Self::Instagram => &["instagram.com", "instagr.am"],
-            Self::Snapchat => &["snapchat.com"],
-            Self::X => &["x.com", "twitter.com"],
-            Self::Tiktok => &["tiktok.com"],
-            Self::Facebook => &["facebook.com", "fb.com"],
-        }
-    }
-
-    fn accepts(self, handle: &str) -> bool {
-        let length = handle.chars().count();
-        let all = |ok: fn(char) -> bool| handle.chars().all(ok);
-        let first = handle.chars().next().unwrap_or(' ');
-        let last = handle.chars().last().unwrap_or(' ');
-        match self {
-            Self::Instagram => {
-                (1..=30).contains(&length)
-                    && all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-                    && first != '.'
-                    && last != '.'
-                    && !handle.contains("..")
-            }
-            Self::Snapchat => {
-                (3..=15).contains(&length)
-                    && all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-                    && first.is_ascii_alphabetic()
-                    && last.is_ascii_alphanumeric()
-            }
-            Self::X => (1..=15).contains(&length) && all(|c| c.is_ascii_alphanumeric() || c == '_'),
-            Self::Tiktok => {
-                (2..=24).contains(&length)
-                    && all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-                    && last != '.'
-            }
-            Self::Facebook => {
-                (5..=50).contains(&length) && all(|c| c.is_ascii_alphanumeric() || c == '.')
-            }
-        }
-    }
-}
-
-/// What is wrong with a field's value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldProblem {
-    /// `null` was sent for a field that cannot be empty.
-    Required,
-    /// The value has the wrong JSON type; names the expected one.
-    WrongType(&'static str),
-    /// Shorter than the minimum, in characters.
-    TooShort(usize),
-    /// Longer than the maximum, in characters.
-    TooLong(usize),
-    /// Holds a control character.
-    ControlCharacter,
-    /// More items than allowed.
-    TooMany(usize),
-    /// An item appears twice (ignoring case).
-    Duplicate(String),
-    /// Not a `YYYY-MM-DD` calendar date.
-    InvalidDate,
-    /// A birth date that makes the user younger than the minimum age.
-    Underage(u32),
-    /// A birth date before 1900.
-    TooLongAgo,
-    /// A number outside the allowed range.
-    OutOfRange {
-        /// Smallest allowed.
-        min: i64,
-        /// Largest allowed.
-        max: i64,
-    },
-    /// Not one of the allowed values.
-    NotOneOf(&'static [&'static str]),
-    /// Not a valid handle for this network.
-    InvalidHandle(Network),
-    /// A URL of another site was pasted.
-    NotThisNetwork(Network),
-    /// Not a well-formed id.
-    InvalidId,
-    /// The photo does not exist or belongs to someone else.
-    NotYourPhoto,
-}
-
-/// A field and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// The field.
-    pub field: ProfileField,
-    /// The problem.
-    pub problem: FieldProblem,
 }
 
 /// The raw update as the request gave it, types already checked by the edge.
@@ -260,7 +107,7 @@ impl ProfileUpdateRequest {
     /// Checks every field against its rule, reporting all failures at once.
     ///
     /// ```
-    /// use allmine_domain::profile_update::{Patch, ProfileUpdateRequest, ProfileField, FieldProblem};
+    /// use allmine_domain::profiles::{Patch, ProfileUpdateRequest, ProfileField, FieldProblem};
     /// use time::macros::date;
     ///
     /// let mut request = ProfileUpdateRequest::default();
@@ -498,77 +345,6 @@ fn social(network: Network, patch: Patch<String>) -> Result<Option<Option<String
     }
 }
 
-/// Reduces what a user pasted to the bare handle: drops a leading `@` and, for
-/// a profile URL, the scheme, `www.`/`m.`, the path prefix and any query.
-///
-/// ```
-/// use allmine_domain::profile_update::{normalize_handle, Network, FieldProblem};
-///
-/// assert_eq!(normalize_handle(Network::Instagram, "@ada.l").unwrap(), "ada.l");
-/// assert_eq!(normalize_handle(Network::X, "https://twitter.com/ada_l?s=20").unwrap(), "ada_l");
-/// assert_eq!(normalize_handle(Network::Tiktok, "tiktok.com/@ada.l").unwrap(), "ada.l");
-/// assert_eq!(normalize_handle(Network::Snapchat, "https://www.snapchat.com/add/ada-l").unwrap(), "ada-l");
-/// assert_eq!(normalize_handle(Network::X, "https://instagram.com/ada"), Err(FieldProblem::NotThisNetwork(Network::X)));
-/// assert_eq!(normalize_handle(Network::X, "far_too_long_for_x"), Err(FieldProblem::InvalidHandle(Network::X)));
-/// ```
-pub fn normalize_handle(network: Network, raw: &str) -> Result<String, FieldProblem> {
-    let text = raw.trim();
-    // A link has a scheme or a path; `instagram.comedy` is a handle, not a link.
-    let handle = if text.contains('/') {
-        handle_from_link(network, text)?
-    } else {
-        text.to_owned()
-    };
-    let handle = handle.strip_prefix('@').unwrap_or(&handle).to_owned();
-    if network.accepts(&handle) {
-        Ok(handle)
-    } else {
-        Err(FieldProblem::InvalidHandle(network))
-    }
-}
-
-/// The handle in a pasted profile link: the first path segment after the host
-/// (after `add/` on Snapchat; the `id` of a numeric Facebook profile).
-fn handle_from_link(network: Network, link: &str) -> Result<String, FieldProblem> {
-    let lower = link.to_ascii_lowercase();
-    let without_scheme = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-        .unwrap_or(&lower);
-    let without_sub = ["www.", "m.", "mobile."]
-        .iter()
-        .find_map(|sub| without_scheme.strip_prefix(sub))
-        .unwrap_or(without_scheme);
-    let host_end = without_sub
-        .find(['/', '?', '#'])
-        .unwrap_or(without_sub.len());
-    if !network.hosts().contains(&&without_sub[..host_end]) {
-        return Err(FieldProblem::NotThisNetwork(network));
-    }
-    // The same part of the original text, to keep the handle's case.
-    let rest = &link[link.len() - without_sub.len() + host_end..];
-    let (path, query) = match rest.split_once('?') {
-        Some((path, query)) => (path, query.split('#').next().unwrap_or("")),
-        None => (rest.split('#').next().unwrap_or(""), ""),
-    };
-    let mut segments = path.split('/').filter(|segment| !segment.is_empty());
-    let mut first = segments.next().unwrap_or("");
-    if network == Network::Snapchat && first.eq_ignore_ascii_case("add") {
-        first = segments.next().unwrap_or("");
-    }
-    if network == Network::Facebook && first.eq_ignore_ascii_case("profile.php") {
-        let id = query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("id="))
-            .unwrap_or("");
-        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(FieldProblem::InvalidHandle(network));
-        }
-        return Ok(id.to_owned());
-    }
-    Ok(first.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -768,61 +544,6 @@ mod tests {
     }
 
     #[test]
-    fn handles_are_normalised_from_at_signs_and_profile_urls() {
-        assert_eq!(
-            normalize_handle(Network::Instagram, " @My.Insta ").unwrap(),
-            "My.Insta"
-        );
-        assert_eq!(
-            normalize_handle(
-                Network::Instagram,
-                "https://www.instagram.com/my.insta/?hl=en"
-            )
-            .unwrap(),
-            "my.insta"
-        );
-        assert_eq!(
-            normalize_handle(Network::X, "x.com/someone").unwrap(),
-            "someone"
-        );
-        assert_eq!(
-            normalize_handle(Network::Facebook, "https://m.facebook.com/my.page.name").unwrap(),
-            "my.page.name"
-        );
-        assert_eq!(
-            normalize_handle(Network::Tiktok, "https://www.tiktok.com/@dancer_01").unwrap(),
-            "dancer_01"
-        );
-    }
-
-    #[test]
-    fn handles_that_merely_start_with_a_domain_name_are_handles() {
-        assert_eq!(
-            normalize_handle(Network::Instagram, "instagram.comedy").unwrap(),
-            "instagram.comedy"
-        );
-        assert_eq!(
-            normalize_handle(Network::Facebook, "fb.community").unwrap(),
-            "fb.community"
-        );
-    }
-
-    #[test]
-    fn numeric_facebook_profiles_keep_their_number() {
-        assert_eq!(
-            normalize_handle(
-                Network::Facebook,
-                "https://www.facebook.com/profile.php?id=100012345678"
-            )
-            .unwrap(),
-            "100012345678"
-        );
-        assert!(
-            normalize_handle(Network::Facebook, "https://www.facebook.com/profile.php").is_err()
-        );
-    }
-
-    #[test]
     fn windows_line_breaks_in_a_bio_are_accepted() {
         let request = ProfileUpdateRequest {
             bio: Patch::Set("line one\r\nline two".into()),
@@ -831,38 +552,6 @@ mod tests {
         assert_eq!(
             request.validate(TODAY).unwrap().bio,
             Some(Some("line one\nline two".into()))
-        );
-    }
-
-    #[test]
-    fn handles_break_their_networks_rules() {
-        assert_eq!(
-            normalize_handle(Network::Instagram, "bad..dots"),
-            Err(FieldProblem::InvalidHandle(Network::Instagram))
-        );
-        assert_eq!(
-            normalize_handle(Network::Snapchat, "1starts"),
-            Err(FieldProblem::InvalidHandle(Network::Snapchat))
-        );
-        assert_eq!(
-            normalize_handle(Network::Tiktok, "ends."),
-            Err(FieldProblem::InvalidHandle(Network::Tiktok))
-        );
-        assert_eq!(
-            normalize_handle(Network::Facebook, "abcd"),
-            Err(FieldProblem::InvalidHandle(Network::Facebook))
-        );
-        assert_eq!(
-            normalize_handle(Network::X, "has space"),
-            Err(FieldProblem::InvalidHandle(Network::X))
-        );
-        assert_eq!(
-            normalize_handle(Network::Instagram, "https://evil.com/x"),
-            Err(FieldProblem::NotThisNetwork(Network::Instagram))
-        );
-        assert_eq!(
-            normalize_handle(Network::Instagram, "https://instagram.com/"),
-            Err(FieldProblem::InvalidHandle(Network::Instagram))
         );
     }
 

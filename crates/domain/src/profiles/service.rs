@@ -1,26 +1,20 @@
-//! Use cases of the profile read path: signing in a caller, viewing profiles
-//! and stats.
-
-// The profiles area, as other crates see it (the restructuring moves these
-// into this area's own files).
-pub use crate::ports::{AccountState, UpdateProfileFailure, UserLookup, UserRepository};
-pub use crate::privacy::{FollowState, ProfileAccessDenied, Relationship, may_view_profile};
-pub use crate::profile_update::{
-    FieldError, FieldProblem, MAX_BIO, MAX_EXPERTISE, MAX_INTEREST, MAX_INTERESTS,
-    MAX_MINUTE_PRICE, MAX_NAME, MIN_AGE, Network, Patch, ProfileChanges, ProfileField,
-    ProfileUpdateRequest, normalize_handle, parse_date,
-};
-pub use crate::user::{
-    AvailabilityStatus, MediaType, ProfilePhoto, SocialHandles, Stats, User, age_on,
-};
+//! The profiles area's use cases ([`ProfileService`]): signing in a caller
+//! ([`CurrentUser`]), viewing a profile and its stats under the privacy rule, and
+//! applying a validated profile update.
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::cooldown::next_username_change_allowed_at;
-use crate::ports::{Clock, RepositoryError};
-use crate::{UserId, Username, UsernameError};
+use super::fields::{FieldError, FieldProblem, ProfileField};
+use super::model::{Stats, User};
+use super::ports::{AccountState, UpdateProfileFailure, UserLookup, UserRepository};
+use super::privacy::{ProfileAccessDenied, may_view_profile};
+use super::update::ProfileUpdateRequest;
+use crate::clock::Clock;
+use crate::error::RepositoryError;
+use crate::ids::UserId;
+use crate::naming::{Username, UsernameError, next_username_change_allowed_at};
 
 /// A caller whose token named an existing, active account. Only
 /// [`ProfileService::authenticate`] makes one, so a use case that takes it
@@ -116,7 +110,7 @@ pub struct OwnProfile {
     pub next_username_change_allowed_at: Option<OffsetDateTime>,
 }
 
-/// The profile read path.
+/// The profile use cases: signing in, viewing, updating.
 #[derive(Clone)]
 pub struct ProfileService {
     users: Arc<dyn UserRepository>,
@@ -240,7 +234,7 @@ impl ProfileService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privacy::{FollowState, Relationship};
+    use crate::profiles::privacy::{FollowState, Relationship};
     use crate::testing::{FixedClock, InMemoryUsers, user};
     use time::Duration;
     use time::macros::{date, datetime};
@@ -251,10 +245,16 @@ mod tests {
         ProfileService::new(Arc::new(users), Arc::new(FixedClock(NOW)))
     }
 
+    /// The test user named `name`, changed by `adjust`.
+    fn user_where(name: &str, adjust: impl FnOnce(&mut User)) -> User {
+        let mut user = user(name);
+        adjust(&mut user);
+        user
+    }
+
     #[tokio::test]
     async fn a_token_for_a_missing_or_deactivated_user_does_not_sign_in() {
-        let mut gone = user("gone");
-        gone.is_deactivated = true;
+        let gone = user_where("gone", |u| u.is_deactivated = true);
         let active = user("active");
         let users = InMemoryUsers::new(vec![gone.clone(), active.clone()]);
         let service = service(users);
@@ -309,8 +309,7 @@ mod tests {
 
     #[tokio::test]
     async fn stats_obey_the_privacy_rule() {
-        let mut private = user("private");
-        private.is_private = true;
+        let private = user_where("private", |u| u.is_private = true);
         let viewer = user("viewer");
         let users = InMemoryUsers::new(vec![private.clone(), viewer.clone()]);
         let service = service(users.clone());
@@ -347,36 +346,33 @@ mod tests {
 
     #[tokio::test]
     async fn the_own_profile_says_when_the_username_may_next_change() {
-        let mut recent = user("recent");
-        recent.username_changed_at = Some(NOW - Duration::days(10));
-        let mut long_ago = user("long_ago");
-        long_ago.username_changed_at = Some(NOW - Duration::days(30));
+        let recent = user_where("recent", |u| {
+            u.username_changed_at = Some(NOW - Duration::days(10));
+        });
+        let long_ago = user_where("long_ago", |u| {
+            u.username_changed_at = Some(NOW - Duration::days(30));
+        });
         let never = user("never");
         let service = service(InMemoryUsers::new(vec![
             recent.clone(),
             long_ago.clone(),
             never.clone(),
         ]));
-
-        let me = service.authenticate(recent.id).await.unwrap();
-        assert_eq!(
-            service
-                .own_profile(&me)
-                .await
-                .unwrap()
-                .next_username_change_allowed_at,
-            Some(NOW + Duration::days(20))
-        );
-        for id in [long_ago.id, never.id] {
-            let me = service.authenticate(id).await.unwrap();
-            assert_eq!(
+        let next_change = |id: UserId| {
+            let service = service.clone();
+            async move {
+                let me = service.authenticate(id).await.unwrap();
                 service
                     .own_profile(&me)
                     .await
                     .unwrap()
-                    .next_username_change_allowed_at,
-                None
-            );
+                    .next_username_change_allowed_at
+            }
+        };
+
+        assert_eq!(next_change(recent.id).await, Some(NOW + Duration::days(20)));
+        for id in [long_ago.id, never.id] {
+            assert_eq!(next_change(id).await, None);
         }
     }
 }

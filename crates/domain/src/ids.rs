@@ -1,4 +1,5 @@
-//! Twelve-byte identifiers, shown as 24 lowercase hexadecimal characters.
+//! Twelve-byte identifiers ([`UserId`], [`PhotoId`], [`StreamId`], [`TransactionId`]), shown
+//! as 24 lowercase hexadecimal characters. A shared leaf: every area uses it; it uses none.
 
 use std::fmt;
 

@@ -1,45 +1,20 @@
-//! Use cases of usernames: checking availability and changing one's name.
-
-// The usernames area, as other crates see it.
-pub use crate::cooldown::{
-    CooldownActive, USERNAME_CHANGE_COOLDOWN, USERNAME_HOLD, may_change_username,
-    next_username_change_allowed_at,
-};
-pub use crate::ports::{NameState, UsernameChange, UsernameChangeFailure, UsernameReservations};
-pub use crate::username::{MAX_LENGTH, MIN_LENGTH, RESERVED, Username, UsernameError, is_reserved};
+//! The usernames area's use cases ([`UsernameService`]): checking whether the caller may
+//! take a name (with alternatives when not) and changing the caller's name under the
+//! cooldown and hold rules.
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::User;
-use crate::ports::{Clock, RepositoryError, UserLookup, UserRepository};
-use crate::profiles::CurrentUser;
-
-/// How many alternatives a check offers at most.
-pub const MAX_SUGGESTIONS: usize = 3;
-
-/// Why a name cannot be taken by the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Unavailable {
-    /// Someone else's current name.
-    Taken,
-    /// A platform name, or made to look like one.
-    Reserved,
-    /// Recently given up by someone else, held for them.
-    Held,
-    /// The caller's own current name.
-    Current,
-}
-
-/// The answer to "may I take this name?".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameCheck {
-    /// `None` when the name is available.
-    pub unavailable: Option<Unavailable>,
-    /// Up to [`MAX_SUGGESTIONS`] available names derived from the one asked.
-    pub suggestions: Vec<Username>,
-}
+use super::model::{NameCheck, Unavailable, UsernameChanged};
+use super::ports::{NameState, UsernameChange, UsernameChangeFailure, UsernameReservations};
+use super::suggestions::{MAX_SUGGESTIONS, suggestion_candidates};
+use crate::clock::Clock;
+use crate::error::RepositoryError;
+use crate::naming::{
+    USERNAME_HOLD, Username, UsernameError, may_change_username, next_username_change_allowed_at,
+};
+use crate::profiles::{CurrentUser, User, UserLookup, UserRepository};
 
 /// Why a check could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -53,17 +28,6 @@ pub enum CheckUsernameError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
-}
-
-/// A username change that was stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsernameChanged {
-    /// The name before.
-    pub old: Username,
-    /// The name now.
-    pub new: Username,
-    /// When the next change is allowed.
-    pub next_change_allowed_at: OffsetDateTime,
 }
 
 /// Why a username change was refused.
@@ -276,63 +240,6 @@ fn unavailable_for(me: &User, state: NameState) -> Option<Unavailable> {
     }
 }
 
-/// Names derived from `asked`, in order of preference, each a valid,
-/// unreserved username different from `asked` (the availability is checked
-/// separately).
-///
-/// ```
-/// use allmine_domain::usernames::suggestion_candidates;
-/// use allmine_domain::Username;
-///
-/// let names: Vec<String> = suggestion_candidates(&Username::new("johndoe").unwrap())
-///     .iter().map(|n| n.to_string()).collect();
-/// assert_eq!(&names[..3], ["johndoe1", "johndoe_", "johndoe.tr"]);
-/// ```
-pub fn suggestion_candidates(asked: &Username) -> Vec<Username> {
-    let base = asked.as_str().to_ascii_lowercase();
-    let fit = |suffix_len: usize| -> String {
-        let keep = crate::username::MAX_LENGTH.saturating_sub(suffix_len);
-        base.chars()
-            .take(keep)
-            .collect::<String>()
-            .trim_end_matches('.')
-            .to_owned()
-    };
-    let suffixes = [
-        "1",
-        "_",
-        ".tr",
-        "_tr",
-        "2",
-        "_live",
-        ".official.fan",
-        "123",
-        "_tv",
-        "2026",
-        "_real",
-        "99",
-    ];
-    let mut names: Vec<Username> = Vec::new();
-    for suffix in suffixes {
-        let text = format!("{}{suffix}", fit(suffix.len()));
-        if let Ok(name) = Username::new(&text)
-            && !name.same_name_as(asked)
-            && !names.iter().any(|n| n.same_name_as(&name))
-        {
-            names.push(name);
-        }
-    }
-    for prefix in ["the.", "real."] {
-        let text = format!("{prefix}{}", fit(prefix.len()));
-        if let Ok(name) = Username::new(&text)
-            && !names.iter().any(|n| n.same_name_as(&name))
-        {
-            names.push(name);
-        }
-    }
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,17 +419,5 @@ mod tests {
             w.service.check(&me(&jane), "x").await,
             Err(CheckUsernameError::Invalid(UsernameError::TooShort))
         ));
-    }
-
-    #[test]
-    fn suggestions_stay_within_thirty_characters() {
-        let long = Username::new(&"a".repeat(30)).unwrap();
-        let names = suggestion_candidates(&long);
-        assert!(names.len() >= MAX_SUGGESTIONS);
-        assert!(
-            names
-                .iter()
-                .all(|n| n.as_str().len() <= 30 && !n.same_name_as(&long))
-        );
     }
 }

@@ -1,0 +1,21 @@
+//! History: the signed-in user's credit records, filtered by type, days and live stream,
+//! paged, and optionally grouped by live stream.
+//!
+//! Uses the profiles area (the caller, [`CurrentUser`](crate::profiles::CurrentUser)) and
+//! the shared leaves (ids, paging, the repository error); nothing uses it.
+//!
+//! Files: `model.rs` (records, types, the filter and its day rule), `grouping.rs` (the
+//! grouping rule, [`group_by_stream`]), `ports.rs` (every port of the area) and
+//! `service.rs` (the use cases, [`HistoryService`]).
+
+mod grouping;
+mod model;
+mod ports;
+mod service;
+
+pub use grouping::group_by_stream;
+pub use model::{
+    CreditTransaction, HistoryEntry, HistoryFilter, StartAfterEnd, StreamSummary, TransactionType,
+};
+pub use ports::TransactionHistory;
+pub use service::HistoryService;
