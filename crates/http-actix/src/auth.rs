@@ -1,10 +1,6 @@
-//! Bearer JWT authentication: verification, the extractors, and token issuing
-//! for the `token` command and tests.
+//! Bearer JWT tokens: verification, and issuing for the `token` command and
+//! tests. The extractors that use them live in the `caller` module.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
@@ -12,9 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use allmine_domain::UserId;
-use allmine_domain::profiles::CurrentUser;
 
-use crate::ApiState;
 use crate::error::{ApiError, Detail};
 
 /// Longest token we try to verify (real ones are well under 2 KiB); anything
@@ -234,66 +228,6 @@ impl JwtIssuer {
             aud: self.audience.clone(),
         };
         Ok(jsonwebtoken::encode(&self.header, &claims, &self.key)?)
-    }
-}
-
-/// The signed-in caller; rejects the request with 401 when there is none.
-#[derive(Debug, Clone, Copy)]
-pub struct Authenticated(pub CurrentUser);
-
-/// The caller if a token is given, anonymous if not; an invalid token is 401,
-/// never silently anonymous.
-#[derive(Debug, Clone, Copy)]
-pub struct MaybeAuthenticated(pub Option<CurrentUser>);
-
-impl MaybeAuthenticated {
-    /// The caller, if any.
-    pub fn as_ref(&self) -> Option<&CurrentUser> {
-        self.0.as_ref()
-    }
-}
-
-type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
-
-impl FromRequest for MaybeAuthenticated {
-    type Error = ApiError;
-    type Future = LocalFuture<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<ApiState>>().cloned();
-        let header = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .map(|value| value.to_str().map(str::to_owned));
-        Box::pin(async move {
-            let Some(header) = header else {
-                return Ok(Self(None));
-            };
-            let state = state.ok_or_else(|| ApiError::internal("ApiState is not registered"))?;
-            let id = header
-                .map_err(|_| TokenRejection::Malformed)
-                .and_then(|value| state.tokens.verify_header(&value))
-                .inspect_err(|rejection| tracing::warn!(%rejection, "rejected bearer token"))?;
-            let current = state.profiles.authenticate(id).await.inspect_err(|error| {
-                tracing::warn!(%error, user_id = %id, "rejected token of an inactive or unknown account");
-            })?;
-            Ok(Self(Some(current)))
-        })
-    }
-}
-
-impl FromRequest for Authenticated {
-    type Error = ApiError;
-    type Future = LocalFuture<Self>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let maybe = MaybeAuthenticated::from_request(req, payload);
-        Box::pin(async move {
-            match maybe.await? {
-                MaybeAuthenticated(Some(current)) => Ok(Self(current)),
-                MaybeAuthenticated(None) => Err(ApiError::unauthenticated(Detail::MissingToken)),
-            }
-        })
     }
 }
 

@@ -1,12 +1,12 @@
 //! What every request carries besides its route: language, time zone, id.
 
+use std::convert::Infallible;
 use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use time::format_description::well_known::iso8601::{self, EncodedConfig, Iso8601, TimePrecision};
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::error::ApiError;
 use crate::i18n::Language;
 
 /// The offsets `X-Timezone` accepts: the docs' list, plus `UTC-08:00`, which
@@ -141,8 +141,8 @@ pub struct RequestContext {
 }
 
 impl FromRequest for RequestContext {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Error = Infallible;
+    type Future = Ready<Result<Self, Infallible>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(req

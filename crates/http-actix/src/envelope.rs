@@ -1,4 +1,5 @@
-//! The response envelope every answer is wrapped in.
+//! The response envelope every answer is wrapped in, and the page every list
+//! answers with.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -6,8 +7,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
+use allmine_domain::paging::Page;
+
 use crate::context::render_instant;
-use crate::error::ErrorCode;
+use crate::error_code::ErrorCode;
 
 /// A successful answer: `{isSuccess, statusCode, data, errors, timestamp}`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,6 +54,43 @@ pub struct ErrorEnvelope {
     /// When the answer was made, UTC, millisecond precision.
     #[schema(example = "2026-01-15T10:30:00.000Z")]
     pub timestamp: String,
+}
+
+/// A page of items.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Paged<T> {
+    /// This page's items.
+    pub items: Vec<T>,
+    /// The page number, from 1.
+    #[schema(example = 1, minimum = 1)]
+    pub page: u32,
+    /// The page size.
+    #[schema(example = 20, minimum = 1, maximum = 100)]
+    pub limit: u32,
+    /// All matching items.
+    #[schema(example = 57, minimum = 0)]
+    pub total: u64,
+    /// Pages in all.
+    #[schema(example = 3, minimum = 0)]
+    pub total_pages: u64,
+    /// Whether a later page has items.
+    #[schema(example = true)]
+    pub has_next: bool,
+}
+
+impl<T> Paged<T> {
+    /// The page, each item converted by `convert`.
+    pub fn new<U>(page: &Page<U>, convert: impl Fn(&U) -> T) -> Self {
+        Self {
+            items: page.items.iter().map(convert).collect(),
+            page: page.request.page(),
+            limit: page.request.limit(),
+            total: page.total,
+            total_pages: page.total_pages(),
+            has_next: page.has_next(),
+        }
+    }
 }
 
 /// Now, in the envelope's timestamp format.

@@ -4,27 +4,18 @@
 //! can pace themselves; a refusal is 429 in the envelope with `Retry-After`.
 //! The counting is governor's GCRA, keyed by user or address.
 
-use std::future::Future;
-use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
 use allmine_domain::UserId;
-use allmine_domain::profiles::CurrentUser;
-
-use crate::ApiState;
-use crate::auth::MaybeAuthenticated;
-use crate::error::{ApiError, Detail, ErrorCode};
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 
@@ -180,12 +171,23 @@ pub enum UserLimitKind {
 }
 
 impl RateLimiters {
-    fn per_user(&self, kind: UserLimitKind) -> Option<&Limit<UserId>> {
-        match kind {
+    /// Counts a request of `user` against the limit `kind`; `None` when that
+    /// limit is off.
+    pub fn check_user(&self, kind: UserLimitKind, user: &UserId) -> Option<RateLimitStatus> {
+        let limit = match kind {
             UserLimitKind::UsernameChecks => self.username_checks.as_ref(),
             UserLimitKind::UsernameChanges => self.username_changes.as_ref(),
             UserLimitKind::Searches => self.searches.as_ref(),
-        }
+        };
+        limit.map(|limit| limit.check(user))
+    }
+
+    /// Counts an anonymous profile read from `address`; `None` when that limit
+    /// is off.
+    pub fn check_anonymous(&self, address: &IpAddr) -> Option<RateLimitStatus> {
+        self.anonymous_profile_reads
+            .as_ref()
+            .map(|limit| limit.check(address))
     }
 }
 
@@ -213,86 +215,6 @@ impl UserLimit for UsernameChanges {
 }
 impl UserLimit for Searches {
     const KIND: UserLimitKind = UserLimitKind::Searches;
-}
-
-type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
-
-fn record(req: &HttpRequest, status: RateLimitStatus) -> Result<(), ApiError> {
-    req.extensions_mut().insert(status);
-    if status.refused {
-        Err(ApiError::with(
-            ErrorCode::RateLimited,
-            Detail::RateLimited(status.reset_secs),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-/// The signed-in caller, counted against the per-user limit `L`: 401 without
-/// a valid token, 429 past the limit.
-#[derive(Debug)]
-pub struct LimitedCaller<L: UserLimit>(pub CurrentUser, PhantomData<L>);
-
-impl<L: UserLimit + 'static> FromRequest for LimitedCaller<L> {
-    type Error = ApiError;
-    type Future = LocalFuture<Self>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = MaybeAuthenticated::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let Some(current) = caller.await?.0 else {
-                return Err(ApiError::unauthenticated(Detail::MissingToken));
-            };
-            let state = req.app_data::<web::Data<ApiState>>().cloned();
-            if let Some(limit) = state
-                .as_ref()
-                .and_then(|state| state.limits.per_user(L::KIND))
-            {
-                record(&req, limit.check(current.id()))?;
-            }
-            Ok(Self(current, PhantomData))
-        })
-    }
-}
-
-/// The viewer of a profile: anyone with a valid token, or an anonymous
-/// client counted against the per-address limit.
-#[derive(Debug)]
-pub struct LimitedViewer(pub Option<CurrentUser>);
-
-impl FromRequest for LimitedViewer {
-    type Error = ApiError;
-    type Future = LocalFuture<Self>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let viewer = MaybeAuthenticated::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let viewer = viewer.await?.0;
-            if viewer.is_none() {
-                let state = req.app_data::<web::Data<ApiState>>().cloned();
-                let address = req.peer_addr().map(|peer| peer.ip());
-                if let (Some(limit), Some(address)) = (
-                    state
-                        .as_ref()
-                        .and_then(|state| state.limits.anonymous_profile_reads.as_ref()),
-                    address,
-                ) {
-                    record(&req, limit.check(&address))?;
-                }
-            }
-            Ok(Self(viewer))
-        })
-    }
-}
-
-impl LimitedViewer {
-    /// The viewer, if signed in.
-    pub fn as_ref(&self) -> Option<&CurrentUser> {
-        self.0.as_ref()
-    }
 }
 
 #[cfg(test)]

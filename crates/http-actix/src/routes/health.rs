@@ -9,6 +9,11 @@ use utoipa::ToSchema;
 use crate::envelope::{Envelope, ErrorEnvelope, ok};
 use crate::error::{ApiError, ErrorCode};
 
+/// `GET`: is the process alive?
+pub const LIVE: &str = "/health/live";
+/// `GET`: can the service answer API requests now?
+pub const READY: &str = "/health/ready";
+
 /// Whether the service's dependencies are ready to serve (the database is
 /// reachable, indexes have caught up, …). Implemented by the server.
 #[async_trait::async_trait]
@@ -29,14 +34,14 @@ pub struct HealthStatus {
 }
 
 /// Liveness: the process serves HTTP.
-#[utoipa::path(get, path = "/health/live", tag = "Health", operation_id = "live",
+#[utoipa::path(get, path = LIVE, tag = "Health", operation_id = "live",
     responses((status = 200, description = "The process is alive", body = Envelope<HealthStatus>)))]
 pub async fn live() -> HttpResponse {
     ok(HealthStatus { status: "ok" })
 }
 
 /// Readiness: the service can answer API requests now.
-#[utoipa::path(get, path = "/health/ready", tag = "Health", operation_id = "ready",
+#[utoipa::path(get, path = READY, tag = "Health", operation_id = "ready",
     responses(
         (status = 200, description = "Ready", body = Envelope<HealthStatus>),
         (status = 503, description = "A dependency is not ready", body = ErrorEnvelope),

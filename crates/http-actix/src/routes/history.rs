@@ -1,0 +1,544 @@
+//! The signed-in user's credit history, flat or grouped by live stream.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use time::Date;
+use utoipa::{IntoParams, ToSchema};
+
+use allmine_domain::StreamId;
+use allmine_domain::history::{
+    CreditTransaction, HistoryEntry, HistoryFilter, StreamSummary, TransactionType,
+};
+use allmine_domain::paging::{MAX_LIMIT, PageRequest};
+use allmine_domain::profiles::parse_date;
+
+use crate::caller::Authenticated;
+use crate::context::{RequestContext, TimeZone};
+use crate::docs::{ServiceUnavailable, StandardHeaders, Unauthenticated, error_example};
+use crate::envelope::{Envelope, ErrorEnvelope, Paged, ok};
+use crate::error::ApiError;
+use crate::query::{self, DEFAULT_LIMIT, ParamProblem, ParamProblems, read_limit, read_page};
+use crate::state::ApiState;
+
+/// `GET`: a page of the caller's records.
+pub const TRANSACTIONS: &str = "/api/v1/users/me/transactions";
+/// `GET`: the same page, grouped by live stream.
+pub const GROUPED: &str = "/api/v1/users/me/transactions/grouped";
+
+/// Own credit history.
+///
+/// The signed-in user's credit movements, newest first, paged and filtered.
+/// Dates are whole days in `X-Timezone`, both ends included.
+#[utoipa::path(
+    get,
+    path = TRANSACTIONS,
+    tag = "Credits",
+    operation_id = "getMyTransactions",
+    params(HistoryParams, StandardHeaders),
+    security(("JWT-auth" = [])),
+    responses(
+        (status = 200, description = "A page of records", body = Envelope<Paged<Transaction>>, example = json!(examples::transactions())),
+        (status = 400, description = "A parameter is invalid or unknown (named)", body = ErrorEnvelope,
+            example = json!(error_example(400, &["Validation failed", "limit: must be from 1 to 100"], "VALIDATION_FAILED"))),
+        Unauthenticated,
+        ServiceUnavailable,
+    )
+)]
+pub async fn transactions(
+    state: web::Data<ApiState>,
+    context: RequestContext,
+    caller: Authenticated,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page) = HistoryParams::read(&query, context.timezone)?;
+    let page = state.history.list(&caller.0, &filter, page).await?;
+    Ok(ok(Paged::new(&page, |record| {
+        Transaction::new(record, context.timezone)
+    })))
+}
+
+/// Own credit history, grouped by live stream.
+///
+/// The same page as `/api/v1/users/me/transactions` with the same filters;
+/// records on the page that belong to a live stream are grouped under their
+/// `streamId` (with the stream's title, host and times), the others stay
+/// standalone entries. Entries keep the order of each one's newest record.
+#[utoipa::path(
+    get,
+    path = GROUPED,
+    tag = "Credits",
+    operation_id = "getMyTransactionsGrouped",
+    params(HistoryParams, StandardHeaders),
+    security(("JWT-auth" = [])),
+    responses(
+        (status = 200, description = "A page of records, grouped", body = Envelope<Paged<GroupedEntry>>, example = json!(examples::grouped_transactions())),
+        (status = 400, description = "A parameter is invalid or unknown (named)", body = ErrorEnvelope,
+            example = json!(error_example(400, &["Validation failed", "startDate: must not be after endDate"], "VALIDATION_FAILED"))),
+        Unauthenticated,
+        ServiceUnavailable,
+    )
+)]
+pub async fn transactions_grouped(
+    state: web::Data<ApiState>,
+    context: RequestContext,
+    caller: Authenticated,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page) = HistoryParams::read(&query, context.timezone)?;
+    let page = state.history.grouped(&caller.0, &filter, page).await?;
+    Ok(ok(Paged::new(&page, |entry| {
+        GroupedEntry::new(entry, context.timezone)
+    })))
+}
+
+/// The history's query parameters, as [`HistoryParams::read`] fills them:
+/// every parameter outside these, and every bad value, is 400 naming it.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// Page number, from 1 (default 1).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 2147483647, example = 1)]
+    page: u32,
+    /// Records per page, 1–100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
+    limit: u32,
+    /// Only these types: repeated (`type=purchase&type=gift_sent`) or
+    /// comma-separated (`purchase,gift_sent`).
+    #[param(rename = "type", value_type = Option<Vec<TransactionKind>>, style = Form, explode, example = json!(["purchase"]))]
+    kind: Vec<TransactionType>,
+    /// First day, `YYYY-MM-DD` in `X-Timezone` (included).
+    #[param(rename = "startDate", value_type = Option<String>, format = Date, example = "2026-05-01")]
+    start_date: Option<Date>,
+    /// Last day, `YYYY-MM-DD` in `X-Timezone` (included).
+    #[param(rename = "endDate", value_type = Option<String>, format = Date, example = "2026-05-31")]
+    end_date: Option<Date>,
+    /// Only records of this live stream.
+    #[param(
+        rename = "streamId",
+        value_type = Option<String>,
+        pattern = "^[0-9a-f]{24}$",
+        example = "6650f1a2c3d4e5f6a7b8c9aa"
+    )]
+    stream_id: Option<StreamId>,
+}
+
+impl Default for HistoryParams {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            limit: DEFAULT_LIMIT,
+            kind: Vec::new(),
+            start_date: None,
+            end_date: None,
+            stream_id: None,
+        }
+    }
+}
+
+impl HistoryParams {
+    /// The history's filters and page from the query pairs; dates are read in `zone`.
+    pub fn read(
+        pairs: &[(String, String)],
+        zone: TimeZone,
+    ) -> Result<(HistoryFilter, PageRequest), ApiError> {
+        let mut params = Self::default();
+        let mut problems = query::read_each(pairs, &["type"], |name, value, problems| {
+            params.read_one(name, value.trim(), problems);
+        });
+        let page = PageRequest::new(params.page, params.limit).ok();
+        let filter = HistoryFilter::for_days(
+            params.kind,
+            params.start_date,
+            params.end_date,
+            zone.offset(),
+            params.stream_id,
+        )
+        .map_err(|_| problems.add("startDate", ParamProblem::StartAfterEnd))
+        .ok();
+        match (filter, page) {
+            (Some(filter), Some(page)) if problems.is_empty() => Ok((filter, page)),
+            _ => Err(problems.into()),
+        }
+    }
+
+    fn read_one(&mut self, name: &str, value: &str, problems: &mut ParamProblems) {
+        match name {
+            "page" => self.page = problems.check(name, read_page(value)).unwrap_or(self.page),
+            "limit" => {
+                let read = read_limit(value, MAX_LIMIT, ParamProblem::LimitOutOfRange);
+                self.limit = problems.check(name, read).unwrap_or(self.limit);
+            }
+            "type" => {
+                for part in value.split(',').map(str::trim) {
+                    match TransactionType::parse(part) {
+                        Some(kind) if !self.kind.contains(&kind) => self.kind.push(kind),
+                        Some(_) => {}
+                        None => problems.add(name, ParamProblem::UnknownType(part.to_owned())),
+                    }
+                }
+            }
+            "startDate" => self.start_date = problems.check(name, date(value)).or(self.start_date),
+            "endDate" => self.end_date = problems.check(name, date(value)).or(self.end_date),
+            "streamId" => {
+                let id = StreamId::parse(value).map_err(|_| ParamProblem::InvalidId);
+                self.stream_id = problems.check(name, id).or(self.stream_id);
+            }
+            other => problems.add(other, ParamProblem::Unknown),
+        }
+    }
+}
+
+fn date(value: &str) -> Result<Date, ParamProblem> {
+    parse_date(value).ok_or(ParamProblem::InvalidDate)
+}
+
+/// What a credit movement was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionKind {
+    /// Credits bought (positive).
+    Purchase,
+    /// A gift sent (negative).
+    GiftSent,
+    /// A gift received (positive).
+    GiftReceived,
+    /// Earned by hosting a live stream (positive).
+    StreamEarning,
+    /// Spent in a live stream (negative).
+    StreamSpend,
+    /// Credits given back (positive).
+    Refund,
+    /// Credits paid out (negative).
+    Withdrawal,
+    /// A correction by support (either sign).
+    Adjustment,
+}
+
+impl From<TransactionType> for TransactionKind {
+    fn from(kind: TransactionType) -> Self {
+        match kind {
+            TransactionType::Purchase => Self::Purchase,
+            TransactionType::GiftSent => Self::GiftSent,
+            TransactionType::GiftReceived => Self::GiftReceived,
+            TransactionType::StreamEarning => Self::StreamEarning,
+            TransactionType::StreamSpend => Self::StreamSpend,
+            TransactionType::Refund => Self::Refund,
+            TransactionType::Withdrawal => Self::Withdrawal,
+            TransactionType::Adjustment => Self::Adjustment,
+        }
+    }
+}
+
+/// One credit movement.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    /// Its id.
+    #[serde(rename = "_id")]
+    #[schema(example = "6650f1a2c3d4e5f6a7b8c9d0", pattern = "^[0-9a-f]{24}$")]
+    pub id: String,
+    /// What it was.
+    #[serde(rename = "type")]
+    pub kind: TransactionKind,
+    /// Signed credits: positive in, negative out.
+    #[schema(example = -50)]
+    pub amount: i64,
+    /// The balance right after it.
+    #[schema(example = 450)]
+    pub balance_after: i64,
+    /// The live stream it belongs to, or null.
+    #[schema(example = "6650f1a2c3d4e5f6a7b8c9aa", pattern = "^[0-9a-f]{24}$")]
+    pub stream_id: Option<String>,
+    /// A human-readable line.
+    #[schema(example = "Gift sent in a live stream")]
+    pub description: String,
+    /// When it happened, in the request's `X-Timezone`.
+    #[schema(example = "2026-05-22T19:11:26.806+03:00", format = DateTime)]
+    pub created_at: String,
+}
+
+impl Transaction {
+    /// The record, its instant rendered in `zone`.
+    pub fn new(record: &CreditTransaction, zone: TimeZone) -> Self {
+        Self {
+            id: record.id.to_string(),
+            kind: record.kind.into(),
+            amount: record.amount,
+            balance_after: record.balance_after,
+            stream_id: record.stream_id.map(|id| id.to_string()),
+            description: record.description.clone(),
+            created_at: zone.render(record.created_at),
+        }
+    }
+}
+
+/// A live stream in the grouped history.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamInfo {
+    /// Its title.
+    #[schema(example = "Late night design session")]
+    pub title: String,
+    /// The host's username.
+    #[schema(example = "johndoe123")]
+    pub host_username: String,
+    /// When it went on air, in `X-Timezone`.
+    #[schema(format = DateTime)]
+    pub started_at: String,
+    /// When it ended, in `X-Timezone`; null while on air.
+    #[schema(format = DateTime)]
+    pub ended_at: Option<String>,
+}
+
+impl StreamInfo {
+    fn new(stream: &StreamSummary, zone: TimeZone) -> Self {
+        Self {
+            title: stream.title.clone(),
+            host_username: stream.host_username.clone(),
+            started_at: zone.render(stream.started_at),
+            ended_at: stream.ended_at.map(|at| zone.render(at)),
+        }
+    }
+}
+
+/// The page's records of one live stream.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamGroup {
+    /// The stream's id.
+    #[schema(pattern = "^[0-9a-f]{24}$")]
+    pub stream_id: String,
+    /// The stream; null only if it was deleted meanwhile.
+    pub stream: Option<StreamInfo>,
+    /// Sum of the records' amounts.
+    pub total_amount: i64,
+    /// How many records.
+    pub count: u64,
+    /// The records, newest first.
+    pub transactions: Vec<Transaction>,
+}
+
+/// A record that belongs to no live stream.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SingleTransaction {
+    /// The record.
+    pub transaction: Transaction,
+}
+
+/// An entry of the grouped history: `type` tells which.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum GroupedEntry {
+    /// Records of one live stream.
+    Stream(StreamGroup),
+    /// A standalone record.
+    Transaction(SingleTransaction),
+}
+
+impl GroupedEntry {
+    /// The entry, instants rendered in `zone`.
+    pub fn new(entry: &HistoryEntry, zone: TimeZone) -> Self {
+        match entry {
+            HistoryEntry::Stream {
+                stream_id,
+                stream,
+                total_amount,
+                transactions,
+            } => Self::Stream(StreamGroup {
+                stream_id: stream_id.to_string(),
+                stream: stream.as_ref().map(|s| StreamInfo::new(s, zone)),
+                total_amount: *total_amount,
+                count: transactions.len() as u64,
+                transactions: transactions
+                    .iter()
+                    .map(|t| Transaction::new(t, zone))
+                    .collect(),
+            }),
+            HistoryEntry::Single(record) => Self::Transaction(SingleTransaction {
+                transaction: Transaction::new(record, zone),
+            }),
+        }
+    }
+}
+
+/// Examples shown in the document, in the docs' own values.
+mod examples {
+    use serde_json::{Value, json};
+
+    use crate::docs::success_example as success;
+
+    fn transaction(
+        id: &str,
+        kind: &str,
+        amount: i64,
+        balance: i64,
+        stream: Option<&str>,
+        at: &str,
+    ) -> Value {
+        json!({
+            "_id": id, "type": kind, "amount": amount, "balanceAfter": balance,
+            "streamId": stream, "description": "Gift sent in a live stream", "createdAt": at
+        })
+    }
+
+    fn paged(items: Vec<Value>) -> Value {
+        json!({"items": items, "page": 1, "limit": 20, "total": 57, "totalPages": 3, "hasNext": true})
+    }
+
+    /// A history page.
+    pub fn transactions() -> Value {
+        success(paged(vec![
+            transaction(
+                "6650f1a2c3d4e5f6a7b8c9d0",
+                "gift_sent",
+                -50,
+                450,
+                Some("6650f1a2c3d4e5f6a7b8c9aa"),
+                "2026-05-22T19:11:26.806+03:00",
+            ),
+            transaction(
+                "6650f1a2c3d4e5f6a7b8c9cf",
+                "purchase",
+                500,
+                500,
+                None,
+                "2026-05-22T18:00:00.000+03:00",
+            ),
+        ]))
+    }
+
+    /// A grouped history page.
+    pub fn grouped_transactions() -> Value {
+        success(paged(vec![
+            json!({
+                "type": "stream",
+                "streamId": "6650f1a2c3d4e5f6a7b8c9aa",
+                "stream": {
+                    "title": "Late night design session",
+                    "hostUsername": "johndoe123",
+                    "startedAt": "2026-05-22T18:30:00.000+03:00",
+                    "endedAt": "2026-05-22T20:00:00.000+03:00"
+                },
+                "totalAmount": -50,
+                "count": 1,
+                "transactions": [transaction("6650f1a2c3d4e5f6a7b8c9d0", "gift_sent", -50, 450, Some("6650f1a2c3d4e5f6a7b8c9aa"), "2026-05-22T19:11:26.806+03:00")]
+            }),
+            json!({
+                "type": "transaction",
+                "transaction": transaction("6650f1a2c3d4e5f6a7b8c9cf", "purchase", 500, 500, None, "2026-05-22T18:00:00.000+03:00")
+            }),
+        ]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::error::Detail;
+    use crate::query::test_pairs as pairs;
+    use allmine_domain::history::{HistoryFilter, TransactionType};
+
+    fn history(
+        pairs: &[(String, String)],
+        zone: TimeZone,
+    ) -> Result<(HistoryFilter, PageRequest), ApiError> {
+        HistoryParams::read(pairs, zone)
+    }
+
+    fn problems(query: &[(&str, &str)]) -> Vec<Detail> {
+        history(&pairs(query), TimeZone::default())
+            .unwrap_err()
+            .details()
+            .to_vec()
+    }
+
+    #[test]
+    fn defaults_are_page_one_of_twenty_without_filters() {
+        let (filter, page) = history(&[], TimeZone::default()).unwrap();
+        assert_eq!((page.page(), page.limit()), (1, 20));
+        assert_eq!(filter, HistoryFilter::default());
+    }
+
+    #[test]
+    fn types_come_comma_separated_or_repeated() {
+        let (filter, _) = history(
+            &pairs(&[("type", "purchase,gift_sent"), ("type", "refund")]),
+            TimeZone::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            filter.types,
+            [
+                TransactionType::Purchase,
+                TransactionType::GiftSent,
+                TransactionType::Refund
+            ]
+        );
+    }
+
+    #[test]
+    fn each_bad_parameter_is_named() {
+        let bad = |name: &str, problem: ParamProblem| Detail::InvalidParameter {
+            name: name.into(),
+            problem,
+        };
+        assert_eq!(
+            problems(&[("page", "0")]),
+            [bad("page", ParamProblem::PageBelowOne)]
+        );
+        assert_eq!(
+            problems(&[("page", "-3")]),
+            [bad("page", ParamProblem::PageBelowOne)]
+        );
+        assert_eq!(
+            problems(&[("page", "99999999999999999999")]),
+            [bad("page", ParamProblem::PageOutOfRange)]
+        );
+        assert_eq!(
+            problems(&[("page", "2147483648")]),
+            [bad("page", ParamProblem::PageOutOfRange)]
+        );
+        assert!(history(&pairs(&[("page", "2147483647")]), TimeZone::default()).is_ok());
+        assert_eq!(
+            problems(&[("page", "x")]),
+            [bad("page", ParamProblem::NotAnInteger)]
+        );
+        assert_eq!(
+            problems(&[("limit", "101")]),
+            [bad("limit", ParamProblem::LimitOutOfRange)]
+        );
+        assert_eq!(
+            problems(&[("limit", "0")]),
+            [bad("limit", ParamProblem::LimitOutOfRange)]
+        );
+        assert_eq!(
+            problems(&[("limit", "99999999999")]),
+            [bad("limit", ParamProblem::LimitOutOfRange)]
+        );
+        assert_eq!(
+            problems(&[("type", "bribe")]),
+            [bad("type", ParamProblem::UnknownType("bribe".into()))]
+        );
+        assert_eq!(
+            problems(&[("startDate", "2026-02-30")]),
+            [bad("startDate", ParamProblem::InvalidDate)]
+        );
+        assert_eq!(
+            problems(&[("streamId", "abc")]),
+            [bad("streamId", ParamProblem::InvalidId)]
+        );
+        assert_eq!(
+            problems(&[("sort", "asc")]),
+            [bad("sort", ParamProblem::Unknown)]
+        );
+        assert_eq!(
+            problems(&[("page", "1"), ("page", "2")]),
+            [bad("page", ParamProblem::Repeated)]
+        );
+        assert_eq!(
+            problems(&[("startDate", "2026-05-02"), ("endDate", "2026-05-01")]),
+            [bad("startDate", ParamProblem::StartAfterEnd)]
+        );
+    }
+}
