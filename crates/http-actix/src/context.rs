@@ -3,9 +3,13 @@
 use std::convert::Infallible;
 use std::future::{Ready, ready};
 
+use actix_web::http::header::HeaderMap;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use time::format_description::well_known::iso8601::{self, EncodedConfig, Iso8601, TimePrecision};
 use time::{OffsetDateTime, UtcOffset};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::i18n::Language;
 
@@ -125,6 +129,65 @@ pub fn render_instant(instant: OffsetDateTime) -> String {
     match text.strip_suffix("+00:00") {
         Some(utc) if instant.offset().is_utc() => format!("{utc}Z"),
         _ => text,
+    }
+}
+
+/// A UTC offset from the documented list; date-times in `data` are rendered in it.
+#[derive(Debug)]
+pub struct Timezone;
+
+impl PartialSchema for Timezone {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(TIMEZONES.iter().copied()))
+            .default(Some("UTC+00:00".into()))
+            .into()
+    }
+}
+impl ToSchema for Timezone {}
+
+/// The headers every endpoint accepts. None is required, and none can be
+/// null: an absent header takes its default.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct StandardHeaders {
+    /// Language of the messages in `errors`: `tr` (any case) for Turkish;
+    /// anything else, or no header, means English (`en`).
+    #[param(rename = "X-Language", value_type = String, required = false, example = "tr")]
+    pub language: Language,
+    /// Time zone (default: UTC). Date-times in `data` are rendered in it; a
+    /// value outside the list is 400.
+    #[param(rename = "X-Timezone", value_type = Timezone, required = false)]
+    pub timezone: Option<TimeZone>,
+    /// Platform, recorded in the logs (default: web): one of `web`,
+    /// `mobile_ios`, `mobile_android`, `admin`, `api`, `unknown`, `all`; other
+    /// values are recorded as given.
+    #[param(rename = "X-Platform", value_type = String, required = false, example = "web")]
+    pub platform: String,
+    /// App version, recorded in the logs (optional).
+    #[param(rename = "X-App-Version", value_type = String, required = false)]
+    pub app_version: String,
+    /// Device id, recorded in the logs (optional).
+    #[param(rename = "X-Device-ID", value_type = String, required = false)]
+    pub device_id: String,
+}
+
+impl StandardHeaders {
+    /// Reads the headers; `timezone` is `None` when `X-Timezone` is given but
+    /// is not one of [`TIMEZONES`] (a 400).
+    pub fn read(headers: &HeaderMap) -> Self {
+        let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+        Self {
+            language: Language::from_header(text("x-language")),
+            timezone: match headers.get("x-timezone") {
+                None => Some(TimeZone::default()),
+                Some(value) => value.to_str().ok().and_then(TimeZone::parse),
+            },
+            platform: text("x-platform").unwrap_or("web").to_owned(),
+            app_version: text("x-app-version").unwrap_or("").to_owned(),
+            device_id: text("x-device-id").unwrap_or("").to_owned(),
+        }
     }
 }
 

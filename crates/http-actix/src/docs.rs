@@ -1,56 +1,14 @@
-//! The pieces of the OpenAPI document that routes share: the headers every
-//! endpoint accepts, the error responses several operations answer with
-//! (each declared once here), and the examples' common shapes.
+//! The pieces of the OpenAPI document that routes share: the error responses
+//! several operations answer with (each declared once here), the examples'
+//! common shapes, and (from [`crate::context`]) the headers every endpoint
+//! accepts.
 
 use serde_json::{Value, json};
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::{IntoParams, IntoResponses, PartialSchema, ToSchema};
+use utoipa::IntoResponses;
 
-use crate::context::TIMEZONES;
 use crate::envelope::ErrorEnvelope;
 
-/// A UTC offset from the documented list; date-times in `data` are rendered in it.
-#[derive(Debug)]
-pub struct Timezone;
-
-impl PartialSchema for Timezone {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(TIMEZONES.iter().copied()))
-            .default(Some("UTC+00:00".into()))
-            .into()
-    }
-}
-impl ToSchema for Timezone {}
-
-/// The headers every endpoint accepts. None is required, and none can be
-/// null: an absent header takes its default.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)]
-pub struct StandardHeaders {
-    /// Language of the messages in `errors`: `tr` (any case) for Turkish;
-    /// anything else, or no header, means English (`en`).
-    #[param(rename = "X-Language", required = false, example = "tr")]
-    x_language: String,
-    /// Time zone (default: UTC). Date-times in `data` are rendered in it; a
-    /// value outside the list is 400.
-    #[param(rename = "X-Timezone", value_type = Timezone, required = false)]
-    x_timezone: String,
-    /// Platform, recorded in the logs (default: web): one of `web`,
-    /// `mobile_ios`, `mobile_android`, `admin`, `api`, `unknown`, `all`; other
-    /// values are recorded as given.
-    #[param(rename = "X-Platform", required = false, example = "web")]
-    x_platform: String,
-    /// App version, recorded in the logs (optional).
-    #[param(rename = "X-App-Version", required = false)]
-    x_app_version: String,
-    /// Device id, recorded in the logs (optional).
-    #[param(rename = "X-Device-ID", required = false)]
-    x_device_id: String,
-}
+pub use crate::context::StandardHeaders;
 
 /// 401 on an operation that needs a token.
 #[derive(Debug, IntoResponses)]

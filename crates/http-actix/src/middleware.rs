@@ -11,10 +11,9 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
 use tracing::Instrument;
 
-use crate::context::{RequestContext, TimeZone};
+use crate::context::{RequestContext, StandardHeaders};
 use crate::envelope;
 use crate::error::{ApiError, Detail, ErrorCode};
-use crate::i18n::Language;
 use crate::rate_limit::RateLimitStatus;
 
 /// The header that carries the request id both ways.
@@ -28,26 +27,23 @@ pub async fn envelope_middleware(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let headers = req.headers();
-    let language = Language::from_header(text(headers, "x-language"));
+    let standard = StandardHeaders::read(headers);
     let request_id = text(headers, "x-request-id")
         .filter(|id| is_safe_request_id(id))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let timezone = match headers.get("x-timezone") {
-        None => Some(TimeZone::default()),
-        Some(value) => value.to_str().ok().and_then(TimeZone::parse),
-    };
     let span = tracing::info_span!(
         "http.request",
         request_id = %request_id,
         method = %req.method(),
         path = %req.path(),
-        platform = field(text(headers, "x-platform").unwrap_or("web")),
-        app_version = field(text(headers, "x-app-version").unwrap_or("")),
-        device_id = field(text(headers, "x-device-id").unwrap_or("")),
+        platform = field(&standard.platform),
+        app_version = field(&standard.app_version),
+        device_id = field(&standard.device_id),
     );
+    let timezone = standard.timezone;
     let context = RequestContext {
-        language,
+        language: standard.language,
         timezone: timezone.unwrap_or_default(),
         request_id,
     };

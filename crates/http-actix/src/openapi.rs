@@ -5,7 +5,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::docs::Timezone;
+use crate::context::Timezone;
 use crate::envelope::{Envelope, ErrorEnvelope, Paged};
 use crate::error_code::ErrorCode;
 use crate::routes::history::{
