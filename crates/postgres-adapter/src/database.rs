@@ -1,3 +1,6 @@
+//! Reaching PostgreSQL: the pool's settings and timeouts, creating the
+//! database if it is missing, and the embedded migrations applied at start.
+
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;

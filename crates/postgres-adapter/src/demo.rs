@@ -1,3 +1,6 @@
+//! The demo fixture: the docs' example users (`johndoe123` and the people
+//! around him) loaded into an empty development database, once.
+
 use sqlx::PgPool;
 
 use allmine_domain::UserId;

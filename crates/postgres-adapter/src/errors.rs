@@ -1,3 +1,6 @@
+//! How a driver error becomes a domain storage failure: retryable
+//! (`Unavailable`) or not (`Failed`), decided in one place.
+
 use allmine_domain::RepositoryError;
 
 /// Sorts a driver error into the domain's two kinds of storage failure: the

@@ -1,3 +1,8 @@
+//! The credit history in PostgreSQL: a user's transactions newest first,
+//! filtered and paged on the `(user_id, created_at, id)` index, and the
+//! summaries of the streams they belong to. Every statement names the caller
+//! as the only user, so no filter can reach another user's records.
+
 use async_trait::async_trait;
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -10,7 +15,7 @@ use allmine_domain::paging::{Page, PageRequest};
 use allmine_domain::{StreamId, TransactionId, UserId};
 
 use crate::errors::repository_error;
-use crate::rows::corrupt;
+use crate::rows::{corrupt, count, stream_id};
 
 /// Credit history over PostgreSQL (see migration `history_index` for the index
 /// that serves it).
@@ -119,7 +124,7 @@ impl TransactionHistory for PgHistory {
         Ok(Page {
             items,
             request: page,
-            total: u64::try_from(total).unwrap_or(0),
+            total: count(total, "credit_transactions")?,
         })
     }
 
@@ -141,7 +146,7 @@ impl TransactionHistory for PgHistory {
         rows.into_iter()
             .map(|row| {
                 Ok(StreamSummary {
-                    id: StreamId::from_slice(&row.id).ok_or_else(|| corrupt("live_streams.id"))?,
+                    id: stream_id(&row.id, "live_streams.id")?,
                     title: row.title,
                     host_username: row.host_username,
                     started_at: row.started_at,
@@ -159,13 +164,11 @@ fn into_domain(row: Row) -> Result<CreditTransaction, RepositoryError> {
             .ok_or_else(|| corrupt("credit_transactions.type"))?,
         amount: row.amount,
         balance_after: row.balance_after,
-        stream_id: match row.stream_id {
-            Some(id) => Some(
-                StreamId::from_slice(&id)
-                    .ok_or_else(|| corrupt("credit_transactions.stream_id"))?,
-            ),
-            None => None,
-        },
+        stream_id: row
+            .stream_id
+            .as_deref()
+            .map(|id| stream_id(id, "credit_transactions.stream_id"))
+            .transpose()?,
         description: row.description,
         created_at: row.created_at,
     })

@@ -3,7 +3,8 @@
 //! storage failure naming the column, never a panic.
 
 use allmine_domain::RepositoryError;
-use allmine_domain::{FollowState, MediaType, PhotoId, ProfilePhoto, UserId};
+use allmine_domain::search::IndexedUser;
+use allmine_domain::{FollowState, MediaType, PhotoId, ProfilePhoto, StreamId, UserId};
 
 /// A stored value the schema's constraints should have made impossible.
 pub(crate) fn corrupt(column: &'static str) -> RepositoryError {
@@ -13,6 +14,39 @@ pub(crate) fn corrupt(column: &'static str) -> RepositoryError {
 /// A user id from its stored bytes.
 pub(crate) fn user_id(bytes: &[u8], column: &'static str) -> Result<UserId, RepositoryError> {
     UserId::from_slice(bytes).ok_or_else(|| corrupt(column))
+}
+
+/// A stream id from its stored bytes.
+pub(crate) fn stream_id(bytes: &[u8], column: &'static str) -> Result<StreamId, RepositoryError> {
+    StreamId::from_slice(bytes).ok_or_else(|| corrupt(column))
+}
+
+/// A counter or total, which the schema keeps at zero or above.
+pub(crate) fn count(value: i64, column: &'static str) -> Result<u64, RepositoryError> {
+    u64::try_from(value).map_err(|_| corrupt(column))
+}
+
+/// A non-negative 32-bit quantity (a price, a viewer count).
+pub(crate) fn quantity(value: i32, column: &'static str) -> Result<u32, RepositoryError> {
+    u32::try_from(value).map_err(|_| corrupt(column))
+}
+
+/// What the search index holds of a user, from the `users` columns the feed
+/// and the snapshot both read.
+pub(crate) fn indexed_user(
+    id: &[u8],
+    username: String,
+    name: String,
+    surname: String,
+    followers_count: i64,
+) -> Result<IndexedUser, RepositoryError> {
+    Ok(IndexedUser {
+        id: user_id(id, "users.id")?,
+        username,
+        name,
+        surname,
+        followers: count(followers_count, "users.followers_count")?,
+    })
 }
 
 /// How the viewer follows someone, from `follows.status` (`None`: no row).

@@ -1,3 +1,8 @@
+//! What search reads from PostgreSQL: the users a viewer must not see (blocks
+//! either way), the hydration of a page of hits, and the outbox feed that keeps
+//! every instance's index current (its snapshot, its changes after a position,
+//! and the trim of old rows behind a horizon).
+
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -7,12 +12,12 @@ use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 
 use allmine_domain::RepositoryError;
+use allmine_domain::UserId;
 use allmine_domain::search::{FeedRead, LiveNow, SearchCandidate, SearchDirectory, SearchFeed};
 use allmine_domain::search::{IndexChange, IndexedUser};
-use allmine_domain::{StreamId, UserId};
 
 use crate::errors::repository_error;
-use crate::rows::{corrupt, follow_state, profile_photo, user_id};
+use crate::rows::{count, follow_state, indexed_user, profile_photo, quantity, stream_id, user_id};
 
 /// The channel the outbox triggers notify.
 pub const OUTBOX_CHANNEL: &str = "search_outbox";
@@ -91,10 +96,10 @@ impl SearchDirectory for PgSearch {
                     row.stream_viewers,
                 ) {
                     (Some(id), Some(title), Some(started_at), Some(viewers)) => Some(LiveNow {
-                        id: StreamId::from_slice(&id).ok_or_else(|| corrupt("live_streams.id"))?,
+                        id: stream_id(&id, "live_streams.id")?,
                         title,
                         started_at,
-                        viewer_count: u32::try_from(viewers).unwrap_or(0),
+                        viewer_count: quantity(viewers, "live_streams.viewer_count")?,
                     }),
                     _ => None,
                 };
@@ -105,8 +110,10 @@ impl SearchDirectory for PgSearch {
                     name: row.name,
                     surname: row.surname,
                     expertise: row.expertise,
-                    minute_price_in_live_stream: u32::try_from(row.minute_price_in_live_stream)
-                        .unwrap_or(0),
+                    minute_price_in_live_stream: quantity(
+                        row.minute_price_in_live_stream,
+                        "users.minute_price_in_live_stream",
+                    )?,
                     photo,
                     live,
                     is_private: row.is_private,
@@ -174,16 +181,16 @@ impl SearchFeed for PgSearch {
         .map_err(repository_error)?;
         tx.commit().await.map_err(repository_error)?;
         let mut changes = Vec::with_capacity(changed.len());
-        for row in &active {
-            changes.push(IndexChange::Upsert(IndexedUser {
-                id: user_id(&row.id, "users.id")?,
-                username: row.username.clone(),
-                name: row.name.clone(),
-                surname: row.surname.clone(),
-                followers: u64::try_from(row.followers_count).unwrap_or(0),
-            }));
+        let still_active: HashSet<Vec<u8>> = active.iter().map(|row| row.id.clone()).collect();
+        for row in active {
+            changes.push(IndexChange::Upsert(indexed_user(
+                &row.id,
+                row.username,
+                row.name,
+                row.surname,
+                row.followers_count,
+            )?));
         }
-        let still_active: HashSet<&[u8]> = active.iter().map(|row| row.id.as_slice()).collect();
         for id in &changed {
             if !still_active.contains(id.as_slice()) {
                 changes.push(IndexChange::Remove(user_id(id, "search_outbox.user_id")?));
@@ -226,13 +233,13 @@ impl SearchFeed for PgSearch {
         )
         .fetch(&mut *tx);
         while let Some(row) = rows.try_next().await.map_err(repository_error)? {
-            users.push(IndexedUser {
-                id: user_id(&row.id, "users.id")?,
-                username: row.username,
-                name: row.name,
-                surname: row.surname,
-                followers: u64::try_from(row.followers_count).unwrap_or(0),
-            });
+            users.push(indexed_user(
+                &row.id,
+                row.username,
+                row.name,
+                row.surname,
+                row.followers_count,
+            )?);
         }
         drop(rows);
         tx.commit().await.map_err(repository_error)?;
@@ -267,7 +274,7 @@ impl PgSearch {
         .fetch_one(&self.pool)
         .await
         .map_err(repository_error)?;
-        Ok(u64::try_from(deleted).unwrap_or(0))
+        count(deleted, "search_outbox")
     }
 }
 

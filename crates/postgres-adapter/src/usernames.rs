@@ -1,14 +1,18 @@
+//! Username reservations in PostgreSQL: whether a name is free, taken or held
+//! after a rename, and the rename itself, settled by the unique claim on
+//! `username_claims` rather than by a read before the write.
+
 use async_trait::async_trait;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use allmine_domain::RepositoryError;
-use allmine_domain::UserId;
 use allmine_domain::usernames::{
     NameState, UsernameChange, UsernameChangeFailure, UsernameReservations,
 };
 
 use crate::errors::repository_error;
+use crate::rows::user_id;
 
 /// The username registry over PostgreSQL: `username_claims` holds every name in
 /// use or held, `username_history` every change.
@@ -49,9 +53,7 @@ impl UsernameReservations for PgUsernames {
                 let Some(owner) = row.user_id else {
                     return Ok(NameState::Free);
                 };
-                let owner = UserId::from_slice(&owner).ok_or_else(|| {
-                    RepositoryError::Failed("unexpected value in username_claims.user_id".into())
-                })?;
+                let owner = user_id(&owner, "username_claims.user_id")?;
                 Ok(match row.held_until {
                     None => NameState::InUse { owner },
                     Some(until) if until > now => NameState::Held { owner, until },

@@ -1,3 +1,8 @@
+//! Users in PostgreSQL: the profile a viewer sees (one query joining the
+//! photo, the live stream, the block either way and the viewer's follow), the
+//! account check behind every token, and the profile update, settled in one
+//! statement so two requests cannot interleave.
+
 use async_trait::async_trait;
 use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
@@ -10,7 +15,7 @@ use allmine_domain::{
 };
 
 use crate::errors::repository_error;
-use crate::rows::{corrupt, follow_state, profile_photo, user_id};
+use crate::rows::{corrupt, count, follow_state, profile_photo, quantity, user_id};
 
 /// The users and relationships port over PostgreSQL.
 #[derive(Debug, Clone)]
@@ -227,8 +232,10 @@ fn into_domain(row: UserRow) -> Result<(User, Relationship), RepositoryError> {
         birth_date: row.birth_date,
         availability_status: AvailabilityStatus::parse(&row.availability_status)
             .ok_or_else(|| corrupt("users.availability_status"))?,
-        minute_price_in_live_stream: u32::try_from(row.minute_price_in_live_stream)
-            .map_err(|_| corrupt("users.minute_price_in_live_stream"))?,
+        minute_price_in_live_stream: quantity(
+            row.minute_price_in_live_stream,
+            "users.minute_price_in_live_stream",
+        )?,
         socials: SocialHandles {
             instagram: row.instagram,
             snapchat: row.snapchat,
@@ -253,8 +260,4 @@ fn into_domain(row: UserRow) -> Result<(User, Relationship), RepositoryError> {
             follow,
         },
     ))
-}
-
-fn count(value: i64, column: &'static str) -> Result<u64, RepositoryError> {
-    u64::try_from(value).map_err(|_| corrupt(column))
 }
