@@ -14,7 +14,8 @@ use crate::error::{ApiError, Detail, ErrorCode};
 use crate::rate_limit::{RateLimitStatus, RateLimiters, UserLimit};
 use crate::state::ApiState;
 
-type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+/// What the request extractors return: a future on the request's thread.
+pub(crate) type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 /// The signed-in caller; rejects the request with 401 when there is none.
 #[derive(Debug, Clone, Copy)]

@@ -203,16 +203,23 @@ pub struct RequestContext {
     pub request_id: String,
 }
 
+impl RequestContext {
+    /// The context the envelope middleware read for `req` (the defaults
+    /// outside it).
+    pub fn of(req: &HttpRequest) -> Self {
+        req.extensions()
+            .get::<RequestContext>()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
 impl FromRequest for RequestContext {
     type Error = Infallible;
     type Future = Ready<Result<Self, Infallible>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(req
-            .extensions()
-            .get::<RequestContext>()
-            .cloned()
-            .unwrap_or_default()))
+        ready(Ok(Self::of(req)))
     }
 }
 

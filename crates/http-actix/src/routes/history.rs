@@ -1,6 +1,7 @@
 //! The signed-in user's credit history, flat or grouped by live stream.
 
-use actix_web::{HttpResponse, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
@@ -10,9 +11,9 @@ use allmine_domain::history::{
     CreditTransaction, HistoryEntry, HistoryFilter, StreamSummary, TransactionType,
 };
 use allmine_domain::paging::{MAX_LIMIT, PageRequest};
-use allmine_domain::profiles::parse_date;
+use allmine_domain::profiles::{CurrentUser, parse_date};
 
-use crate::caller::Authenticated;
+use crate::caller::{Authenticated, LocalFuture};
 use crate::context::{RequestContext, TimeZone};
 use crate::docs::{ServiceUnavailable, StandardHeaders, Unauthenticated, error_example};
 use crate::envelope::{Envelope, ErrorEnvelope, Paged, ok};
@@ -46,14 +47,14 @@ pub const GROUPED: &str = "/api/v1/users/me/transactions/grouped";
 )]
 pub async fn transactions(
     state: web::Data<ApiState>,
-    context: RequestContext,
-    caller: Authenticated,
-    query: web::Query<Vec<(String, String)>>,
+    request: HistoryRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, page) = HistoryParams::read(&query, context.timezone)?;
-    let page = state.history.list(&caller.0, &filter, page).await?;
+    let page = state
+        .history
+        .list(&request.caller, &request.filter, request.page)
+        .await?;
     Ok(ok(Paged::new(&page, |record| {
-        Transaction::new(record, context.timezone)
+        Transaction::new(record, request.timezone)
     })))
 }
 
@@ -80,15 +81,48 @@ pub async fn transactions(
 )]
 pub async fn transactions_grouped(
     state: web::Data<ApiState>,
-    context: RequestContext,
-    caller: Authenticated,
-    query: web::Query<Vec<(String, String)>>,
+    request: HistoryRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, page) = HistoryParams::read(&query, context.timezone)?;
-    let page = state.history.grouped(&caller.0, &filter, page).await?;
+    let page = state
+        .history
+        .grouped(&request.caller, &request.filter, request.page)
+        .await?;
     Ok(ok(Paged::new(&page, |entry| {
-        GroupedEntry::new(entry, context.timezone)
+        GroupedEntry::new(entry, request.timezone)
     })))
+}
+
+/// What both history endpoints read from a request. Its problems are reported
+/// in the order a handler taking them one by one would: the caller's token
+/// (401), then the query (400, naming every bad parameter).
+#[derive(Debug)]
+pub struct HistoryRequest {
+    caller: CurrentUser,
+    filter: HistoryFilter,
+    page: PageRequest,
+    timezone: TimeZone,
+}
+
+impl FromRequest for HistoryRequest {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let timezone = RequestContext::of(req).timezone;
+        let caller = Authenticated::from_request(req, payload);
+        let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string());
+        Box::pin(async move {
+            let Authenticated(caller) = caller.await?;
+            let pairs = pairs.map_err(ApiError::from)?;
+            let (filter, page) = HistoryParams::read(&pairs, timezone)?;
+            Ok(Self {
+                caller,
+                filter,
+                page,
+                timezone,
+            })
+        })
+    }
 }
 
 /// The history's query parameters, as [`HistoryParams::read`] fills them:
