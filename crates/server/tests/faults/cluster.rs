@@ -14,9 +14,12 @@ use std::str::FromStr;
 
 use allmine_postgres::PgConnectOptions;
 
-/// Where Debian's PostgreSQL 15 keeps its server binaries; `PG_BIN_DIR`
-/// overrides it.
-const DEFAULT_BIN_DIR: &str = "/usr/lib/postgresql/15/bin";
+/// Where Debian and Ubuntu keep each installed version's server binaries
+/// (`<this>/<major>/bin`).
+const VERSIONED_BIN_ROOT: &str = "/usr/lib/postgresql";
+
+/// The binaries a private cluster needs.
+const SERVER_TOOLS: [&str; 3] = ["initdb", "pg_ctl", "postgres"];
 
 /// A running (or stopped) private cluster; stopped and deleted on drop.
 pub struct PrivateCluster {
@@ -182,20 +185,53 @@ impl Drop for PrivateCluster {
     }
 }
 
+/// The directory holding the server binaries of whichever PostgreSQL is
+/// installed: `PG_BIN_DIR` if set, else `pg_config --bindir` if the server is
+/// there (a client-only `pg_config` may point at a version with no server),
+/// else the newest version under `/usr/lib/postgresql`.
 fn bin_dir() -> PathBuf {
-    let dir = std::env::var_os("PG_BIN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_BIN_DIR));
-    for tool in ["initdb", "pg_ctl", "postgres"] {
+    let dir = match std::env::var_os("PG_BIN_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => pg_config_bin_dir()
+            .filter(|dir| has_server_tools(dir))
+            .or_else(newest_versioned_bin_dir)
+            .unwrap_or_else(|| PathBuf::from(VERSIONED_BIN_ROOT)),
+    };
+    for tool in SERVER_TOOLS {
         assert!(
             dir.join(tool).is_file(),
             "the fault tests need PostgreSQL's server binaries to run a private cluster, but \
-             {} is missing: install PostgreSQL 15 (apt-get install postgresql-15) or point \
+             {} is missing: install PostgreSQL (apt-get install postgresql) or point \
              PG_BIN_DIR at the directory holding initdb, pg_ctl and postgres",
             dir.join(tool).display()
         );
     }
     dir
+}
+
+fn has_server_tools(dir: &Path) -> bool {
+    SERVER_TOOLS.iter().all(|tool| dir.join(tool).is_file())
+}
+
+fn pg_config_bin_dir() -> Option<PathBuf> {
+    let output = Command::new("pg_config").arg("--bindir").output().ok()?;
+    let dir = String::from_utf8(output.stdout).ok()?;
+    (output.status.success() && !dir.trim().is_empty()).then(|| PathBuf::from(dir.trim()))
+}
+
+/// `/usr/lib/postgresql/<major>/bin` of the highest major version that has
+/// the server binaries.
+fn newest_versioned_bin_dir() -> Option<PathBuf> {
+    std::fs::read_dir(VERSIONED_BIN_ROOT)
+        .ok()?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let major: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            has_server_tools(&bin).then_some((major, bin))
+        })
+        .max_by_key(|(major, _)| *major)
+        .map(|(_, bin)| bin)
 }
 
 fn is_root() -> bool {
