@@ -8,7 +8,6 @@
 mod database;
 mod demo;
 mod errors;
-mod generator;
 mod history;
 mod rows;
 mod search;
@@ -21,9 +20,6 @@ pub mod testing;
 pub use database::{ConnectError, DatabaseSettings, MIGRATOR, connect, ping};
 pub use demo::{DEMO_USER_ID, DemoSeed, has_users, seed_demo};
 pub use errors::repository_error;
-pub use generator::{
-    CounterDrift, GenerateError, GeneratorReport, GeneratorSettings, check_counters, generate,
-};
 pub use history::PgHistory;
 pub use search::{OUTBOX_CHANNEL, OutboxListener, PgSearch};
 pub use usernames::PgUsernames;

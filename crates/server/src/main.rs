@@ -12,11 +12,9 @@ use time::{Duration, OffsetDateTime};
 use allmine_domain::SystemClock;
 use allmine_domain::profiles::{UserLookup, UserRepository};
 use allmine_domain::{UserId, Username};
+use allmine_generator::{GeneratorSettings, check_counters, generate};
 use allmine_http::JwtVerifier;
-use allmine_postgres::{
-    ConnectError, DEMO_USER_ID, DemoSeed, GeneratorSettings, PgPool, PgUsers, check_counters,
-    connect, generate, seed_demo,
-};
+use allmine_postgres::{ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, seed_demo};
 use allmine_server::config::{Config, Environment};
 use allmine_server::{Parts, search, serve, telemetry};
 
@@ -51,7 +49,8 @@ struct SeedArgs {
     #[arg(long)]
     demo: bool,
     /// Generate N users, `user_1` ... `user_N`, with follows, live streams,
-    /// blocks and credit transactions (see "Generating data" in the README).
+    /// blocks and credit transactions (see "Generating data" in
+    /// docs/operations.md).
     #[arg(long, value_name = "N")]
     users: Option<u64>,
     /// Seed of the generator: the same seed gives the same data.

@@ -2,10 +2,10 @@
 //! promises about the data it loads.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use allmine_postgres::testing::TestDatabase;
-use allmine_postgres::{
+use allmine_generator::{
     GenerateError, GeneratorReport, GeneratorSettings, check_counters, generate,
 };
+use allmine_postgres::testing::TestDatabase;
 use sqlx::PgPool;
 
 const USERS: u64 = 300;
