@@ -38,6 +38,10 @@ prepare:
     SQLX_OFFLINE=false DATABASE_URL={{ prepare_database_url }} cargo sqlx prepare --workspace -- --all-targets
     cargo sqlx database drop -y -f -D {{ prepare_database_url }}
 
+# Check that .sqlx/ matches a freshly migrated scratch database, as CI does.
+sqlx-check:
+    .ci/sqlx-check
+
 # Drop and recreate the development database `allmine`; the server migrates it on its next start.
 db-reset:
     cargo sqlx database drop -y -f -D {{ dev_database_url }}
