@@ -13,11 +13,7 @@ impl From<RepositoryError> for ApiError {
             RepositoryError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             RepositoryError::Failed(_) => ErrorCode::InternalError,
         };
-        Self {
-            code,
-            details: Vec::new(),
-            cause: Some(Box::new(error)),
-        }
+        Self::caused(code, Box::new(error))
     }
 }
 
@@ -31,9 +27,32 @@ impl From<ViewProfileError> for ApiError {
                 })
             }
             ViewProfileError::NotFound => Self::new(ErrorCode::NotFound),
+            // The docs' 403: "This profile cannot be viewed" first, then
+            // why, when the reason is privacy (a block is not told apart).
             ViewProfileError::Blocked => Self::new(ErrorCode::ProfileUnavailable),
-            ViewProfileError::Private => Self::new(ErrorCode::ProfilePrivate),
+            ViewProfileError::Private => {
+                Self::with(ErrorCode::ProfilePrivate, Detail::ProfilePrivate)
+            }
             ViewProfileError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl ApiError {
+    /// A refused stats request: the stats page's docs open its 403 with
+    /// "Insufficient permissions", followed here by the profile's reason; the
+    /// code stays the profile's (`PROFILE_PRIVATE`, `PROFILE_UNAVAILABLE`).
+    pub fn for_stats(error: ViewProfileError) -> Self {
+        let headline = ErrorCode::InsufficientPermissions;
+        match error {
+            ViewProfileError::Blocked => {
+                Self::with(ErrorCode::ProfileUnavailable, Detail::ProfileUnavailable)
+                    .headed_by(headline)
+            }
+            ViewProfileError::Private => {
+                Self::with(ErrorCode::ProfilePrivate, Detail::ProfilePrivate).headed_by(headline)
+            }
+            other => other.into(),
         }
     }
 }

@@ -24,11 +24,12 @@ impl ErrorCode {
             Self::InsufficientPermissions => {
                 language.pick("Insufficient permissions", "Yetersiz yetki")
             }
-            Self::ProfileUnavailable => language.pick(
+            // The docs open both with the same words; `PROFILE_PRIVATE` adds
+            // its reason after them.
+            Self::ProfileUnavailable | Self::ProfilePrivate => language.pick(
                 "This profile cannot be viewed",
                 "Bu profil görüntülenemiyor",
             ),
-            Self::ProfilePrivate => language.pick("This profile is private", "Bu profil gizli"),
             Self::NotFound => language.pick("Resource not found", "Kaynak bulunamadı"),
             Self::MethodNotAllowed => {
                 language.pick("Method not allowed", "Bu yöntem desteklenmiyor")
@@ -152,6 +153,10 @@ impl Detail {
             (Self::InvalidQuery(why), Tr) => format!("sorgu: geçersiz parametre ({why})"),
             (Self::UnknownRoute, En) => "No endpoint has this path".into(),
             (Self::UnknownRoute, Tr) => "Bu yolda bir uç nokta yok".into(),
+            (Self::ProfilePrivate, En) => "This profile is private".into(),
+            (Self::ProfilePrivate, Tr) => "Bu profil gizli".into(),
+            (Self::ProfileUnavailable, En) => "This profile cannot be viewed".into(),
+            (Self::ProfileUnavailable, Tr) => "Bu profil görüntülenemiyor".into(),
         }
     }
 }

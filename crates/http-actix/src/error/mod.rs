@@ -89,11 +89,17 @@ pub enum Detail {
         /// What is wrong with it.
         problem: ParamProblem,
     },
+    /// The profile is private and the caller is not an accepted follower.
+    ProfilePrivate,
+    /// One of the two users has blocked the other.
+    ProfileUnavailable,
 }
 
 /// An error answer: a code, the specific reasons, and (for 5xx) the cause to log.
 pub struct ApiError {
     code: ErrorCode,
+    /// The code whose headline opens `errors`, when not `code`'s own.
+    headline: Option<ErrorCode>,
     details: Vec<Detail>,
     cause: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -101,20 +107,12 @@ pub struct ApiError {
 impl ApiError {
     /// An error with this code and no specific reason.
     pub fn new(code: ErrorCode) -> Self {
-        Self {
-            code,
-            details: Vec::new(),
-            cause: None,
-        }
+        Self::with_all(code, Vec::new())
     }
 
     /// An error with this code and one specific reason.
     pub fn with(code: ErrorCode, detail: Detail) -> Self {
-        Self {
-            code,
-            details: vec![detail],
-            cause: None,
-        }
+        Self::with_all(code, vec![detail])
     }
 
     /// 400 with one reason.
@@ -129,10 +127,24 @@ impl ApiError {
 
     /// 500, keeping the cause for the log.
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::caused(ErrorCode::InternalError, cause.into())
+    }
+
+    /// An error with this code and no specific reason, keeping `cause` for the log.
+    fn caused(code: ErrorCode, cause: Box<dyn std::error::Error + Send + Sync>) -> Self {
         Self {
-            code: ErrorCode::InternalError,
-            details: Vec::new(),
-            cause: Some(cause.into()),
+            cause: Some(cause),
+            ..Self::new(code)
+        }
+    }
+
+    /// The same error opened by `headline`'s message instead of its own
+    /// code's: an endpoint whose docs give another first message keeps the
+    /// stable code and its reasons.
+    pub fn headed_by(self, headline: ErrorCode) -> Self {
+        Self {
+            headline: Some(headline),
+            ..self
         }
     }
 
@@ -154,7 +166,8 @@ impl ApiError {
     /// The `errors` array in `language`: the headline, then the reasons, with
     /// instants rendered in `zone`.
     pub fn messages(&self, language: Language, zone: TimeZone) -> Vec<String> {
-        std::iter::once(self.code.headline(language).to_owned())
+        let headline = self.headline.unwrap_or(self.code);
+        std::iter::once(headline.headline(language).to_owned())
             .chain(
                 self.details
                     .iter()
@@ -167,6 +180,7 @@ impl ApiError {
     pub fn with_all(code: ErrorCode, details: Vec<Detail>) -> Self {
         Self {
             code,
+            headline: None,
             details,
             cause: None,
         }
@@ -177,6 +191,7 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("code", &self.code)
+            .field("headline", &self.headline)
             .field("details", &self.details)
             .finish()?;
         let mut source = self.cause.as_deref().map(|e| e as &dyn std::error::Error);
@@ -190,7 +205,7 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code.headline(Language::En))
+        f.write_str(self.headline.unwrap_or(self.code).headline(Language::En))
     }
 }
 
@@ -244,11 +259,36 @@ mod tests {
         );
         assert_eq!(
             private.messages(Language::En, TimeZone::default()),
-            ["This profile is private"]
+            ["This profile cannot be viewed", "This profile is private"]
+        );
+        assert_eq!(
+            private.messages(Language::Tr, TimeZone::default()),
+            ["Bu profil görüntülenemiyor", "Bu profil gizli"]
         );
         assert_eq!(blocked.code(), ErrorCode::ProfileUnavailable);
         assert_eq!(private.code(), ErrorCode::ProfilePrivate);
         assert_eq!(blocked.status_code(), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn a_stats_denial_opens_with_insufficient_permissions_and_keeps_the_profiles_code() {
+        let private = ApiError::for_stats(ViewProfileError::Private);
+        let blocked = ApiError::for_stats(ViewProfileError::Blocked);
+        assert_eq!(
+            private.messages(Language::En, TimeZone::default()),
+            ["Insufficient permissions", "This profile is private"]
+        );
+        assert_eq!(
+            blocked.messages(Language::Tr, TimeZone::default()),
+            ["Yetersiz yetki", "Bu profil görüntülenemiyor"]
+        );
+        assert_eq!(private.code(), ErrorCode::ProfilePrivate);
+        assert_eq!(blocked.code(), ErrorCode::ProfileUnavailable);
+        assert_eq!(private.status_code(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            ApiError::for_stats(ViewProfileError::NotFound).code(),
+            ErrorCode::NotFound
+        );
     }
 
     #[test]

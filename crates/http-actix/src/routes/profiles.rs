@@ -57,11 +57,17 @@ impl FromRequest for UserIdPath {
     example = json!(error_example(400, &["Validation failed", "id: must be 24 lowercase hexadecimal characters"], "VALIDATION_FAILED")))]
 pub struct BadUserId(pub ErrorEnvelope);
 
-/// 403 for a profile the caller may not see.
+/// 403 for a profile the caller may not see, as the docs show it.
 #[derive(Debug, IntoResponses)]
-#[response(status = 403, description = "Blocked either way (PROFILE_UNAVAILABLE) or private (PROFILE_PRIVATE)",
-    example = json!(error_example(403, &["This profile is private"], "PROFILE_PRIVATE")))]
+#[response(status = 403, description = "Private (PROFILE_PRIVATE: `This profile cannot be viewed`, then `This profile is private`) or blocked either way (PROFILE_UNAVAILABLE: `This profile cannot be viewed` alone)",
+    example = json!(error_example(403, &["This profile cannot be viewed", "This profile is private"], "PROFILE_PRIVATE")))]
 pub struct ProfilePrivate(pub ErrorEnvelope);
+
+/// 403 for the stats of a user the caller may not see, as the docs show it.
+#[derive(Debug, IntoResponses)]
+#[response(status = 403, description = "`Insufficient permissions`, then why: the profile is private (PROFILE_PRIVATE) or one has blocked the other (PROFILE_UNAVAILABLE)",
+    example = json!(error_example(403, &["Insufficient permissions", "This profile is private"], "PROFILE_PRIVATE")))]
+pub struct StatsForbidden(pub ErrorEnvelope);
 
 /// 404 for an `{id}` no active user has.
 #[derive(Debug, IntoResponses)]
@@ -122,8 +128,7 @@ pub async fn profile_by_username(
         BadUserId,
         (status = 401, description = "A token was given but is invalid, expired, or names an inactive account", body = ErrorEnvelope,
             example = json!(error_example(401, &["Authentication required", "Authorization: the token is invalid"], "AUTHENTICATION_REQUIRED"))),
-        (status = 403, description = "Blocked either way (PROFILE_UNAVAILABLE) or private (PROFILE_PRIVATE)", body = ErrorEnvelope,
-            example = json!(error_example(403, &["This profile cannot be viewed"], "PROFILE_UNAVAILABLE"))),
+        ProfilePrivate,
         NoUserWithId,
         RateLimited,
         ServiceUnavailable,
@@ -141,7 +146,8 @@ pub async fn profile_by_id(
 /// Get user statistics.
 ///
 /// Followers, following and total live streams of a user, under the same
-/// privacy rule as the profile.
+/// privacy rule as the profile. A refusal opens with `Insufficient
+/// permissions`, as the docs show, and keeps the profile's code.
 #[utoipa::path(
     get,
     path = STATS,
@@ -153,7 +159,7 @@ pub async fn profile_by_id(
         (status = 200, description = "The counts", body = Envelope<StatsResponse>, example = json!(examples::stats())),
         BadUserId,
         Unauthenticated,
-        ProfilePrivate,
+        StatsForbidden,
         NoUserWithId,
         ServiceUnavailable,
     )
@@ -163,7 +169,11 @@ pub async fn stats(
     caller: Authenticated,
     id: UserIdPath,
 ) -> Result<HttpResponse, ApiError> {
-    let stats = state.profiles.stats(&caller.0, &id.0).await?;
+    let stats = state
+        .profiles
+        .stats(&caller.0, &id.0)
+        .await
+        .map_err(ApiError::for_stats)?;
     Ok(ok(StatsResponse::from(stats)))
 }
 

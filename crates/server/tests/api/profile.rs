@@ -79,7 +79,7 @@ async fn a_private_profile_is_403_for_anonymous_viewers_and_pending_followers() 
     let anonymous = send(app.get(&format!("/api/v1/users/profile/{JANE_PRIVATE}"))).await;
     assert_eq!(
         assert_error(anonymous.0, &anonymous.1, 403, "PROFILE_PRIVATE"),
-        ["This profile is private"]
+        ["This profile cannot be viewed", "This profile is private"]
     );
 
     let pending = app.token(FAN_PENDING);
@@ -90,7 +90,7 @@ async fn a_private_profile_is_403_for_anonymous_viewers_and_pending_followers() 
     .await;
     assert_eq!(
         assert_error(status, &body, 403, "PROFILE_PRIVATE"),
-        ["This profile is private"]
+        ["This profile cannot be viewed", "This profile is private"]
     );
 
     let (status, body) = send(
@@ -100,7 +100,7 @@ async fn a_private_profile_is_403_for_anonymous_viewers_and_pending_followers() 
     .await;
     assert_eq!(
         assert_error(status, &body, 403, "PROFILE_PRIVATE"),
-        ["Bu profil gizli"]
+        ["Bu profil görüntülenemiyor", "Bu profil gizli"]
     );
 }
 

@@ -80,3 +80,51 @@ async fn stats_obey_the_profile_privacy_rule() {
     .await;
     assert_error(status, &body, 403, "PROFILE_UNAVAILABLE");
 }
+
+#[tokio::test]
+async fn stats_the_caller_may_not_see_open_with_insufficient_permissions_then_say_why() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            JANE_PRIVATE,
+            JOHN,
+            "en",
+            "PROFILE_PRIVATE",
+            ["Insufficient permissions", "This profile is private"],
+        ),
+        (
+            JANE_PRIVATE,
+            FAN_PENDING,
+            "tr",
+            "PROFILE_PRIVATE",
+            ["Yetersiz yetki", "Bu profil gizli"],
+        ),
+        (
+            BOB_BLOCKER,
+            CARL_BLOCKED,
+            "en",
+            "PROFILE_UNAVAILABLE",
+            ["Insufficient permissions", "This profile cannot be viewed"],
+        ),
+        (
+            CARL_BLOCKED,
+            BOB_BLOCKER,
+            "tr",
+            "PROFILE_UNAVAILABLE",
+            ["Yetersiz yetki", "Bu profil görüntülenemiyor"],
+        ),
+    ];
+    for (owner, viewer, language, code, expected) in cases {
+        let (status, body) = send(
+            app.get(&format!("/api/v1/users/{owner}/stats"))
+                .bearer_auth(app.token(viewer))
+                .header("X-Language", language),
+        )
+        .await;
+        assert_eq!(
+            assert_error(status, &body, 403, code),
+            expected,
+            "{owner} seen by {viewer}"
+        );
+    }
+}
