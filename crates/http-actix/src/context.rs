@@ -56,6 +56,10 @@ pub const TIMEZONES: &[&str] = &[
     "UTC+14:00",
 ];
 
+/// The docs' name for the default zone (`Zaman dilimi (varsayılan: UTC)`):
+/// accepted as `UTC+00:00`.
+pub const UTC: &str = "UTC";
+
 /// The `X-Platform` values the docs list (others are recorded as given).
 pub const PLATFORMS: &[&str] = &[
     "web",
@@ -78,17 +82,22 @@ impl Default for TimeZone {
 }
 
 impl TimeZone {
-    /// Reads an `X-Timezone` value; `None` unless it is one of [`TIMEZONES`].
+    /// Reads an `X-Timezone` value; `None` unless it is one of [`TIMEZONES`]
+    /// or [`UTC`].
     ///
     /// ```
     /// use allmine_http::context::TimeZone;
     /// assert!(TimeZone::parse("UTC+03:00").is_some());
     /// assert!(TimeZone::parse("UTC-08:00").is_some());
+    /// assert_eq!(TimeZone::parse("UTC"), TimeZone::parse("UTC+00:00"));
     /// assert!(TimeZone::parse("UTC+03:15").is_none());
     /// assert!(TimeZone::parse("Europe/Istanbul").is_none());
     /// ```
     pub fn parse(value: &str) -> Option<Self> {
         let value = value.trim();
+        if value == UTC {
+            return Some(Self::default());
+        }
         if !TIMEZONES.contains(&value) {
             return None;
         }
@@ -132,7 +141,8 @@ pub fn render_instant(instant: OffsetDateTime) -> String {
     }
 }
 
-/// A UTC offset from the documented list; date-times in `data` are rendered in it.
+/// A UTC offset from the documented list, or `UTC` (the docs' default, the
+/// same as `UTC+00:00`); date-times in `data` are rendered in it.
 #[derive(Debug)]
 pub struct Timezone;
 
@@ -140,8 +150,8 @@ impl PartialSchema for Timezone {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .enum_values(Some(TIMEZONES.iter().copied()))
-            .default(Some("UTC+00:00".into()))
+            .enum_values(Some(std::iter::once(UTC).chain(TIMEZONES.iter().copied())))
+            .default(Some(UTC.into()))
             .into()
     }
 }
@@ -156,8 +166,8 @@ pub struct StandardHeaders {
     /// anything else, or no header, means English (`en`).
     #[param(rename = "X-Language", value_type = String, required = false, example = "tr")]
     pub language: Language,
-    /// Time zone (default: UTC). Date-times in `data` are rendered in it; a
-    /// value outside the list is 400.
+    /// Time zone (default: UTC). Date-times in `data` are rendered in it;
+    /// `UTC` is `UTC+00:00`, and a value outside the list is 400.
     #[param(rename = "X-Timezone", value_type = Timezone, required = false)]
     pub timezone: Option<TimeZone>,
     /// Platform, recorded in the logs (default: web): one of `web`,
@@ -235,6 +245,15 @@ mod tests {
             let (h, m, _) = zone.offset().as_hms();
             let sign = if name.as_bytes()[3] == b'-' { "-" } else { "+" };
             assert_eq!(format!("UTC{sign}{:02}:{:02}", h.abs(), m.abs()), *name);
+        }
+    }
+
+    #[test]
+    fn utc_by_its_name_is_the_zero_offset() {
+        assert_eq!(TimeZone::parse("UTC"), Some(TimeZone::default()));
+        assert_eq!(TimeZone::parse(" UTC "), TimeZone::parse("UTC+00:00"));
+        for other in ["utc", "UTC+0", "UTC0", "GMT", "Z"] {
+            assert_eq!(TimeZone::parse(other), None, "{other}");
         }
     }
 

@@ -54,6 +54,23 @@ async fn a_time_zone_outside_the_list_is_400_and_utc_minus_eight_is_accepted() {
 }
 
 #[tokio::test]
+async fn x_timezone_utc_the_docs_default_is_read_as_utc_plus_zero() {
+    let app = TestApp::spawn().await;
+    app.clock.set(time::macros::datetime!(2026-06-01 12:00 UTC));
+    app.sql("UPDATE users SET username_changed_at = TIMESTAMPTZ '2026-05-20 22:30:00.123Z' WHERE username = 'johndoe123'")
+        .await;
+    for zone in ["UTC", "UTC+00:00"] {
+        let request = app.get("/api/v1/users/me").bearer_auth(app.token(JOHN));
+        let (status, body) = send(request.header("X-Timezone", zone)).await;
+        assert_eq!(
+            assert_ok(status, &body)["nextUsernameChangeAllowedAt"],
+            "2026-06-19T22:30:00.123Z",
+            "{zone}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_language_falls_back_to_english() {
     let app = TestApp::spawn().await;
     let (status, body) = send(
