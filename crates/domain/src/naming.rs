@@ -220,23 +220,32 @@ pub struct CooldownActive {
     pub next_change_allowed_at: OffsetDateTime,
 }
 
-/// When the next username change is allowed, given when the last one happened:
-/// `None` for a user who has never changed their name (they may at once).
+/// When the next username change is allowed, seen at `now`: the instant 30
+/// days after the last counted change while that instant is still ahead, and
+/// `None` when a change is allowed now (never changed, or the cooldown has run
+/// out). Every answer that tells a user when they may rename says this one
+/// thing, whatever the request was.
 ///
 /// ```
 /// use allmine_domain::usernames::next_username_change_allowed_at;
 /// use time::macros::datetime;
 ///
-/// assert_eq!(next_username_change_allowed_at(None), None);
+/// let changed = datetime!(2026-01-01 12:00 UTC);
+/// let now = datetime!(2026-01-10 08:00 UTC);
+/// assert_eq!(next_username_change_allowed_at(None, now), None);
 /// assert_eq!(
-///     next_username_change_allowed_at(Some(datetime!(2026-01-01 12:00 UTC))),
+///     next_username_change_allowed_at(Some(changed), now),
 ///     Some(datetime!(2026-01-31 12:00 UTC)),
 /// );
+/// assert_eq!(next_username_change_allowed_at(Some(changed), datetime!(2026-01-31 12:00 UTC)), None);
 /// ```
 pub fn next_username_change_allowed_at(
     last_changed: Option<OffsetDateTime>,
+    now: OffsetDateTime,
 ) -> Option<OffsetDateTime> {
-    last_changed.map(|changed| changed + USERNAME_CHANGE_COOLDOWN)
+    last_changed
+        .map(|changed| changed + USERNAME_CHANGE_COOLDOWN)
+        .filter(|next| *next > now)
 }
 
 /// Whether a username change is allowed at `now`: at once for a user who has
@@ -256,11 +265,11 @@ pub fn may_change_username(
     last_changed: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Result<(), CooldownActive> {
-    match next_username_change_allowed_at(last_changed) {
-        Some(next_change_allowed_at) if now < next_change_allowed_at => Err(CooldownActive {
+    match next_username_change_allowed_at(last_changed, now) {
+        Some(next_change_allowed_at) => Err(CooldownActive {
             next_change_allowed_at,
         }),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 
@@ -423,8 +432,37 @@ mod tests {
     #[test]
     fn the_cooldown_counts_from_the_change_across_a_month_end() {
         assert_eq!(
-            next_username_change_allowed_at(Some(CHANGED)),
+            next_username_change_allowed_at(Some(CHANGED), CHANGED),
             Some(datetime!(2026-03-31 08:30:00.250 UTC))
         );
+    }
+
+    #[test]
+    fn the_next_change_is_an_instant_ahead_or_none_when_a_change_is_allowed_now() {
+        let next = CHANGED + Duration::days(30);
+        assert_eq!(next_username_change_allowed_at(None, CHANGED), None);
+        assert_eq!(
+            next_username_change_allowed_at(Some(CHANGED), next - Duration::milliseconds(1)),
+            Some(next)
+        );
+        assert_eq!(next_username_change_allowed_at(Some(CHANGED), next), None);
+        assert_eq!(
+            next_username_change_allowed_at(Some(CHANGED), next + Duration::days(400)),
+            None
+        );
+        // It answers exactly when a change is refused, and with the same instant.
+        for now in [
+            CHANGED,
+            next - Duration::milliseconds(1),
+            next,
+            next + Duration::days(1),
+        ] {
+            assert_eq!(
+                next_username_change_allowed_at(Some(CHANGED), now),
+                may_change_username(Some(CHANGED), now)
+                    .err()
+                    .map(|cooldown| cooldown.next_change_allowed_at)
+            );
+        }
     }
 }

@@ -106,7 +106,8 @@ pub struct ProfileView {
 pub struct OwnProfile {
     /// The profile as others may see it.
     pub profile: ProfileView,
-    /// When the username may next change; `None` if it may change now.
+    /// When the username may next change; `None` if it may change now (see
+    /// [`next_username_change_allowed_at`]).
     pub next_username_change_allowed_at: Option<OffsetDateTime>,
 }
 
@@ -163,8 +164,8 @@ impl ProfileService {
     /// The caller's own profile, with the owner-only facts.
     pub async fn own_profile(&self, me: &CurrentUser) -> Result<OwnProfile, ViewProfileError> {
         let profile = self.view(Some(me), UserLookup::Id(me.id())).await?;
-        let next = next_username_change_allowed_at(profile.user.username_changed_at)
-            .filter(|next| *next > self.clock.now());
+        let next =
+            next_username_change_allowed_at(profile.user.username_changed_at, self.clock.now());
         Ok(OwnProfile {
             profile,
             next_username_change_allowed_at: next,

@@ -35,6 +35,8 @@ pub struct UsernameChanged {
     pub old: Username,
     /// The name now.
     pub new: Username,
-    /// When the next change is allowed.
-    pub next_change_allowed_at: OffsetDateTime,
+    /// When the next change is allowed; `None` when it is allowed now (a change
+    /// of case while no cooldown runs). The same rule as the own profile's
+    /// ([`next_username_change_allowed_at`](crate::naming::next_username_change_allowed_at)).
+    pub next_change_allowed_at: Option<OffsetDateTime>,
 }

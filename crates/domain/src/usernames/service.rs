@@ -196,7 +196,7 @@ impl UsernameService {
         Ok(UsernameChanged {
             old: me.username,
             new,
-            next_change_allowed_at: next_username_change_allowed_at(changed_at).unwrap_or(now),
+            next_change_allowed_at: next_username_change_allowed_at(changed_at, now),
         })
     }
 
@@ -281,7 +281,10 @@ mod tests {
         let changed = w.service.change(&me(&john), "john_new").await.unwrap();
         assert_eq!(changed.old.as_str(), "johndoe");
         assert_eq!(changed.new.as_str(), "john_new");
-        assert_eq!(changed.next_change_allowed_at, T0 + Duration::days(30));
+        assert_eq!(
+            changed.next_change_allowed_at,
+            Some(T0 + Duration::days(30))
+        );
     }
 
     #[tokio::test]
@@ -314,7 +317,41 @@ mod tests {
         w.clock.set(T0 + Duration::days(3));
         let changed = w.service.change(&me(&john), "JohnDoe_X").await.unwrap();
         assert_eq!(changed.new.as_str(), "JohnDoe_X");
-        assert_eq!(changed.next_change_allowed_at, T0 + Duration::days(30));
+        assert_eq!(
+            changed.next_change_allowed_at,
+            Some(T0 + Duration::days(30))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_change_of_case_while_no_cooldown_runs_says_a_change_is_allowed_now() {
+        let never = user("never_renamed");
+        let long_ago = user("long_ago");
+        let w = world(vec![never.clone(), long_ago.clone()]);
+        let changed = w
+            .service
+            .change(&me(&never), "Never_Renamed")
+            .await
+            .unwrap();
+        assert_eq!(changed.next_change_allowed_at, None);
+
+        w.service
+            .change(&me(&long_ago), "renamed_once")
+            .await
+            .unwrap();
+        w.clock.set(T0 + Duration::days(30));
+        let changed = w
+            .service
+            .change(&me(&long_ago), "Renamed_Once")
+            .await
+            .unwrap();
+        assert_eq!(changed.next_change_allowed_at, None);
+        assert!(
+            w.service
+                .change(&me(&long_ago), "renamed_twice")
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -379,7 +416,7 @@ mod tests {
         assert_eq!(back.new.as_str(), "johndoe");
         assert_eq!(
             back.next_change_allowed_at,
-            T0 + Duration::days(30),
+            Some(T0 + Duration::days(30)),
             "the cooldown clock is kept"
         );
         assert!(matches!(

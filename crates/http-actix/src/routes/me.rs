@@ -103,7 +103,8 @@ pub struct OwnProfileResponse {
     #[schema(example = false)]
     pub is_private: bool,
     /// When the username may next change, in the request's `X-Timezone`; null
-    /// when it may change now.
+    /// when it may change now. The same as `nextChangeAllowedAt` after a
+    /// username change.
     #[schema(example = json!(null), format = DateTime)]
     pub next_username_change_allowed_at: Option<String>,
 }

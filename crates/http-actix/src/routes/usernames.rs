@@ -64,7 +64,8 @@ pub async fn check_username(
 /// Changes the caller's username: at once if it never changed, then once every
 /// 30 days. A change of case only is always allowed and keeps the cooldown. The
 /// old name stays held for the caller for 14 days. `nextChangeAllowedAt` is
-/// rendered in `X-Timezone`.
+/// rendered in `X-Timezone`, and is null when a change is allowed now, as in
+/// `GET /api/v1/users/me`.
 #[utoipa::path(
     patch,
     path = CHANGE,
@@ -202,9 +203,11 @@ pub struct UsernameChangedResponse {
     /// The name now.
     #[schema(example = "new_username123")]
     pub new_username: String,
-    /// When the next change is allowed, in the request's `X-Timezone`.
-    #[schema(example = "2024-02-15T00:00:00.000Z", format = DateTime)]
-    pub next_change_allowed_at: String,
+    /// When the next change is allowed, in the request's `X-Timezone`; null
+    /// when a change is allowed now (a change of case while no cooldown runs),
+    /// as `nextUsernameChangeAllowedAt` of `GET /api/v1/users/me`.
+    #[schema(example = "2024-02-15T00:00:00.000Z", format = DateTime, required = true)]
+    pub next_change_allowed_at: Option<String>,
 }
 
 impl UsernameChangedResponse {
@@ -214,7 +217,7 @@ impl UsernameChangedResponse {
             success: true,
             old_username: changed.old.to_string(),
             new_username: changed.new.to_string(),
-            next_change_allowed_at: zone.render(changed.next_change_allowed_at),
+            next_change_allowed_at: changed.next_change_allowed_at.map(|at| zone.render(at)),
         }
     }
 }

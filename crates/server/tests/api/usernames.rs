@@ -207,6 +207,42 @@ async fn a_change_of_case_only_is_allowed_and_keeps_the_cooldown_clock() {
     assert_eq!(data["nextChangeAllowedAt"], "2026-03-31T08:00:00.000Z");
 }
 
+/// `nextUsernameChangeAllowedAt` of `GET /me` and of `PATCH /me`.
+async fn next_change_in_me(app: &TestApp) -> Value {
+    let (status, body) = send(app.get("/api/v1/users/me").bearer_auth(app.token(JOHN))).await;
+    let read = assert_ok(status, &body)["nextUsernameChangeAllowedAt"].clone();
+    let request = app.patch("/api/v1/users/me").bearer_auth(app.token(JOHN));
+    let (status, body) = send(request.json(&json!({"bio": "still me"}))).await;
+    let updated = assert_ok(status, &body)["nextUsernameChangeAllowedAt"].clone();
+    assert_eq!(read, updated, "GET and PATCH /me disagree");
+    read
+}
+
+#[tokio::test]
+async fn the_next_change_instant_is_null_when_allowed_now_and_the_same_after_every_kind_of_change()
+{
+    let app = TestApp::spawn().await;
+    let t0 = datetime!(2026-03-01 08:00:00.000 UTC);
+    let next = json!("2026-03-31T08:00:00.000Z");
+    // (when, new name, what the change and /me then say)
+    let steps = [
+        (t0, "JohnDoe123", Value::Null),   // case only, never renamed
+        (t0, "john_second", next.clone()), // a counted change
+        (t0 + Duration::days(5), "John_Second", next.clone()), // case only, in the cooldown
+        (t0 + Duration::days(6), "johndoe123", next.clone()), // taking the held name back
+        (t0 + Duration::days(30), "JOHNDOE123", Value::Null), // case only, cooldown over
+    ];
+    app.clock.set(t0);
+    assert_eq!(next_change_in_me(&app).await, Value::Null);
+    for (when, name, expected) in steps {
+        app.clock.set(when);
+        let (status, body) = rename(&app, JOHN, name).await;
+        let answered = &assert_ok(status, &body)["nextChangeAllowedAt"];
+        assert_eq!(*answered, expected, "{name}");
+        assert_eq!(next_change_in_me(&app).await, expected, "/me after {name}");
+    }
+}
+
 #[tokio::test]
 async fn exactly_the_current_name_is_409() {
     let app = TestApp::spawn().await;
