@@ -1,7 +1,11 @@
 //! The OpenAPI document, assembled from the routes' annotations.
 
+use utoipa::Number;
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
+
+use allmine_domain::paging::MAX_LIMIT;
+use allmine_domain::search::MAX_SEARCH_LIMIT;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -53,13 +57,62 @@ use crate::routes::{health, history, me, profiles, search, usernames};
         Paged<Transaction>, Paged<GroupedEntry>, Envelope<Paged<Transaction>>, Envelope<Paged<GroupedEntry>>,
         FoundUser, LiveStream, Paged<FoundUser>, Envelope<Paged<FoundUser>>,
     )),
-    modifiers(&BearerJwt, &RequestIdHeader, &OptionalProfileUpdateBody),
+    modifiers(&BearerJwt, &RequestIdHeader, &OptionalProfileUpdateBody, &PageLimits),
     tags((name = "Users", description = "User profiles and statistics"), (name = "Credits", description = "The signed-in user's credit history"), (name = "Health", description = "Liveness and readiness probes")),
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
 
 struct BearerJwt;
+
+/// The largest `limit` of each paged endpoint, by the schema of its items.
+pub const PAGE_LIMITS: &[(&str, u32)] = &[
+    ("Transaction", MAX_LIMIT),
+    ("GroupedEntry", MAX_LIMIT),
+    ("FoundUser", MAX_SEARCH_LIMIT),
+];
+
+/// `Paged<T>` is one generic type, so every page schema would state the
+/// largest page any endpoint allows. Each gets its own endpoint's bound from
+/// [`PAGE_LIMITS`] instead: `Paged_T`, and the copy `Envelope_Paged_T` inlines.
+struct PageLimits;
+
+impl Modify for PageLimits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (items, max) in PAGE_LIMITS {
+            let page = components.schemas.get_mut(&format!("Paged_{items}"));
+            if let Some(limit) = page.and_then(|page| property(page, "limit")) {
+                limit.maximum = Some(Number::UInt(*max as usize));
+            }
+            let envelope = components
+                .schemas
+                .get_mut(&format!("Envelope_Paged_{items}"));
+            let limit = envelope
+                .and_then(|envelope| property(envelope, "data"))
+                .and_then(|data| data.properties.get_mut("limit"))
+                .and_then(object);
+            if let Some(limit) = limit {
+                limit.maximum = Some(Number::UInt(*max as usize));
+            }
+        }
+    }
+}
+
+/// The inline object schema of `schema`'s property `name`.
+fn property<'a>(schema: &'a mut RefOr<Schema>, name: &str) -> Option<&'a mut Object> {
+    object(schema)?.properties.get_mut(name).and_then(object)
+}
+
+/// `schema` when it is an inline object schema.
+fn object(schema: &mut RefOr<Schema>) -> Option<&mut Object> {
+    match schema {
+        RefOr::T(Schema::Object(object)) => Some(object),
+        _ => None,
+    }
+}
 
 /// `PATCH /api/v1/users/me` may come without a body (it then changes
 /// nothing), which utoipa cannot say of a body that is not `Option`, and an

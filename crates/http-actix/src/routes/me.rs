@@ -148,7 +148,8 @@ pub struct ProfileUpdateBody {
     bio: Patch<String>,
     /// At most 10 interests of 1–30 characters, no duplicates (ignoring
     /// case); null or `[]` empties the list.
-    #[schema(example = json!(["music", "sports"]), max_items = 10, value_type = Option<Vec<Interest>>)]
+    // A set in the document (`uniqueItems`); duplicates ignoring case are 400.
+    #[schema(example = json!(["music", "sports"]), max_items = 10, value_type = Option<std::collections::BTreeSet<Interest>>)]
     interests: Patch<Vec<String>>,
     /// Up to 100 characters; null clears it.
     #[schema(value_type = Option<String>, example = "designer", max_length = 100)]

@@ -268,7 +268,8 @@ pub struct PublicProfile {
     /// The profile photo, or null.
     pub profile_photo: Option<Photo>,
     /// Topics the user is into.
-    #[schema(example = json!(["music", "sports"]))]
+    // Declared as a set so the document says `uniqueItems`; the order is kept.
+    #[schema(example = json!(["music", "sports"]), value_type = std::collections::BTreeSet<String>)]
     pub interests: Vec<String>,
     /// What the user does.
     #[schema(example = "designer")]

@@ -7,8 +7,9 @@
 use std::path::PathBuf;
 
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send};
+use crate::helpers::{JOHN, TestApp, assert_error, assert_ok, send};
 
 /// Lines of context shown around the first difference.
 const CONTEXT: usize = 6;
@@ -66,4 +67,79 @@ fn first_difference(committed: &str, served: &str) -> String {
         out.push_str(&format!("+ {line}\n"));
     }
     out
+}
+
+/// The schema a `$ref` of the served document points to.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+#[tokio::test]
+async fn each_paged_endpoint_states_its_own_limit_bounds_and_the_server_keeps_them() {
+    let app = TestApp::spawn().await;
+    let token = app.token(JOHN);
+    let (_, doc) = send(app.get("/api-docs/openapi.json")).await;
+    for (path, expected) in [
+        ("/api/v2/users/search", 50),
+        ("/api/v1/users/me/transactions", 100),
+        ("/api/v1/users/me/transactions/grouped", 100),
+    ] {
+        let operation = &doc["paths"][path]["get"];
+        let parameter = operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "limit")
+            .unwrap();
+        let answer = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+        let page_limit = &resolve(&doc, answer)["properties"]["data"]["properties"]["limit"];
+        let page_name = answer["$ref"].as_str().unwrap().replace("Envelope_", "");
+        let page_ref = json!({ "$ref": page_name });
+        let page = &resolve(&doc, &page_ref)["properties"]["limit"];
+        for stated in [&parameter["schema"], page_limit, page] {
+            assert_eq!(stated["minimum"], 1, "{path}: {stated}");
+            assert_eq!(stated["maximum"], expected, "{path}: {stated}");
+        }
+
+        let get = |limit: u32| {
+            app.get(&format!("{path}?limit={limit}"))
+                .bearer_auth(&token)
+        };
+        let (status, body) = send(get(expected)).await;
+        assert_eq!(assert_ok(status, &body)["limit"], expected, "{path}");
+        let (status, body) = send(get(expected + 1)).await;
+        let messages = assert_error(status, &body, 400, "VALIDATION_FAILED");
+        assert_eq!(
+            messages[1],
+            format!("limit: must be from 1 to {expected}"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn interests_are_declared_unique_and_a_repeated_interest_is_refused() {
+    let app = TestApp::spawn().await;
+    let (_, doc) = send(app.get("/api-docs/openapi.json")).await;
+    let schemas = &doc["components"]["schemas"];
+    for schema in ["ProfileUpdateBody", "PublicProfile"] {
+        assert_eq!(
+            schemas[schema]["properties"]["interests"]["uniqueItems"], true,
+            "{schema}"
+        );
+    }
+    let (status, body) = send(
+        app.patch("/api/v1/users/me")
+            .bearer_auth(app.token(JOHN))
+            .json(&json!({"interests": ["music", "Music"]})),
+    )
+    .await;
+    let messages = assert_error(status, &body, 400, "VALIDATION_FAILED");
+    assert!(messages[1].starts_with("interests: "), "{messages:?}");
 }
