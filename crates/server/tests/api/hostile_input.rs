@@ -445,6 +445,42 @@ async fn requests_too_large_to_parse_are_refused_before_routing_without_harm() {
     assert_ok(status, &body);
 }
 
+/// Raw (not percent-encoded) UTF-8 in the request target, as curl sends
+/// `?query=ş`, is refused by actix-web's HTTP parser before routing: the `http`
+/// crate's URI parser (0.2, under actix-http 3) takes no byte above 0x7E in
+/// the path or the query, so actix-http answers 400 with an empty body and
+/// closes the connection; no middleware of ours runs. This pins that
+/// documented exception: the same text percent-encoded is read as usual.
+#[tokio::test]
+async fn raw_utf8_in_the_request_target_is_refused_before_routing_and_percent_encoded_is_read() {
+    let app = TestApp::spawn().await;
+    let token = app.token(JOHN);
+    let get = |target: &str| {
+        format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\r\n")
+    };
+    for raw in [
+        "/api/v2/users/search?query=\u{15f}ahin",
+        "/api/v1/users/profile/username/\u{15f}ahin",
+    ] {
+        let (status, body) = raw_request(&app, &get(raw)).await;
+        assert!(status.starts_with("HTTP/1.1 400"), "{raw}: {status}");
+        assert!(body.is_empty(), "{raw}: {body}");
+    }
+
+    let (status, body) = raw_request(&app, &get("/api/v2/users/search?query=%C5%9Fahin")).await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    assert!(body.contains("\"surname\":\"\u{15e}ahin\""), "{body}");
+    let (status, body) = send(
+        app.get("/api/v1/users/profile/username/%C5%9Fahin")
+            .header("X-Language", "tr"),
+    )
+    .await;
+    assert_eq!(
+        assert_error(status, &body, 400, "VALIDATION_FAILED")[1],
+        "username: kullanıcı adı yalnızca a-z harfleri, rakamlar, '_' ve '.' içerebilir, 'ş' içeremez"
+    );
+}
+
 #[tokio::test]
 async fn sql_metacharacters_and_wildcards_in_query_strings_are_text() {
     let app = TestApp::spawn().await;
