@@ -8,8 +8,8 @@ use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
 
 use allmine_domain::RepositoryError;
-use allmine_domain::profiles::ProfileChanges;
 use allmine_domain::profiles::{AccountState, UpdateProfileFailure, UserLookup, UserRepository};
+use allmine_domain::profiles::{ProfileChanges, Socials};
 use allmine_domain::{
     AvailabilityStatus, Relationship, SocialHandles, Stats, User, UserId, Username,
 };
@@ -143,7 +143,13 @@ impl UserRepository for PgUsers {
         let (price_set, price) = set(&changes
             .minute_price
             .map(|p| i32::try_from(p).unwrap_or(i32::MAX)));
-        let [instagram, snapchat, x, tiktok, facebook] = &changes.socials;
+        let Socials {
+            instagram,
+            snapchat,
+            x,
+            tiktok,
+            facebook,
+        } = &changes.socials;
         let (instagram_set, instagram) = set_nullable(instagram);
         let (snapchat_set, snapchat) = set_nullable(snapchat);
         let (x_set, x) = set_nullable(x);

@@ -21,7 +21,8 @@ mod update;
 
 pub use fields::{FieldError, FieldProblem, ProfileField};
 pub use model::{
-    AvailabilityStatus, MediaType, Network, ProfilePhoto, SocialHandles, Stats, User, age_on,
+    AvailabilityStatus, MediaType, Network, ProfilePhoto, SocialHandles, Socials, Stats, User,
+    age_on,
 };
 pub use ports::{AccountState, UpdateProfileFailure, UserLookup, UserRepository};
 pub use privacy::{FollowState, ProfileAccessDenied, Relationship, may_view_profile};

@@ -122,20 +122,88 @@ impl Network {
     }
 }
 
-/// A user's handles on other networks, as bare handles (no `@`, no URL).
+/// One value per social [`Network`], each in a field named after it.
+///
+/// The one shape of "something for every network": a user's stored handles
+/// ([`SocialHandles`] is `Socials<Option<String>>`), what an update asks for each
+/// network (`Socials<Patch<String>>`) and what it changes
+/// (`Socials<Option<Option<String>>>`). Code that knows the network writes the field
+/// (`socials.instagram`); code that works through them all iterates, in
+/// [`Network::ALL`] order, or picks one with [`Socials::get`] and [`Socials::get_mut`].
+/// There is no position to get wrong: adding a network adds a field, and every
+/// place that builds a `Socials` stops compiling until it fills it.
+///
+/// ```
+/// use allmine_domain::profiles::{Network, SocialHandles};
+///
+/// let mut handles = SocialHandles::default();
+/// *handles.get_mut(Network::X) = Some("ada_l".to_owned());
+/// assert_eq!(handles.x.as_deref(), Some("ada_l"));
+/// assert_eq!(handles.get(Network::X), &handles.x);
+/// let set: Vec<Network> = handles
+///     .into_iter()
+///     .filter_map(|(network, handle)| handle.map(|_| network))
+///     .collect();
+/// assert_eq!(set, [Network::X]);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SocialHandles {
-    /// Instagram handle.
-    pub instagram: Option<String>,
-    /// Snapchat handle.
-    pub snapchat: Option<String>,
-    /// X (Twitter) handle.
-    pub x: Option<String>,
-    /// TikTok handle.
-    pub tiktok: Option<String>,
-    /// Facebook handle.
-    pub facebook: Option<String>,
+pub struct Socials<T> {
+    /// Instagram's value.
+    pub instagram: T,
+    /// Snapchat's value.
+    pub snapchat: T,
+    /// X's (Twitter's) value.
+    pub x: T,
+    /// TikTok's value.
+    pub tiktok: T,
+    /// Facebook's value.
+    pub facebook: T,
 }
+
+impl<T> Socials<T> {
+    /// The value for `network`.
+    pub fn get(&self, network: Network) -> &T {
+        match network {
+            Network::Instagram => &self.instagram,
+            Network::Snapchat => &self.snapchat,
+            Network::X => &self.x,
+            Network::Tiktok => &self.tiktok,
+            Network::Facebook => &self.facebook,
+        }
+    }
+
+    /// The value for `network`, to change it.
+    pub fn get_mut(&mut self, network: Network) -> &mut T {
+        match network {
+            Network::Instagram => &mut self.instagram,
+            Network::Snapchat => &mut self.snapchat,
+            Network::X => &mut self.x,
+            Network::Tiktok => &mut self.tiktok,
+            Network::Facebook => &mut self.facebook,
+        }
+    }
+}
+
+/// Each network with its value, in [`Network::ALL`] order.
+impl<T> IntoIterator for Socials<T> {
+    type Item = (Network, T);
+    type IntoIter = std::array::IntoIter<(Network, T), 5>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        [
+            (Network::Instagram, self.instagram),
+            (Network::Snapchat, self.snapchat),
+            (Network::X, self.x),
+            (Network::Tiktok, self.tiktok),
+            (Network::Facebook, self.facebook),
+        ]
+        .into_iter()
+    }
+}
+
+/// A user's handles on other networks, as bare handles (no `@`, no URL); `None`
+/// where the user has none.
+pub type SocialHandles = Socials<Option<String>>;
 
 /// How many followers, followed accounts and live streams a user has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -236,6 +304,39 @@ mod tests {
     #[test]
     fn a_birth_date_in_the_future_gives_zero_not_a_negative_age() {
         assert_eq!(age_on(date!(2030 - 01 - 01), date!(2026 - 01 - 01)), 0);
+    }
+
+    #[test]
+    fn socials_name_each_network_by_its_own_field_in_the_documented_order() {
+        let socials = Socials {
+            instagram: "instagram",
+            snapchat: "snapchat",
+            x: "x",
+            tiktok: "tiktok",
+            facebook: "facebook",
+        };
+        for network in Network::ALL {
+            assert_eq!(*socials.get(network), network.field_name());
+            let mut changed = socials.clone();
+            *changed.get_mut(network) = "changed";
+            for other in Network::ALL {
+                let expected = if other == network {
+                    "changed"
+                } else {
+                    other.field_name()
+                };
+                assert_eq!(
+                    *changed.get(other),
+                    expected,
+                    "{network:?} changed {other:?}"
+                );
+            }
+        }
+        let order: Vec<_> = socials.into_iter().collect();
+        assert_eq!(
+            order,
+            Network::ALL.map(|network| (network, network.field_name()))
+        );
     }
 
     #[test]

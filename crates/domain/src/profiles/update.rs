@@ -11,7 +11,7 @@
 use time::{Date, Month};
 
 use super::fields::{FieldError, FieldProblem, ProfileField};
-use super::model::{AvailabilityStatus, Network, age_on};
+use super::model::{AvailabilityStatus, Network, Socials, age_on};
 use super::social::normalize_handle;
 use crate::ids::PhotoId;
 
@@ -61,8 +61,8 @@ pub struct ProfileUpdateRequest {
     pub availability_status: Patch<String>,
     /// `minutePriceInLiveStream`
     pub minute_price: Patch<i64>,
-    /// `instagram`, `snapchat`, `x`, `tiktok`, `facebook`, in [`Network::ALL`] order.
-    pub socials: [Patch<String>; 5],
+    /// `instagram`, `snapchat`, `x`, `tiktok`, `facebook`.
+    pub socials: Socials<Patch<String>>,
     /// `isPrivate`
     pub is_private: Patch<bool>,
     /// `profilePhotoId`, as sent.
@@ -88,8 +88,8 @@ pub struct ProfileChanges {
     pub availability_status: Option<AvailabilityStatus>,
     /// New minute price.
     pub minute_price: Option<u32>,
-    /// New or cleared handles, in [`Network::ALL`] order.
-    pub socials: [Option<Option<String>>; 5],
+    /// New or cleared handles, per network.
+    pub socials: Socials<Option<Option<String>>>,
     /// New privacy flag.
     pub is_private: Option<bool>,
     /// New or cleared profile photo.
@@ -112,10 +112,10 @@ impl ProfileUpdateRequest {
     ///
     /// let mut request = ProfileUpdateRequest::default();
     /// request.name = Patch::Set("  Ada ".into());
-    /// request.socials[0] = Patch::Set("https://www.instagram.com/ada.l/".into());
+    /// request.socials.instagram = Patch::Set("https://www.instagram.com/ada.l/".into());
     /// let changes = request.validate(date!(2026 - 11 - 23)).unwrap();
     /// assert_eq!(changes.name.as_deref(), Some("Ada"));
-    /// assert_eq!(changes.socials[0], Some(Some("ada.l".to_owned())));
+    /// assert_eq!(changes.socials.instagram, Some(Some("ada.l".to_owned())));
     ///
     /// let mut underage = ProfileUpdateRequest::default();
     /// underage.birth_date = Patch::Set("2010-01-01".into());
@@ -164,14 +164,10 @@ impl ProfileUpdateRequest {
             ProfileField::MinutePrice,
             minute_price(self.minute_price).map(|v| changes.minute_price = v),
         );
-        for ((network, patch), slot) in Network::ALL
-            .into_iter()
-            .zip(self.socials)
-            .zip(changes.socials.iter_mut())
-        {
+        for (network, patch) in self.socials {
             check(
                 ProfileField::Social(network),
-                social(network, patch).map(|v| *slot = v),
+                social(network, patch).map(|v| *changes.socials.get_mut(network) = v),
             );
         }
         check(
@@ -558,16 +554,16 @@ mod tests {
     #[test]
     fn an_empty_handle_clears_it() {
         let request = ProfileUpdateRequest {
-            socials: [
-                Patch::Set("  ".into()),
-                Patch::Keep,
-                Patch::Keep,
-                Patch::Keep,
-                Patch::Keep,
-            ],
+            socials: Socials {
+                instagram: Patch::Set("  ".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
-        assert_eq!(request.validate(TODAY).unwrap().socials[0], Some(None));
+        assert_eq!(
+            request.validate(TODAY).unwrap().socials.instagram,
+            Some(None)
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use allmine_domain::profiles::{
     FieldError, FieldProblem, Network, OwnProfile, Patch, ProfileField, ProfileUpdateRequest,
+    Socials,
 };
 
 use crate::body::JsonObject;
@@ -252,13 +253,13 @@ impl From<ProfileUpdateBody> for ProfileUpdateRequest {
             birth_date: body.birth_date,
             availability_status: body.availability_status,
             minute_price: body.minute_price_in_live_stream,
-            socials: [
-                body.instagram,
-                body.snapchat,
-                body.x,
-                body.tiktok,
-                body.facebook,
-            ],
+            socials: Socials {
+                instagram: body.instagram,
+                snapchat: body.snapchat,
+                x: body.x,
+                tiktok: body.tiktok,
+                facebook: body.facebook,
+            },
             is_private: body.is_private,
             profile_photo_id: body.profile_photo_id,
         }
