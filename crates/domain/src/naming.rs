@@ -341,6 +341,13 @@ mod tests {
     }
 
     #[test]
+    fn a_username_shows_as_written_in_display_and_debug() {
+        let name = Username::new("Ada.L").unwrap();
+        assert_eq!(name.to_string(), "Ada.L");
+        assert_eq!(format!("{name:?}"), r#"Username("Ada.L")"#);
+    }
+
+    #[test]
     fn folding_follows_ascii_rules_not_a_turkish_locale() {
         assert_eq!(Username::new("ISIK").unwrap().canonical(), "isik");
         assert_eq!(

@@ -340,6 +340,25 @@ mod tests {
     }
 
     #[test]
+    fn media_types_are_named_image_and_video_exactly() {
+        assert_eq!(MediaType::Image.as_str(), "image");
+        assert_eq!(MediaType::Video.as_str(), "video");
+        assert_eq!(MediaType::parse("image"), Some(MediaType::Image));
+        assert_eq!(MediaType::parse("video"), Some(MediaType::Video));
+        for other in ["Image", "VIDEO", " image", "gif", ""] {
+            assert_eq!(MediaType::parse(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn network_field_names_are_the_apis() {
+        assert_eq!(
+            Network::ALL.map(Network::field_name),
+            ["instagram", "snapchat", "x", "tiktok", "facebook"]
+        );
+    }
+
+    #[test]
     fn availability_names_round_trip() {
         for status in AvailabilityStatus::ALL {
             assert_eq!(AvailabilityStatus::parse(status.as_str()), Some(status));

@@ -208,4 +208,172 @@ mod tests {
             Err(FieldProblem::InvalidHandle(Network::Instagram))
         );
     }
+
+    /// Whether `network` takes each of `handles`, as `(handle, taken)` pairs.
+    fn assert_takes(network: Network, cases: &[(&str, bool)]) {
+        for (handle, taken) in cases {
+            assert_eq!(network.accepts(handle), *taken, "{network:?} {handle:?}");
+        }
+    }
+
+    #[test]
+    fn instagram_takes_one_to_thirty_letters_digits_dots_and_underscores_with_no_edge_or_double_dot()
+     {
+        assert_takes(
+            Network::Instagram,
+            &[
+                ("a", true),
+                (&"a".repeat(30), true),
+                (&"a".repeat(31), false),
+                ("", false),
+                ("Ada_L.9", true),
+                ("ada-l", false),
+                ("ada l", false),
+                ("adá", false),
+                (".ada", false),
+                ("ada.", false),
+                ("a..da", false),
+            ],
+        );
+    }
+
+    #[test]
+    fn snapchat_takes_three_to_fifteen_from_a_letter_to_a_letter_or_digit() {
+        assert_takes(
+            Network::Snapchat,
+            &[
+                ("ab", false),
+                ("abc", true),
+                (&"a".repeat(15), true),
+                (&"a".repeat(16), false),
+                ("a.b_c-9", true),
+                ("ada+l", false),
+                ("ada l", false),
+                ("1ada", false),
+                ("_ada", false),
+                ("ada-", false),
+                ("ada.", false),
+                ("ada_", false),
+            ],
+        );
+    }
+
+    #[test]
+    fn x_takes_one_to_fifteen_letters_digits_and_underscores() {
+        assert_takes(
+            Network::X,
+            &[
+                ("", false),
+                ("a", true),
+                (&"a".repeat(15), true),
+                (&"a".repeat(16), false),
+                ("_Ada_9_", true),
+                ("ada.l", false),
+                ("ada-l", false),
+            ],
+        );
+    }
+
+    #[test]
+    fn tiktok_takes_two_to_twenty_four_letters_digits_dots_and_underscores_not_ending_in_a_dot() {
+        assert_takes(
+            Network::Tiktok,
+            &[
+                ("a", false),
+                ("ab", true),
+                (&"a".repeat(24), true),
+                (&"a".repeat(25), false),
+                (".ada_l.9", true),
+                ("ada-l", false),
+                ("ada l", false),
+                ("ada.", false),
+            ],
+        );
+    }
+
+    #[test]
+    fn facebook_takes_five_to_fifty_letters_digits_and_dots() {
+        assert_takes(
+            Network::Facebook,
+            &[
+                ("abcd", false),
+                ("abcde", true),
+                (&"a".repeat(50), true),
+                (&"a".repeat(51), false),
+                ("ada.love.9", true),
+                ("ada_lovelace", false),
+                ("ada-lovelace", false),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_link_keeps_the_handles_case_whatever_the_case_of_its_scheme_and_host() {
+        assert_eq!(
+            normalize_handle(Network::Instagram, "HTTPS://WWW.Instagram.COM/Ada.Lovelace"),
+            Ok("Ada.Lovelace".to_owned())
+        );
+        assert_eq!(
+            normalize_handle(Network::X, "http://mobile.twitter.com/Ada_L#top"),
+            Ok("Ada_L".to_owned())
+        );
+        assert_eq!(
+            normalize_handle(Network::Instagram, "instagr.am/ada/?igsh=abc#x"),
+            Ok("ada".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_link_must_be_on_one_of_the_networks_own_hosts_exactly() {
+        for link in [
+            "https://notinstagram.com/ada",
+            "https://instagram.com.evil.io/ada",
+            "https://www.facebook.com/ada",
+        ] {
+            assert_eq!(
+                normalize_handle(Network::Instagram, link),
+                Err(FieldProblem::NotThisNetwork(Network::Instagram)),
+                "{link}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_snapchat_links_skip_an_add_segment_and_it_is_optional_there() {
+        assert_eq!(
+            normalize_handle(Network::Snapchat, "https://www.snapchat.com/ada-l"),
+            Ok("ada-l".to_owned())
+        );
+        assert_eq!(
+            normalize_handle(Network::Snapchat, "snapchat.com/ADD/ada-l"),
+            Ok("ada-l".to_owned())
+        );
+        assert_eq!(
+            normalize_handle(Network::X, "https://x.com/add/ada_l"),
+            Ok("add".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_numeric_facebook_profile_needs_an_all_digit_id_among_its_parameters() {
+        let link = |query: &str| {
+            normalize_handle(
+                Network::Facebook,
+                &format!("https://www.facebook.com/profile.php?{query}"),
+            )
+        };
+        assert_eq!(link("ref=home&id=10001234#top"), Ok("10001234".to_owned()));
+        for query in ["id=", "id=jane.doe", "id=123abc", "ref=10001234"] {
+            assert_eq!(
+                link(query),
+                Err(FieldProblem::InvalidHandle(Network::Facebook)),
+                "{query}"
+            );
+        }
+        // On any other network `profile.php` is only a path.
+        assert_eq!(
+            normalize_handle(Network::Instagram, "instagram.com/profile.php?id=10001234"),
+            Ok("profile.php".to_owned())
+        );
+    }
 }

@@ -273,7 +273,8 @@ fn birth_date(patch: Patch<String>, today: Date) -> Result<Option<Date>, FieldPr
     if date.year() < 1900 {
         return Err(FieldProblem::TooLongAgo);
     }
-    if date > today || age_on(date, today) < MIN_AGE {
+    // A date after today gives an age of 0, so this refuses it too.
+    if age_on(date, today) < MIN_AGE {
         return Err(FieldProblem::Underage(MIN_AGE));
     }
     Ok(Some(date))
@@ -487,6 +488,35 @@ mod tests {
     }
 
     #[test]
+    fn the_first_of_january_1900_is_the_earliest_birth_date() {
+        let request = ProfileUpdateRequest {
+            birth_date: Patch::Set("1900-01-01".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            request.validate(TODAY).unwrap().birth_date,
+            Some(date!(1900 - 01 - 01))
+        );
+    }
+
+    #[test]
+    fn a_date_is_exactly_ten_characters_with_dashes_at_the_fifth_and_eighth() {
+        assert_eq!(parse_date("2001-01-31"), Some(date!(2001 - 01 - 31)));
+        for text in [
+            "2001-01-011",
+            "2001-01-3",
+            "2001+01-01",
+            "2001-01+01",
+            "2001-0101",
+            "20010-1-01",
+            "2001-+1-01",
+            " 2001-01-01",
+        ] {
+            assert_eq!(parse_date(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
     fn impossible_or_sloppy_dates_are_invalid() {
         for text in [
             "2001-02-29",
@@ -563,6 +593,66 @@ mod tests {
         assert_eq!(
             request.validate(TODAY).unwrap().socials.instagram,
             Some(None)
+        );
+    }
+
+    #[test]
+    fn any_validated_field_makes_a_non_empty_change() {
+        let changes = ProfileUpdateRequest {
+            socials: Socials {
+                facebook: Patch::Clear,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+        .validate(TODAY)
+        .unwrap();
+        assert!(!changes.is_empty());
+        assert_eq!(changes.socials.facebook, Some(None));
+    }
+
+    #[test]
+    fn each_handle_is_checked_against_its_own_network_and_reported_under_its_name() {
+        let request = ProfileUpdateRequest {
+            socials: Socials {
+                instagram: Patch::Set("@ada.l".into()),
+                snapchat: Patch::Set("1bad".into()),
+                x: Patch::Set("x.com/ada_l".into()),
+                tiktok: Patch::Keep,
+                facebook: Patch::Set("https://www.instagram.com/ada.lovelace".into()),
+            },
+            ..Default::default()
+        };
+        assert_eq!(
+            request.clone().validate(TODAY).unwrap_err(),
+            [
+                FieldError {
+                    field: ProfileField::Social(Network::Snapchat),
+                    problem: FieldProblem::InvalidHandle(Network::Snapchat)
+                },
+                FieldError {
+                    field: ProfileField::Social(Network::Facebook),
+                    problem: FieldProblem::NotThisNetwork(Network::Facebook)
+                },
+            ]
+        );
+        let fixed = ProfileUpdateRequest {
+            socials: Socials {
+                snapchat: Patch::Clear,
+                facebook: Patch::Set("ada.lovelace".into()),
+                ..request.socials
+            },
+            ..Default::default()
+        };
+        assert_eq!(
+            fixed.validate(TODAY).unwrap().socials,
+            Socials {
+                instagram: Some(Some("ada.l".into())),
+                snapchat: Some(None),
+                x: Some(Some("ada_l".into())),
+                tiktok: None,
+                facebook: Some(Some("ada.lovelace".into())),
+            }
         );
     }
 

@@ -134,6 +134,42 @@ mod tests {
     }
 
     #[test]
+    fn every_accented_latin_letter_folds_to_its_base_letter() {
+        // Each row lists every letter of one arm of the fold, lowercase then uppercase.
+        for (accented, plain) in [
+            ("şśšșŝ ŞŚŠȘŜ", "sssss sssss"),
+            ("ğĝġģ ĞĜĠĢ", "gggg gggg"),
+            ("çćčĉċ ÇĆČĈĊ", "ccccc ccccc"),
+            ("öòóôõøōőŏ ÖÒÓÔÕØŌŐŎ", "ooooooooo ooooooooo"),
+            ("üùúûūůűųŭũ ÜÙÚÛŪŮŰŲŬŨ", "uuuuuuuuuu uuuuuuuuuu"),
+            ("àáâãäåāăą ÀÁÂÃÄÅĀĂĄ", "aaaaaaaaa aaaaaaaaa"),
+            ("èéêëēėęěĕ ÈÉÊËĒĖĘĚĔ", "eeeeeeeee eeeeeeeee"),
+            ("ìíîïīįĩĭ ÌÍÎÏĪĮĨĬ", "iiiiiiii iiiiiiii"),
+            ("ñńňņ ÑŃŇŅ", "nnnn nnnn"),
+            ("ýÿŷ ÝŸŶ", "yyy yyy"),
+            ("źżž ŹŻŽ", "zzz zzz"),
+            ("ďđð ĎĐÐ", "ddd ddd"),
+            ("łľĺļ ŁĽĹĻ", "llll llll"),
+            ("řŕ ŘŔ", "rr rr"),
+            ("ťţț ŤŢȚ", "ttt ttt"),
+            ("ķ Ķ", "k k"),
+            ("ĵ Ĵ", "j j"),
+            ("ĥ Ĥ", "h h"),
+            ("ŵ Ŵ", "w w"),
+        ] {
+            assert_eq!(fold_for_search(accented), plain, "{accented}");
+        }
+    }
+
+    #[test]
+    fn ligatures_and_thorn_become_two_letters_inside_a_word_and_at_its_start() {
+        assert_eq!(fold_for_search("Straße"), "strasse");
+        assert_eq!(fold_for_search("Þór Æsir, Œuvre"), "thor aesir oeuvre");
+        assert_eq!(fold_for_search("mæla cœur maþr"), "maela coeur mathr");
+        assert_eq!(fold_for_search("ß"), "ss");
+    }
+
+    #[test]
     fn combining_accents_are_dropped_not_split_on() {
         // "Şükrü" typed with combining marks: S + cedilla, u + diaeresis.
         assert_eq!(fold_for_search("S\u{327}u\u{308}kru\u{308}"), "sukru");

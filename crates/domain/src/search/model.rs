@@ -115,6 +115,16 @@ pub struct QueryTooLong;
 
 impl SearchText {
     /// A query of at most 100 characters (after trimming).
+    ///
+    /// ```
+    /// use allmine_domain::search::{QueryTooLong, SearchText};
+    ///
+    /// let query = SearchText::new("  şükrü  ").unwrap();
+    /// assert_eq!(query.as_str(), "şükrü");
+    /// assert!(!query.is_blank());
+    /// assert!(SearchText::new(" ._* ").unwrap().is_blank());
+    /// assert_eq!(SearchText::new(&"ş".repeat(101)), Err(QueryTooLong));
+    /// ```
     pub fn new(text: &str) -> Result<Self, QueryTooLong> {
         let text = text.trim();
         if text.chars().count() > MAX_QUERY_CHARS {
@@ -165,4 +175,83 @@ pub struct SearchHits {
     pub ids: Vec<UserId>,
     /// How many users match in all, after exclusions (not only on this page).
     pub total: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_keeps_up_to_a_hundred_characters_after_trimming() {
+        let hundred = "ğ".repeat(100);
+        assert_eq!(
+            SearchText::new(&format!("  {hundred}\t")).unwrap().as_str(),
+            hundred
+        );
+        assert_eq!(SearchText::new(&"ğ".repeat(101)), Err(QueryTooLong));
+    }
+
+    #[test]
+    fn a_query_is_blank_when_it_has_no_letter_or_digit() {
+        for text in ["", "   ", "._*\"%", " - "] {
+            assert!(SearchText::new(text).unwrap().is_blank(), "{text:?}");
+        }
+        for text in ["a", " 7 ", "_ş_"] {
+            assert!(!SearchText::new(text).unwrap().is_blank(), "{text:?}");
+        }
+    }
+
+    fn candidate(is_private: bool, follow: FollowState) -> SearchCandidate {
+        SearchCandidate {
+            id: UserId::from_bytes([7; 12]),
+            username: "jane".into(),
+            name: "Jane".into(),
+            surname: "Roe".into(),
+            expertise: Some("chef".into()),
+            minute_price_in_live_stream: 3,
+            photo: None,
+            live: Some(LiveNow {
+                id: StreamId::from_bytes([8; 12]),
+                title: "Cooking".into(),
+                started_at: OffsetDateTime::UNIX_EPOCH,
+                viewer_count: 12,
+            }),
+            is_private,
+            follow,
+        }
+    }
+
+    #[test]
+    fn a_result_shows_everything_of_a_public_profile_or_a_private_one_the_viewer_follows() {
+        for (is_private, follow) in [
+            (false, FollowState::NotFollowing),
+            (false, FollowState::Pending),
+            (false, FollowState::Accepted),
+            (true, FollowState::Accepted),
+        ] {
+            let shown = SearchResult::as_seen(candidate(is_private, follow));
+            assert_eq!(shown.expertise.as_deref(), Some("chef"), "{follow:?}");
+            assert_eq!(shown.minute_price_in_live_stream, Some(3));
+            assert!(shown.live.is_some());
+        }
+    }
+
+    #[test]
+    fn a_result_shows_only_who_a_private_profile_is_to_a_viewer_who_does_not_follow() {
+        for follow in [FollowState::NotFollowing, FollowState::Pending] {
+            let shown = SearchResult::as_seen(candidate(true, follow));
+            assert_eq!(
+                (
+                    shown.id,
+                    shown.username.as_str(),
+                    shown.name.as_str(),
+                    shown.surname.as_str()
+                ),
+                (UserId::from_bytes([7; 12]), "jane", "Jane", "Roe")
+            );
+            assert_eq!(shown.expertise, None);
+            assert_eq!(shown.minute_price_in_live_stream, None);
+            assert_eq!(shown.live, None);
+        }
+    }
 }
