@@ -75,6 +75,7 @@ pub struct InMemoryUsers {
     users: Arc<Mutex<Vec<User>>>,
     relationships: Arc<Mutex<HashMap<(UserId, UserId), Relationship>>>,
     holds: Arc<Mutex<HashMap<String, (UserId, OffsetDateTime)>>>,
+    updates: Arc<Mutex<Vec<ProfileChanges>>>,
 }
 
 impl InMemoryUsers {
@@ -90,6 +91,11 @@ impl InMemoryUsers {
             .lock()
             .unwrap()
             .insert((viewer, target), relationship);
+    }
+
+    /// Every profile update asked of the store, in order.
+    pub fn updates(&self) -> Vec<ProfileChanges> {
+        self.updates.lock().unwrap().clone()
     }
 
     pub fn username_of(&self, id: UserId) -> Option<String> {
@@ -142,6 +148,7 @@ impl UserRepository for InMemoryUsers {
         id: &UserId,
         changes: &ProfileChanges,
     ) -> Result<(), UpdateProfileFailure> {
+        self.updates.lock().unwrap().push(changes.clone());
         let mut users = self.users.lock().unwrap();
         let user = users
             .iter_mut()

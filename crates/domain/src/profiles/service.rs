@@ -236,6 +236,7 @@ impl ProfileService {
 mod tests {
     use super::*;
     use crate::profiles::privacy::{FollowState, Relationship};
+    use crate::profiles::{Patch, ProfileChanges};
     use crate::testing::{FixedClock, InMemoryUsers, user};
     use time::Duration;
     use time::macros::{date, datetime};
@@ -375,5 +376,141 @@ mod tests {
         for id in [long_ago.id, never.id] {
             assert_eq!(next_change(id).await, None);
         }
+    }
+
+    #[tokio::test]
+    async fn an_update_stores_its_changes_and_answers_the_updated_profile() {
+        let john = user("johndoe123");
+        let users = InMemoryUsers::new(vec![john.clone()]);
+        let service = service(users.clone());
+        let me = service.authenticate(john.id).await.unwrap();
+        let request = ProfileUpdateRequest {
+            name: Patch::Set("  Ada ".into()),
+            ..Default::default()
+        };
+        let own = service.update_profile(&me, request).await.unwrap();
+        assert_eq!(own.profile.user.name, "Ada");
+        assert_eq!(
+            users.updates(),
+            [ProfileChanges {
+                name: Some("Ada".into()),
+                ..Default::default()
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_update_that_changes_nothing_or_breaks_a_rule_stores_nothing() {
+        let john = user("johndoe123");
+        let users = InMemoryUsers::new(vec![john.clone()]);
+        let service = service(users.clone());
+        let me = service.authenticate(john.id).await.unwrap();
+
+        let own = service
+            .update_profile(&me, ProfileUpdateRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(own.profile.user, john);
+
+        let invalid = ProfileUpdateRequest {
+            name: Patch::Set("Ada".into()),
+            surname: Patch::Clear,
+            ..Default::default()
+        };
+        assert!(matches!(
+            service.update_profile(&me, invalid).await,
+            Err(UpdateProfileError::Invalid(errors)) if errors[0].field == ProfileField::Surname
+        ));
+        assert_eq!(users.updates(), []);
+    }
+
+    #[tokio::test]
+    async fn a_photo_the_store_refuses_is_reported_as_not_the_callers() {
+        let john = user("johndoe123");
+        let service = service(InMemoryUsers::new(vec![john.clone()]));
+        let me = service.authenticate(john.id).await.unwrap();
+        let request = ProfileUpdateRequest {
+            profile_photo_id: Patch::Set("507f1f77bcf86cd799439012".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            service.update_profile(&me, request).await,
+            Err(UpdateProfileError::Invalid(errors)) if errors == [FieldError {
+                field: ProfileField::ProfilePhotoId,
+                problem: FieldProblem::NotYourPhoto,
+            }]
+        ));
+    }
+
+    /// What the store finds for a lookup.
+    type Found = Option<(User, Relationship)>;
+
+    /// Stores updates in `users`, then answers every read with `read`: what the
+    /// store says when the profile is read back after the update.
+    struct ReadBack {
+        users: InMemoryUsers,
+        read: fn() -> Result<Found, RepositoryError>,
+    }
+
+    #[async_trait::async_trait]
+    impl UserRepository for ReadBack {
+        async fn find_for_viewer(
+            &self,
+            _target: UserLookup<'_>,
+            _viewer: Option<&UserId>,
+        ) -> Result<Found, RepositoryError> {
+            (self.read)()
+        }
+
+        async fn account_state(&self, id: &UserId) -> Result<AccountState, RepositoryError> {
+            self.users.account_state(id).await
+        }
+
+        async fn update_profile(
+            &self,
+            id: &UserId,
+            changes: &ProfileChanges,
+        ) -> Result<(), UpdateProfileFailure> {
+            self.users.update_profile(id, changes).await
+        }
+    }
+
+    #[tokio::test]
+    async fn after_an_update_a_failed_read_is_a_storage_error_and_a_missing_caller_is_gone() {
+        let john = user("johndoe123");
+        let update = |read| {
+            let service = ProfileService::new(
+                Arc::new(ReadBack {
+                    users: InMemoryUsers::new(vec![john.clone()]),
+                    read,
+                }),
+                Arc::new(FixedClock(NOW)),
+            );
+            let request = ProfileUpdateRequest {
+                bio: Patch::Set("hello".into()),
+                ..Default::default()
+            };
+            async move {
+                service
+                    .update_profile(&CurrentUser::for_tests(john.id), request)
+                    .await
+            }
+        };
+        assert!(matches!(
+            update(|| Err(RepositoryError::Unavailable("down".into()))).await,
+            Err(UpdateProfileError::Repository(
+                RepositoryError::Unavailable(_)
+            ))
+        ));
+        assert!(matches!(
+            update(|| Ok(None)).await,
+            Err(UpdateProfileError::CallerGone)
+        ));
+    }
+
+    #[test]
+    fn the_service_debugs_as_its_name_only() {
+        let service = service(InMemoryUsers::default());
+        assert_eq!(format!("{service:?}"), "ProfileService { .. }");
     }
 }

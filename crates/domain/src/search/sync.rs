@@ -241,8 +241,10 @@ mod tests {
     async fn a_rebuild_that_leaves_the_index_behind_is_an_error_not_a_loop() {
         let mut feed = outbox(0);
         feed.trimmed_through = 10;
-        /// A feed whose snapshot claims a position below what it forgot.
-        struct Lying(Outbox);
+        /// A feed whose snapshot claims a position below what it forgot. A
+        /// second snapshot fails, so that a sync that would rebuild again and
+        /// again fails the test at once instead of hanging it.
+        struct Lying(Outbox, Mutex<usize>);
         #[async_trait]
         impl SearchFeed for Lying {
             async fn changes_since(
@@ -253,14 +255,59 @@ mod tests {
                 self.0.changes_since(position, at_most).await
             }
             async fn snapshot(&self) -> Result<(Vec<IndexedUser>, i64), RepositoryError> {
+                let mut taken = self.1.lock().unwrap();
+                *taken += 1;
+                if *taken > 1 {
+                    return Err(RepositoryError::Failed("a second rebuild".into()));
+                }
                 Ok((Vec::new(), 5))
             }
         }
-        let sync = SearchSync::new(Arc::new(Lying(feed)), Arc::new(Commits::default()));
+        let sync = SearchSync::new(
+            Arc::new(Lying(feed, Mutex::new(0))),
+            Arc::new(Commits::default()),
+        );
 
         assert!(matches!(
             sync.catch_up().await,
             Err(SyncError::StillBehind(5))
         ));
+    }
+
+    /// A feed of rows 11 and 12 whose rows up to 10 are forgotten, and whose
+    /// snapshot holds three users.
+    fn trimmed_feed() -> Outbox {
+        let mut feed = outbox(12);
+        feed.rows.retain(|(seq, _)| *seq > 10);
+        feed.trimmed_through = 10;
+        feed.users = (1..=3).map(numbered).collect();
+        feed
+    }
+
+    #[tokio::test]
+    async fn preparing_a_never_written_index_rebuilds_it_then_catches_up() {
+        let commits = Arc::new(Commits::default());
+        let sync = SearchSync::new(Arc::new(trimmed_feed()), commits.clone());
+
+        assert!(sync.prepare().await.is_ok());
+
+        assert_eq!(commits.taken(), [(3, 10), (2, 12)]);
+    }
+
+    #[tokio::test]
+    async fn preparing_a_written_index_only_catches_up() {
+        let commits = Arc::new(Commits::default());
+        commits.apply(Vec::new(), 11).await.ok();
+        let sync = SearchSync::new(Arc::new(trimmed_feed()), commits.clone());
+
+        assert!(sync.prepare().await.is_ok());
+
+        assert_eq!(commits.taken(), [(0, 11), (1, 12)]);
+    }
+
+    #[test]
+    fn the_sync_debugs_as_its_name_only() {
+        let sync = SearchSync::new(Arc::new(outbox(0)), Arc::new(Commits::default()));
+        assert_eq!(format!("{sync:?}"), "SearchSync { .. }");
     }
 }

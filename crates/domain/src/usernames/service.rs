@@ -457,4 +457,28 @@ mod tests {
             Err(CheckUsernameError::Invalid(UsernameError::TooShort))
         ));
     }
+
+    #[tokio::test]
+    async fn a_name_the_store_says_is_the_callers_is_current_even_if_read_before_a_change() {
+        // The profile was read before the caller changed their name to `johnny`.
+        let before = user("johndoe");
+        let after = User {
+            username: Username::new("johnny").unwrap(),
+            ..before.clone()
+        };
+        let clock = Arc::new(SettableClock::new(T0));
+        let service = UsernameService::new(
+            Arc::new(InMemoryUsers::new(vec![before.clone()])),
+            Arc::new(InMemoryUsers::new(vec![after])),
+            clock,
+        );
+        let check = service.check(&me(&before), "Johnny").await.unwrap();
+        assert_eq!(check.unavailable, Some(Unavailable::Current));
+    }
+
+    #[test]
+    fn the_service_debugs_as_its_name_only() {
+        let w = world(vec![]);
+        assert_eq!(format!("{:?}", w.service), "UsernameService { .. }");
+    }
 }

@@ -68,6 +68,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn suggestions_are_the_suffixes_in_order_then_the_prefixes() {
+        let names: Vec<String> = suggestion_candidates(&Username::new("JohnDoe").unwrap())
+            .iter()
+            .map(Username::to_string)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "johndoe1",
+                "johndoe_",
+                "johndoe.tr",
+                "johndoe_tr",
+                "johndoe2",
+                "johndoe_live",
+                "johndoe.official.fan",
+                "johndoe123",
+                "johndoe_tv",
+                "johndoe2026",
+                "johndoe_real",
+                "johndoe99",
+                "the.johndoe",
+                "real.johndoe",
+            ]
+        );
+    }
+
+    #[test]
     fn suggestions_stay_within_thirty_characters() {
         let long = Username::new(&"a".repeat(30)).unwrap();
         let names = suggestion_candidates(&long);
