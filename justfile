@@ -57,6 +57,10 @@ seed:
 token user:
     cargo run --release -- token {{ user }}
 
+# Mutation testing: cargo-mutants on the domain crate against its own unit and doc tests (needs cargo-mutants; about an hour). Report in mutants.out/; e.g. `just mutants --file crates/domain/src/profiles/social.rs`.
+mutants *args:
+    cargo mutants -p allmine-domain {{ args }}
+
 # Run the CI script: fmt, clippy, the tests, then Schemathesis.
 ci:
     .ci/run
