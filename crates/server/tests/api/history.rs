@@ -8,7 +8,12 @@ use crate::helpers::*;
 const STREAM: &str = "5e5e5e5e5e5e5e5e5e5e5e01";
 
 /// John's five records (newest last here), and two of Carl's in the same stream.
+/// The demo's history of John's is deleted first: these tests know every record.
 async fn history_fixture(app: &TestApp) {
+    app.sql(
+        "DELETE FROM credit_transactions WHERE user_id = decode('507f1f77bcf86cd799439011', 'hex')",
+    )
+    .await;
     app.sql(
         "INSERT INTO live_streams (id, host_id, title, started_at, ended_at, viewer_count)
          VALUES (decode('5e5e5e5e5e5e5e5e5e5e5e01', 'hex'), decode('507f1f77bcf86cd799439031', 'hex'),
@@ -319,4 +324,134 @@ async fn grouping_takes_the_flat_page_and_groups_it_across_a_page_edge() {
         (json!(1), json!(-50))
     );
     assert_eq!(items[1]["transaction"]["_id"], "7a0000000000000000000001");
+}
+
+/// A page of John's history as the demo fixture loads it, in `zone` (`None`: the default, UTC).
+async fn demo_history(app: &TestApp, path: &str, zone: Option<&str>) -> Value {
+    let mut request = app
+        .get(&format!("/api/v1/users/me/transactions{path}"))
+        .bearer_auth(app.token(JOHN));
+    if let Some(zone) = zone {
+        request = request.header("X-Timezone", zone);
+    }
+    let (status, body) = send(request).await;
+    assert_ok(status, &body)
+}
+
+fn items(data: &Value) -> Vec<Value> {
+    data["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn the_demo_fixture_gives_john_a_history_of_every_type_with_exact_balances() {
+    let app = TestApp::spawn().await;
+    let data = demo_history(&app, "?limit=100", None).await;
+    assert_eq!(data["total"], 27);
+    let mut records = items(&data);
+    let types: std::collections::BTreeSet<&str> =
+        records.iter().map(|r| r["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types.into_iter().collect::<Vec<_>>(),
+        [
+            "adjustment",
+            "gift_received",
+            "gift_sent",
+            "purchase",
+            "refund",
+            "stream_earning",
+            "stream_spend",
+            "withdrawal"
+        ]
+    );
+    // Oldest first: each balance is the one before plus the amount, never below zero.
+    records.reverse();
+    let mut balance = 0;
+    for record in &records {
+        balance += record["amount"].as_i64().unwrap();
+        assert_eq!(record["balanceAfter"].as_i64().unwrap(), balance, "{record}");
+        assert!(balance >= 0, "{record}");
+    }
+    let stored: i64 =
+        sqlx::query_scalar("SELECT credit_balance FROM users WHERE username = 'johndoe123'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, balance, "the stored balance is the last record's");
+
+    // Spread over several weeks, all in the past.
+    let at = |record: &Value| {
+        let text = record["createdAt"].as_str().unwrap();
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let (oldest, newest) = (at(&records[0]), at(&records[records.len() - 1]));
+    assert!(newest - oldest >= time::Duration::weeks(4), "{oldest} .. {newest}");
+    assert!(newest < time::OffsetDateTime::now_utc());
+}
+
+#[tokio::test]
+async fn the_demo_fixture_gives_john_grouped_entries_with_streams_and_standalone_entries() {
+    let app = TestApp::spawn().await;
+    let page = demo_history(&app, "/grouped", None).await;
+    assert_eq!(
+        (page["total"].clone(), page["totalPages"].clone(), page["hasNext"].clone()),
+        (json!(27), json!(2), json!(true))
+    );
+    let entries = items(&page);
+    let streams: Vec<&Value> = entries.iter().filter(|e| e["type"] == "stream").collect();
+    let singles = entries.iter().filter(|e| e["type"] == "transaction").count();
+    assert!(streams.len() >= 4 && singles >= 4, "{entries:?}");
+    for stream in &streams {
+        let records = stream["transactions"].as_array().unwrap();
+        assert!(records.len() >= 2, "several movements per stream: {stream}");
+        assert_eq!(stream["count"], records.len());
+        let sum: i64 = records.iter().map(|r| r["amount"].as_i64().unwrap()).sum();
+        assert_eq!(stream["totalAmount"], sum);
+        assert!(records.iter().all(|r| r["streamId"] == stream["streamId"]));
+    }
+    let hosts: std::collections::BTreeSet<&str> = streams
+        .iter()
+        .map(|s| s["stream"]["hostUsername"].as_str().unwrap())
+        .collect();
+    assert!(hosts.contains("johndoe123") && hosts.len() >= 2, "{hosts:?}");
+    // Earned in John's streams, spent in the others'.
+    for stream in &streams {
+        let own = stream["stream"]["hostUsername"] == "johndoe123";
+        for record in stream["transactions"].as_array().unwrap() {
+            assert_eq!(record["amount"].as_i64().unwrap() > 0, own, "{record}");
+        }
+    }
+
+    // The page of 20 ends inside a stream, which page 2 shows again with its rest.
+    let last = entries.last().unwrap();
+    assert_eq!(last["type"], "stream");
+    let next = demo_history(&app, "/grouped?page=2", None).await;
+    assert_eq!(items(&next)[0]["streamId"], last["streamId"]);
+}
+
+#[tokio::test]
+async fn the_demo_fixture_has_records_at_22_30_utc_that_utc_plus_three_moves_to_the_next_day() {
+    let app = TestApp::spawn().await;
+    let utc = items(&demo_history(&app, "?limit=100", None).await);
+    let late: Vec<&Value> = utc
+        .iter()
+        .filter(|r| r["createdAt"].as_str().unwrap().ends_with("T22:30:00.000Z"))
+        .collect();
+    assert!(late.len() >= 3, "{late:?}");
+    let shifted = items(&demo_history(&app, "?limit=100", Some("UTC+03:00")).await);
+    for record in late {
+        let id = &record["_id"];
+        let day_in_utc = &record["createdAt"].as_str().unwrap()[..10];
+        let moved = shifted.iter().find(|r| &r["_id"] == id).unwrap();
+        let moved_at = moved["createdAt"].as_str().unwrap();
+        assert!(moved_at.ends_with("T01:30:00.000+03:00"), "{moved_at}");
+        let day_in_utc3 = &moved_at[..10];
+        assert_ne!(day_in_utc, day_in_utc3);
+
+        let on = |day: &str| format!("?startDate={day}&endDate={day}&limit=100");
+        let holds = |data: &Value| items(data).iter().any(|r| &r["_id"] == id);
+        assert!(holds(&demo_history(&app, &on(day_in_utc), None).await));
+        assert!(!holds(&demo_history(&app, &on(day_in_utc), Some("UTC+03:00")).await));
+        assert!(holds(&demo_history(&app, &on(day_in_utc3), Some("UTC+03:00")).await));
+    }
 }
