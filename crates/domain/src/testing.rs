@@ -1,6 +1,6 @@
 //! In-memory fakes of the ports, for the domain's own unit tests only.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -11,8 +11,8 @@ use crate::error::RepositoryError;
 use crate::ids::UserId;
 use crate::naming::Username;
 use crate::profiles::{
-    AccountState, AvailabilityStatus, ProfileChanges, Relationship, SocialHandles, Stats,
-    UpdateProfileFailure, User, UserLookup, UserRepository,
+    AccountState, AvailabilityStatus, FollowState, ProfileChanges, Relationship, RelationshipView,
+    SocialHandles, Stats, UpdateProfileFailure, User, UserLookup, UserLookups, UserRepository,
 };
 use crate::usernames::{NameState, UsernameChange, UsernameChangeFailure, UsernameReservations};
 
@@ -69,13 +69,18 @@ impl Clock for SettableClock {
     }
 }
 
-/// Users, relationships and name holds in memory.
+/// Users, follows, blocks and name holds in memory.
 #[derive(Clone, Default)]
 pub struct InMemoryUsers {
     users: Arc<Mutex<Vec<User>>>,
-    relationships: Arc<Mutex<HashMap<(UserId, UserId), Relationship>>>,
+    /// (follower, followee) to how the first follows the second.
+    follows: Arc<Mutex<HashMap<(UserId, UserId), FollowState>>>,
+    /// (blocker, blocked).
+    blocks: Arc<Mutex<HashSet<(UserId, UserId)>>>,
     holds: Arc<Mutex<HashMap<String, (UserId, OffsetDateTime)>>>,
     updates: Arc<Mutex<Vec<ProfileChanges>>>,
+    /// How many times the store was read for several users at once.
+    batch_reads: Arc<Mutex<usize>>,
 }
 
 impl InMemoryUsers {
@@ -86,11 +91,69 @@ impl InMemoryUsers {
         }
     }
 
+    /// `viewer` follows `target` as `relationship.follow` says, and has
+    /// blocked them if `relationship.blocked`.
     pub fn relate(&self, viewer: UserId, target: UserId, relationship: Relationship) {
-        self.relationships
+        self.follow(viewer, target, relationship.follow);
+        let mut blocks = self.blocks.lock().unwrap();
+        if relationship.blocked {
+            blocks.insert((viewer, target));
+        } else {
+            blocks.remove(&(viewer, target));
+        }
+    }
+
+    /// `follower` follows `followee` as `state` says.
+    pub fn follow(&self, follower: UserId, followee: UserId, state: FollowState) {
+        self.follows
             .lock()
             .unwrap()
-            .insert((viewer, target), relationship);
+            .insert((follower, followee), state);
+    }
+
+    /// `blocker` has blocked `blocked`.
+    pub fn block(&self, blocker: UserId, blocked: UserId) {
+        self.blocks.lock().unwrap().insert((blocker, blocked));
+    }
+
+    /// How many times the store was read for several users at once.
+    pub fn batch_reads(&self) -> usize {
+        *self.batch_reads.lock().unwrap()
+    }
+
+    fn follow_state(&self, follower: UserId, followee: UserId) -> FollowState {
+        self.follows
+            .lock()
+            .unwrap()
+            .get(&(follower, followee))
+            .copied()
+            .unwrap_or(FollowState::NotFollowing)
+    }
+
+    fn blocks(&self, blocker: UserId, blocked: UserId) -> bool {
+        self.blocks.lock().unwrap().contains(&(blocker, blocked))
+    }
+
+    /// How `viewer` stands with `target`, as the privacy rule reads it.
+    fn relationship(&self, viewer: Option<&UserId>, target: UserId) -> Relationship {
+        match viewer {
+            None => Relationship::NONE,
+            Some(viewer) => Relationship {
+                blocked: self.blocks(*viewer, target) || self.blocks(target, *viewer),
+                follow: self.follow_state(*viewer, target),
+            },
+        }
+    }
+
+    fn find(&self, target: UserLookup<'_>) -> Option<User> {
+        let users = self.users.lock().unwrap();
+        users
+            .iter()
+            .find(|user| match target {
+                UserLookup::Id(id) => user.id == *id,
+                UserLookup::Username(name) => user.username.same_name_as(name),
+            })
+            .cloned()
     }
 
     /// Every profile update asked of the store, in order.
@@ -115,23 +178,58 @@ impl UserRepository for InMemoryUsers {
         target: UserLookup<'_>,
         viewer: Option<&UserId>,
     ) -> Result<Option<(User, Relationship)>, RepositoryError> {
-        let users = self.users.lock().unwrap();
-        let found = users.iter().find(|user| match target {
-            UserLookup::Id(id) => user.id == *id,
-            UserLookup::Username(name) => user.username.same_name_as(name),
-        });
-        Ok(found.map(|user| {
-            let relationship = viewer
-                .and_then(|viewer| {
-                    self.relationships
-                        .lock()
-                        .unwrap()
-                        .get(&(*viewer, user.id))
-                        .copied()
-                })
-                .unwrap_or(Relationship::NONE);
-            (user.clone(), relationship)
+        Ok(self.find(target).map(|user| {
+            let relationship = self.relationship(viewer, user.id);
+            (user, relationship)
         }))
+    }
+
+    async fn find_many_for_viewer(
+        &self,
+        targets: UserLookups<'_>,
+        viewer: Option<&UserId>,
+    ) -> Result<Vec<Option<(User, Relationship)>>, RepositoryError> {
+        *self.batch_reads.lock().unwrap() += 1;
+        let lookups: Vec<UserLookup<'_>> = match targets {
+            UserLookups::Ids(ids) => ids.iter().map(UserLookup::Id).collect(),
+            UserLookups::Usernames(names) => names.iter().map(UserLookup::Username).collect(),
+        };
+        Ok(lookups
+            .into_iter()
+            .map(|target| {
+                self.find(target).map(|user| {
+                    let relationship = self.relationship(viewer, user.id);
+                    (user, relationship)
+                })
+            })
+            .collect())
+    }
+
+    async fn relationships_with(
+        &self,
+        viewer: &UserId,
+        targets: &[UserId],
+    ) -> Result<Vec<(AccountState, RelationshipView)>, RepositoryError> {
+        *self.batch_reads.lock().unwrap() += 1;
+        Ok(targets
+            .iter()
+            .filter_map(|id| self.find(UserLookup::Id(id)))
+            .map(|user| {
+                let state = if user.is_deactivated {
+                    AccountState::Deactivated
+                } else {
+                    AccountState::Active
+                };
+                let view = RelationshipView {
+                    user: user.id,
+                    following: self.follow_state(*viewer, user.id),
+                    followed_by: self.follow_state(user.id, *viewer) == FollowState::Accepted,
+                    blocking: self.blocks(*viewer, user.id),
+                    blocked_by: self.blocks(user.id, *viewer),
+                };
+                (state, view)
+            })
+            .collect())
     }
 
     async fn account_state(&self, id: &UserId) -> Result<AccountState, RepositoryError> {

@@ -1,15 +1,18 @@
 //! Users in PostgreSQL: the profile a viewer sees (one query joining the
-//! photo, the live stream, the block either way and the viewer's follow), the
-//! account check behind every token, and the profile update, settled in one
-//! statement so two requests cannot interleave.
+//! photo, the live stream, the block either way and the viewer's follow; one
+//! query for a batch too), the relationships between the viewer and a batch of
+//! users, the account check behind every token, and the profile update,
+//! settled in one statement so two requests cannot interleave.
 
 use async_trait::async_trait;
 use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
 
 use allmine_domain::RepositoryError;
-use allmine_domain::profiles::{AccountState, UpdateProfileFailure, UserLookup, UserRepository};
-use allmine_domain::profiles::{ProfileChanges, Socials};
+use allmine_domain::profiles::{
+    AccountState, ProfileChanges, RelationshipView, Socials, UpdateProfileFailure, UserLookup,
+    UserLookups, UserRepository,
+};
 use allmine_domain::{
     AvailabilityStatus, Relationship, SocialHandles, Stats, User, UserId, Username,
 };
@@ -109,6 +112,149 @@ impl UserRepository for PgUsers {
         .await
         .map_err(repository_error)?;
         row.map(into_domain).transpose()
+    }
+
+    #[tracing::instrument(name = "db.find_many_for_viewer", skip(self, targets), fields(count = targets.len()), err(Debug))]
+    async fn find_many_for_viewer(
+        &self,
+        targets: UserLookups<'_>,
+        viewer: Option<&UserId>,
+    ) -> Result<Vec<Option<(User, Relationship)>>, RepositoryError> {
+        let (ids, keys): (Vec<Vec<u8>>, Vec<String>) = match targets {
+            UserLookups::Ids(ids) => (
+                ids.iter().map(|id| id.as_bytes().to_vec()).collect(),
+                vec![],
+            ),
+            UserLookups::Usernames(names) => {
+                (vec![], names.iter().map(Username::canonical).collect())
+            }
+        };
+        let viewer = viewer.map(|id| id.as_bytes().as_slice());
+        // One query for the batch, the same columns as `find_for_viewer`; each
+        // branch of `wanted` reads its own index (one of the two arrays is empty),
+        // and `position` says which user asked for each row.
+        let rows = sqlx::query!(
+            r#"
+            WITH wanted AS (
+                SELECT w.position, u.id
+                FROM unnest($1::bytea[]) WITH ORDINALITY AS w(id, position)
+                JOIN users u ON u.id = w.id
+                UNION ALL
+                SELECT w.position, u.id
+                FROM unnest($2::text[]) WITH ORDINALITY AS w(key, position)
+                JOIN users u ON u.username_key = w.key
+            )
+            SELECT wanted.position AS "position!",
+                   u.id, u.username, u.username_changed_at, u.name, u.surname, u.bio,
+                   u.interests, u.expertise, u.birth_date, u.availability_status,
+                   u.minute_price_in_live_stream, u.instagram, u.snapchat, u.x, u.tiktok,
+                   u.facebook, u.is_private,
+                   (u.deactivated_at IS NOT NULL) AS "is_deactivated!",
+                   u.followers_count, u.following_count, u.total_live_streams,
+                   p.id AS "photo_id?", p.original_url AS "photo_url?", p.media_type AS "photo_type?",
+                   EXISTS (
+                       SELECT 1 FROM blocks b
+                       WHERE (b.blocker_id = $3 AND b.blocked_id = u.id)
+                          OR (b.blocker_id = u.id AND b.blocked_id = $3)
+                   ) AS "blocked!",
+                   (SELECT f.status FROM follows f
+                     WHERE f.follower_id = $3 AND f.followee_id = u.id) AS follow_status
+            FROM wanted
+            JOIN users u ON u.id = wanted.id
+            LEFT JOIN profile_photos p ON p.id = u.profile_photo_id
+            ORDER BY wanted.position
+            "#,
+            &ids,
+            &keys,
+            viewer,
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        let mut found: Vec<Option<(User, Relationship)>> = vec![None; targets.len()];
+        for row in rows {
+            let slot = slot(&mut found, row.position)?;
+            *slot = Some(into_domain(UserRow {
+                id: row.id,
+                username: row.username,
+                username_changed_at: row.username_changed_at,
+                name: row.name,
+                surname: row.surname,
+                bio: row.bio,
+                interests: row.interests,
+                expertise: row.expertise,
+                birth_date: row.birth_date,
+                availability_status: row.availability_status,
+                minute_price_in_live_stream: row.minute_price_in_live_stream,
+                instagram: row.instagram,
+                snapchat: row.snapchat,
+                x: row.x,
+                tiktok: row.tiktok,
+                facebook: row.facebook,
+                is_private: row.is_private,
+                is_deactivated: row.is_deactivated,
+                followers_count: row.followers_count,
+                following_count: row.following_count,
+                total_live_streams: row.total_live_streams,
+                photo_id: row.photo_id,
+                photo_url: row.photo_url,
+                photo_type: row.photo_type,
+                blocked: row.blocked,
+                follow_status: row.follow_status,
+            })?);
+        }
+        Ok(found)
+    }
+
+    #[tracing::instrument(name = "db.relationships_with", skip(self, targets), fields(count = targets.len()), err(Debug))]
+    async fn relationships_with(
+        &self,
+        viewer: &UserId,
+        targets: &[UserId],
+    ) -> Result<Vec<(AccountState, RelationshipView)>, RepositoryError> {
+        let ids: Vec<Vec<u8>> = targets.iter().map(|id| id.as_bytes().to_vec()).collect();
+        // One query: each wanted user that exists, with the four facts read
+        // from the primary keys of `follows` and `blocks`, both ways.
+        let rows = sqlx::query!(
+            r#"
+            SELECT u.id,
+                   (u.deactivated_at IS NOT NULL) AS "is_deactivated!",
+                   (SELECT f.status FROM follows f
+                     WHERE f.follower_id = $2 AND f.followee_id = u.id) AS following,
+                   EXISTS (SELECT 1 FROM follows f
+                            WHERE f.follower_id = u.id AND f.followee_id = $2
+                              AND f.status = 'accepted') AS "followed_by!",
+                   EXISTS (SELECT 1 FROM blocks b
+                            WHERE b.blocker_id = $2 AND b.blocked_id = u.id) AS "blocking!",
+                   EXISTS (SELECT 1 FROM blocks b
+                            WHERE b.blocker_id = u.id AND b.blocked_id = $2) AS "blocked_by!"
+            FROM unnest($1::bytea[]) WITH ORDINALITY AS wanted(id, position)
+            JOIN users u ON u.id = wanted.id
+            ORDER BY wanted.position
+            "#,
+            &ids,
+            viewer.as_bytes().as_slice(),
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(repository_error)?;
+        rows.into_iter()
+            .map(|row| {
+                let state = if row.is_deactivated {
+                    AccountState::Deactivated
+                } else {
+                    AccountState::Active
+                };
+                let view = RelationshipView {
+                    user: user_id(&row.id, "users.id")?,
+                    following: follow_state(row.following.as_deref())?,
+                    followed_by: row.followed_by,
+                    blocking: row.blocking,
+                    blocked_by: row.blocked_by,
+                };
+                Ok((state, view))
+            })
+            .collect()
     }
 
     #[tracing::instrument(name = "db.account_state", skip(self), err(Debug))]
@@ -213,6 +359,15 @@ impl UserRepository for PgUsers {
             Err(error) => Err(repository_error(error).into()),
         }
     }
+}
+
+/// The answer's place for a row at 1-based `position` of the asked users.
+fn slot<T>(found: &mut [Option<T>], position: i64) -> Result<&mut Option<T>, RepositoryError> {
+    usize::try_from(position)
+        .ok()
+        .and_then(|position| position.checked_sub(1))
+        .and_then(|index| found.get_mut(index))
+        .ok_or_else(|| corrupt("wanted.position"))
 }
 
 /// A field of an update: whether to write it, and the value to write.

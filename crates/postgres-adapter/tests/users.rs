@@ -3,7 +3,7 @@
 
 mod common;
 
-use allmine_domain::profiles::{AccountState, UserLookup, UserRepository};
+use allmine_domain::profiles::{AccountState, UserLookup, UserLookups, UserRepository};
 use allmine_domain::{FollowState, Relationship, UserId, Username};
 use allmine_postgres::testing::TestDatabase;
 use allmine_postgres::{DEMO_USER_ID, DemoSeed, PgUsers, seed_demo};
@@ -154,6 +154,112 @@ async fn the_follow_state_is_read_from_the_viewers_side() {
     assert_eq!(state(fan, star).await, FollowState::Accepted);
     assert_eq!(state(waiting, star).await, FollowState::Pending);
     assert_eq!(state(star, fan).await, FollowState::NotFollowing);
+}
+
+async fn block(pool: &PgPool, blocker: UserId, blocked: UserId) {
+    sqlx::query("INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2)")
+        .bind(blocker.as_bytes().as_slice())
+        .bind(blocked.as_bytes().as_slice())
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_batch_answers_in_the_order_asked_with_none_where_nobody_matches() {
+    let db = TestDatabase::new().await;
+    let viewer = insert_user(&db.pool, "viewer").await;
+    let anna = insert_user(&db.pool, "Anna").await;
+    let bert = insert_user(&db.pool, "bert").await;
+    let cleo = insert_user(&db.pool, "cleo").await;
+    follow(&db.pool, viewer, bert, "pending").await;
+    block(&db.pool, cleo, viewer).await;
+    let users = PgUsers::new(db.pool.clone());
+    let nobody = UserId::from_bytes([0xee; 12]);
+
+    let ids = [cleo, nobody, anna, bert];
+    let found = users
+        .find_many_for_viewer(UserLookups::Ids(&ids), Some(&viewer))
+        .await
+        .unwrap();
+    let seen: Vec<Option<UserId>> = found
+        .iter()
+        .map(|found| found.as_ref().map(|(user, _)| user.id))
+        .collect();
+    assert_eq!(seen, [Some(cleo), None, Some(anna), Some(bert)]);
+    // Each user's relationship is the one the single read gives.
+    for (id, found) in ids.iter().zip(&found) {
+        let single = users
+            .find_for_viewer(UserLookup::Id(id), Some(&viewer))
+            .await
+            .unwrap();
+        assert_eq!(found, &single);
+    }
+
+    let names = ["BERT", "nobody", "anna"].map(|n| Username::existing(n).unwrap());
+    let found = users
+        .find_many_for_viewer(UserLookups::Usernames(&names), None)
+        .await
+        .unwrap();
+    let seen: Vec<Option<UserId>> = found
+        .iter()
+        .map(|found| found.as_ref().map(|(user, _)| user.id))
+        .collect();
+    assert_eq!(seen, [Some(bert), None, Some(anna)]);
+}
+
+#[tokio::test]
+async fn relationships_are_read_both_ways_for_existing_users_in_the_order_asked() {
+    let db = TestDatabase::new().await;
+    let me = insert_user(&db.pool, "me_myself").await;
+    let star = insert_user(&db.pool, "star").await;
+    let fan = insert_user(&db.pool, "fan").await;
+    let asker = insert_user(&db.pool, "asker").await;
+    let foe = insert_user(&db.pool, "foe").await;
+    let gone = insert_user(&db.pool, "gone").await;
+    follow(&db.pool, me, star, "accepted").await;
+    follow(&db.pool, fan, me, "accepted").await;
+    follow(&db.pool, asker, me, "pending").await;
+    follow(&db.pool, me, asker, "pending").await;
+    block(&db.pool, me, foe).await;
+    block(&db.pool, foe, me).await;
+    sqlx::query("UPDATE users SET deactivated_at = now() WHERE id = $1")
+        .bind(gone.as_bytes().as_slice())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let users = PgUsers::new(db.pool.clone());
+    let nobody = UserId::from_bytes([0xee; 12]);
+
+    let found = users
+        .relationships_with(&me, &[gone, foe, nobody, asker, fan, star])
+        .await
+        .unwrap();
+    let facts: Vec<(UserId, AccountState, FollowState, bool, bool, bool)> = found
+        .iter()
+        .map(|(state, r)| {
+            (
+                r.user,
+                *state,
+                r.following,
+                r.followed_by,
+                r.blocking,
+                r.blocked_by,
+            )
+        })
+        .collect();
+    use AccountState::{Active, Deactivated};
+    use FollowState::{Accepted, NotFollowing, Pending};
+    assert_eq!(
+        facts,
+        [
+            (gone, Deactivated, NotFollowing, false, false, false),
+            (foe, Active, NotFollowing, false, true, true),
+            (asker, Active, Pending, false, false, false),
+            (fan, Active, NotFollowing, true, false, false),
+            (star, Active, Accepted, false, false, false),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -8,9 +8,11 @@
 //! Files: `model.rs` (the user, their photo, availability, stats and social handles),
 //! `privacy.rs` (the privacy rule, [`may_view_profile`]), `fields.rs` (what an update
 //! reports), `update.rs` (the update and its field rules), `social.rs` (social-handle
-//! rules, [`normalize_handle`]), `ports.rs` (every port of the area) and `service.rs`
-//! (the use cases, [`ProfileService`]).
+//! rules, [`normalize_handle`]), `batch.rs` (several users at once, [`Batch`], and the
+//! [`RelationshipView`] between two users), `ports.rs` (every port of the area) and
+//! `service.rs` (the use cases, [`ProfileService`]).
 
+mod batch;
 mod fields;
 mod model;
 mod ports;
@@ -19,12 +21,13 @@ mod service;
 mod social;
 mod update;
 
+pub use batch::{Batch, BatchSizeError, MAX_BATCH, RelationshipView};
 pub use fields::{FieldError, FieldProblem, ProfileField};
 pub use model::{
     AvailabilityStatus, MediaType, Network, ProfilePhoto, SocialHandles, Socials, Stats, User,
     age_on,
 };
-pub use ports::{AccountState, UpdateProfileFailure, UserLookup, UserRepository};
+pub use ports::{AccountState, UpdateProfileFailure, UserLookup, UserLookups, UserRepository};
 pub use privacy::{FollowState, ProfileAccessDenied, Relationship, may_view_profile};
 pub use service::{
     AuthenticationError, CurrentUser, OwnProfile, ProfileService, ProfileView, UpdateProfileError,

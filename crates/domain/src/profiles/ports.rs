@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 
+use super::batch::RelationshipView;
 use super::model::User;
 use super::privacy::Relationship;
 use super::update::ProfileChanges;
@@ -18,6 +19,30 @@ pub enum UserLookup<'a> {
     Id(&'a UserId),
     /// By username, ignoring case.
     Username(&'a Username),
+}
+
+/// How several users are looked up: all by id or all by username.
+#[derive(Debug, Clone, Copy)]
+pub enum UserLookups<'a> {
+    /// By id.
+    Ids(&'a [UserId]),
+    /// By username, ignoring case.
+    Usernames(&'a [Username]),
+}
+
+impl UserLookups<'_> {
+    /// How many users are looked up.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Ids(ids) => ids.len(),
+            Self::Usernames(names) => names.len(),
+        }
+    }
+
+    /// Whether no user is looked up.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Whether an account can act.
@@ -41,6 +66,25 @@ pub trait UserRepository: Send + Sync {
         target: UserLookup<'_>,
         viewer: Option<&UserId>,
     ) -> Result<Option<(User, Relationship)>, RepositoryError>;
+
+    /// Each user found by `targets`, in the order asked (`None` where no user
+    /// matches; deactivated users included), together with how `viewer` stands
+    /// with them, as [`find_for_viewer`](Self::find_for_viewer) answers for one;
+    /// read together, in one round trip.
+    async fn find_many_for_viewer(
+        &self,
+        targets: UserLookups<'_>,
+        viewer: Option<&UserId>,
+    ) -> Result<Vec<Option<(User, Relationship)>>, RepositoryError>;
+
+    /// For each of `targets` that exists, in the order asked, whether its
+    /// account is active (never [`AccountState::Missing`]) and what `viewer`
+    /// and it are to each other, both ways; read together, in one round trip.
+    async fn relationships_with(
+        &self,
+        viewer: &UserId,
+        targets: &[UserId],
+    ) -> Result<Vec<(AccountState, RelationshipView)>, RepositoryError>;
 
     /// Whether the account exists and is active.
     async fn account_state(&self, id: &UserId) -> Result<AccountState, RepositoryError>;

@@ -1,15 +1,17 @@
 //! The profiles area's use cases ([`ProfileService`]): signing in a caller
-//! ([`CurrentUser`]), viewing a profile and its stats under the privacy rule, and
-//! applying a validated profile update.
+//! ([`CurrentUser`]), viewing a profile and its stats under the privacy rule (one user
+//! or a [`Batch`]), what the caller and other users are to each other, and applying a
+//! validated profile update.
 
 use std::sync::Arc;
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
+use super::batch::{Batch, RelationshipView};
 use super::fields::{FieldError, FieldProblem, ProfileField};
 use super::model::{Stats, User};
-use super::ports::{AccountState, UpdateProfileFailure, UserLookup, UserRepository};
-use super::privacy::{ProfileAccessDenied, may_view_profile};
+use super::ports::{AccountState, UpdateProfileFailure, UserLookup, UserLookups, UserRepository};
+use super::privacy::{ProfileAccessDenied, Relationship, may_view_profile};
 use super::update::ProfileUpdateRequest;
 use crate::clock::Clock;
 use crate::error::RepositoryError;
@@ -161,6 +163,47 @@ impl ProfileService {
         self.view(viewer, UserLookup::Username(&username)).await
     }
 
+    /// The profiles of a batch of users by id, in the order asked: each one
+    /// exactly what [`profile_by_id`](Self::profile_by_id) would answer `viewer`,
+    /// the view or why it is withheld. Read in one round trip.
+    pub async fn profiles_by_ids(
+        &self,
+        viewer: Option<&CurrentUser>,
+        ids: &Batch<UserId>,
+    ) -> Result<Vec<Result<ProfileView, ProfileAccessDenied>>, RepositoryError> {
+        self.view_many(viewer, UserLookups::Ids(ids.keys())).await
+    }
+
+    /// The profiles of a batch of users by username (any case), in the order
+    /// asked: each one exactly what [`profile_by_username`](Self::profile_by_username)
+    /// would answer `viewer` (a reserved name is simply not found). Read in one
+    /// round trip.
+    pub async fn profiles_by_usernames(
+        &self,
+        viewer: Option<&CurrentUser>,
+        usernames: &Batch<Username>,
+    ) -> Result<Vec<Result<ProfileView, ProfileAccessDenied>>, RepositoryError> {
+        self.view_many(viewer, UserLookups::Usernames(usernames.keys()))
+            .await
+    }
+
+    /// What the caller and each of a batch of users are to each other, in the
+    /// order asked. Users that do not exist or are deactivated are left out:
+    /// a deactivated account looks as if it did not exist. Blocks and private
+    /// profiles hide nothing here: these are the caller's own relationships.
+    pub async fn relationships(
+        &self,
+        me: &CurrentUser,
+        ids: &Batch<UserId>,
+    ) -> Result<Vec<RelationshipView>, RepositoryError> {
+        let found = self.users.relationships_with(me.id(), ids.keys()).await?;
+        Ok(found
+            .into_iter()
+            .filter(|(state, _)| *state == AccountState::Active)
+            .map(|(_, relationship)| relationship)
+            .collect())
+    }
+
     /// The caller's own profile, with the owner-only facts.
     pub async fn own_profile(&self, me: &CurrentUser) -> Result<OwnProfile, ViewProfileError> {
         let profile = self.view(Some(me), UserLookup::Id(me.id())).await?;
@@ -221,15 +264,48 @@ impl ProfileService {
         target: UserLookup<'_>,
     ) -> Result<ProfileView, ViewProfileError> {
         let viewer = viewer.map(CurrentUser::id);
-        let (user, relationship) = self
-            .users
-            .find_for_viewer(target, viewer)
-            .await?
-            .ok_or(ViewProfileError::NotFound)?;
-        may_view_profile(viewer, &user, relationship)?;
-        let age = user.age_on(self.clock.now().date());
-        Ok(ProfileView { user, age })
+        let found = self.users.find_for_viewer(target, viewer).await?;
+        Ok(shown(viewer, found, self.clock.now().date())?)
     }
+
+    async fn view_many(
+        &self,
+        viewer: Option<&CurrentUser>,
+        targets: UserLookups<'_>,
+    ) -> Result<Vec<Result<ProfileView, ProfileAccessDenied>>, RepositoryError> {
+        let viewer = viewer.map(CurrentUser::id);
+        let found = self.users.find_many_for_viewer(targets, viewer).await?;
+        if found.len() != targets.len() {
+            // Pairing answers with the wrong users would show one user's
+            // profile under another's name: refuse instead.
+            return Err(RepositoryError::Failed(
+                format!(
+                    "asked for {} users, got {} answers",
+                    targets.len(),
+                    found.len()
+                )
+                .into(),
+            ));
+        }
+        let today = self.clock.now().date();
+        Ok(found
+            .into_iter()
+            .map(|found| shown(viewer, found, today))
+            .collect())
+    }
+}
+
+/// What `viewer` sees of a user looked up (`None`: no user matched): the one
+/// decision behind every profile read, single or batch.
+fn shown(
+    viewer: Option<&UserId>,
+    found: Option<(User, Relationship)>,
+    today: Date,
+) -> Result<ProfileView, ProfileAccessDenied> {
+    let (user, relationship) = found.ok_or(ProfileAccessDenied::NotFound)?;
+    may_view_profile(viewer, &user, relationship)?;
+    let age = user.age_on(today);
+    Ok(ProfileView { user, age })
 }
 
 #[cfg(test)]
@@ -344,6 +420,171 @@ mod tests {
             service.stats(&me, &private.id).await,
             Err(ViewProfileError::Blocked)
         ));
+    }
+
+    /// The single read's answer, in the batch's terms.
+    fn single(
+        answer: Result<ProfileView, ViewProfileError>,
+    ) -> Result<ProfileView, ProfileAccessDenied> {
+        answer.map_err(|error| match error {
+            ViewProfileError::NotFound => ProfileAccessDenied::NotFound,
+            ViewProfileError::Blocked => ProfileAccessDenied::Blocked,
+            ViewProfileError::Private => ProfileAccessDenied::Private,
+            other => panic!("unexpected {other:?}"),
+        })
+    }
+
+    /// A viewer and users around them: one of each case the privacy rule tells apart.
+    fn neighbourhood() -> (InMemoryUsers, User, Vec<User>) {
+        let viewer = user("viewer");
+        let public = user("public");
+        let private = user_where("private", |u| u.is_private = true);
+        let followed = user_where("followed", |u| u.is_private = true);
+        let pending = user_where("pending", |u| u.is_private = true);
+        let blocker = user("blocker");
+        let blocked = user("blocked");
+        let gone = user_where("gone", |u| u.is_deactivated = true);
+        let others = vec![public, private, followed, pending, blocker, blocked, gone];
+        let users = InMemoryUsers::new(others.iter().cloned().chain([viewer.clone()]).collect());
+        users.follow(viewer.id, others[2].id, FollowState::Accepted);
+        users.follow(viewer.id, others[3].id, FollowState::Pending);
+        users.block(others[4].id, viewer.id);
+        users.block(viewer.id, others[5].id);
+        (users, viewer, others)
+    }
+
+    #[tokio::test]
+    async fn a_batch_by_id_answers_each_user_as_the_single_read_would_in_the_order_asked() {
+        let (users, viewer, others) = neighbourhood();
+        let service = service(users.clone());
+        let unknown = UserId::from_bytes([0xee; 12]);
+        let mut ids: Vec<UserId> = others.iter().rev().map(|u| u.id).collect();
+        ids.insert(2, unknown);
+        ids.push(viewer.id);
+        let batch = Batch::of_ids(ids.clone()).unwrap();
+        let me = service.authenticate(viewer.id).await.unwrap();
+        for viewer in [None, Some(&me)] {
+            let answers = service.profiles_by_ids(viewer, &batch).await.unwrap();
+            assert_eq!(answers.len(), ids.len());
+            for (id, answer) in ids.iter().zip(answers) {
+                let expected = single(service.profile_by_id(viewer, id).await);
+                assert_eq!(answer, expected, "{id:?} seen by {viewer:?}");
+                if let Ok(view) = answer {
+                    assert_eq!(view.user.id, *id, "in the order asked");
+                }
+            }
+        }
+        assert_eq!(users.batch_reads(), 2, "one read per batch");
+    }
+
+    #[tokio::test]
+    async fn a_batch_by_username_matches_any_case_and_answers_as_the_single_read_would() {
+        let (users, viewer, others) = neighbourhood();
+        let service = service(users);
+        let mut names: Vec<String> = others
+            .iter()
+            .map(|u| u.username.as_str().to_uppercase())
+            .collect();
+        names.push("admin".into());
+        names.push("nobody_here".into());
+        let batch =
+            Batch::of_usernames(names.iter().map(|n| Username::existing(n).unwrap())).unwrap();
+        let me = service.authenticate(viewer.id).await.unwrap();
+        for viewer in [None, Some(&me)] {
+            let answers = service.profiles_by_usernames(viewer, &batch).await.unwrap();
+            assert_eq!(answers.len(), names.len());
+            for (name, answer) in names.iter().zip(answers) {
+                let expected = single(service.profile_by_username(viewer, name).await);
+                assert_eq!(answer, expected, "{name} seen by {viewer:?}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_withholds_private_blocked_and_deactivated_users_with_their_reasons() {
+        let (users, viewer, others) = neighbourhood();
+        let service = service(users);
+        let me = service.authenticate(viewer.id).await.unwrap();
+        let batch = Batch::of_ids(others.iter().map(|u| u.id)).unwrap();
+        let reasons: Vec<Option<ProfileAccessDenied>> = service
+            .profiles_by_ids(Some(&me), &batch)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|answer| answer.err())
+            .collect();
+        use ProfileAccessDenied::{Blocked, NotFound, Private};
+        assert_eq!(
+            reasons,
+            [
+                None,
+                Some(Private),
+                None,
+                Some(Private),
+                Some(Blocked),
+                Some(Blocked),
+                Some(NotFound)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn relationships_say_both_directions_and_leave_out_unknown_and_deactivated_users() {
+        let (users, viewer, others) = neighbourhood();
+        // `public` follows the viewer; `private`'s request waits, so it is no follow yet.
+        users.follow(others[0].id, viewer.id, FollowState::Accepted);
+        users.follow(others[1].id, viewer.id, FollowState::Pending);
+        let service = service(users.clone());
+        let me = service.authenticate(viewer.id).await.unwrap();
+        let unknown = UserId::from_bytes([0xee; 12]);
+        let asked: Vec<UserId> = [unknown]
+            .into_iter()
+            .chain(others.iter().rev().map(|u| u.id))
+            .collect();
+        let found = service
+            .relationships(&me, &Batch::of_ids(asked).unwrap())
+            .await
+            .unwrap();
+        let of = |user: &User| found.iter().find(|r| r.user == user.id).copied();
+        let ids: Vec<UserId> = found.iter().map(|r| r.user).collect();
+        let expected_order: Vec<UserId> = others[..6].iter().rev().map(|u| u.id).collect();
+        assert_eq!(
+            ids, expected_order,
+            "in the order asked, without unknown and deactivated"
+        );
+        let view = |following, followed_by, blocking, blocked_by, user: &User| RelationshipView {
+            user: user.id,
+            following,
+            followed_by,
+            blocking,
+            blocked_by,
+        };
+        use FollowState::{Accepted, NotFollowing, Pending};
+        assert_eq!(
+            of(&others[0]),
+            Some(view(NotFollowing, true, false, false, &others[0]))
+        );
+        assert_eq!(
+            of(&others[1]),
+            Some(view(NotFollowing, false, false, false, &others[1]))
+        );
+        assert_eq!(
+            of(&others[2]),
+            Some(view(Accepted, false, false, false, &others[2]))
+        );
+        assert_eq!(
+            of(&others[3]),
+            Some(view(Pending, false, false, false, &others[3]))
+        );
+        assert_eq!(
+            of(&others[4]),
+            Some(view(NotFollowing, false, false, true, &others[4]))
+        );
+        assert_eq!(
+            of(&others[5]),
+            Some(view(NotFollowing, false, true, false, &others[5]))
+        );
+        assert_eq!(users.batch_reads(), 1, "one read");
     }
 
     #[tokio::test]
