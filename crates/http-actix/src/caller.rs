@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::num::NonZeroU32;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
@@ -130,13 +131,23 @@ impl FromRequest for LimitedViewer {
         let req = req.clone();
         Box::pin(async move {
             let viewer = viewer.await?.0;
-            if viewer.is_none()
-                && let Some(address) = req.peer_addr().map(|peer| peer.ip())
-            {
-                count(&req, |limits| limits.check_anonymous(&address))?;
-            }
+            count_profile_reads(&req, viewer.as_ref(), NonZeroU32::MIN)?;
             Ok(Self(viewer))
         })
+    }
+}
+
+/// Counts a read of `profiles` profiles against the per-address limit when
+/// the viewer is anonymous (a signed-in viewer is not limited): 429 past the
+/// limit. One request asking for several users counts each of them.
+pub(crate) fn count_profile_reads(
+    req: &HttpRequest,
+    viewer: Option<&CurrentUser>,
+    profiles: NonZeroU32,
+) -> Result<(), ApiError> {
+    match (viewer, req.peer_addr()) {
+        (None, Some(peer)) => count(req, |limits| limits.check_anonymous(&peer.ip(), profiles)),
+        _ => Ok(()),
     }
 }
 

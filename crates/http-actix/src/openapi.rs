@@ -17,12 +17,16 @@ use crate::routes::history::{
 };
 use crate::routes::me::{OwnProfileResponse, ProfileUpdateBody};
 use crate::routes::profiles::{Availability, Photo, PhotoType, PublicProfile, StatsResponse};
+use crate::routes::relationships::{Following, Relationship, RelationshipList};
 use crate::routes::search::{FoundUser, LiveStream};
 use crate::routes::usernames::{
     ChangeUsernameBody, CheckUsernameBody, UnavailableReason, UsernameAvailability,
     UsernameChangedResponse,
 };
-use crate::routes::{health, history, me, profiles, search, usernames};
+use crate::routes::users::{
+    ProfileBatch, UnavailableCode, UnavailableProfile, UserIdText, UsernameText,
+};
+use crate::routes::{health, history, me, profiles, relationships, search, usernames, users};
 
 /// The API's OpenAPI 3.1 document.
 #[derive(OpenApi)]
@@ -35,7 +39,9 @@ use crate::routes::{health, history, me, profiles, search, usernames};
     paths(
         profiles::profile_by_username,
         profiles::profile_by_id,
+        users::profiles_batch,
         me::me,
+        relationships::relationships,
         profiles::stats,
         me::update_me,
         usernames::check_username,
@@ -56,6 +62,8 @@ use crate::routes::{health, history, me, profiles, search, usernames};
         Transaction, TransactionKind, StreamInfo, StreamGroup, SingleTransaction, GroupedEntry,
         Paged<Transaction>, Paged<GroupedEntry>, Envelope<Paged<Transaction>>, Envelope<Paged<GroupedEntry>>,
         FoundUser, LiveStream, Paged<FoundUser>, Envelope<Paged<FoundUser>>,
+        ProfileBatch, UnavailableProfile, UnavailableCode, Envelope<ProfileBatch>, UserIdText, UsernameText,
+        Relationship, Following, RelationshipList, Envelope<RelationshipList>,
     )),
     modifiers(&BearerJwt, &RequestIdHeader, &OptionalProfileUpdateBody, &PageLimits),
     tags((name = "Users", description = "User profiles and statistics"), (name = "Credits", description = "The signed-in user's credit history"), (name = "Health", description = "Liveness and readiness probes")),

@@ -1,5 +1,6 @@
 //! Abuse limits: username checks, username changes and searches per user,
-//! anonymous profile reads per client address. Every limited response carries
+//! anonymous profile reads per client address (a batch read counts each user
+//! it asks for). Every limited response carries
 //! `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` so clients
 //! can pace themselves; a refusal is 429 in the envelope with `Retry-After`.
 //! The counting is governor's GCRA, keyed by user or address.
@@ -82,6 +83,7 @@ impl RateLimitStatus {
 
 struct Limit<K: std::hash::Hash + Eq + Clone> {
     limiter: Keyed<K>,
+    per_minute: NonZeroU32,
     checks: AtomicU64,
 }
 
@@ -92,17 +94,33 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
             .with_middleware::<StateInformationMiddleware>();
         Some(Self {
             limiter,
+            per_minute: count,
             checks: AtomicU64::new(0),
         })
     }
 
     fn check(&self, key: &K) -> RateLimitStatus {
+        self.check_n(key, NonZeroU32::MIN)
+    }
+
+    /// Counts `n` requests at once: all of them are allowed, or none.
+    fn check_n(&self, key: &K, n: NonZeroU32) -> RateLimitStatus {
         // Forget idle keys now and then so the map stays small.
         if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();
         }
-        match self.limiter.check_key(key) {
+        let Ok(outcome) = self.limiter.check_key_n(key, n) else {
+            // More than the whole allowance: no wait would make it fit. Refused,
+            // with the minute after which a smaller request surely fits.
+            return RateLimitStatus {
+                limit: self.per_minute.get(),
+                remaining: 0,
+                reset_secs: 60,
+                refused: true,
+            };
+        };
+        match outcome {
             Ok(snapshot) => {
                 let quota = snapshot.quota();
                 let limit = quota.burst_size().get();
@@ -182,12 +200,16 @@ impl RateLimiters {
         limit.map(|limit| limit.check(user))
     }
 
-    /// Counts an anonymous profile read from `address`; `None` when that limit
-    /// is off.
-    pub fn check_anonymous(&self, address: &IpAddr) -> Option<RateLimitStatus> {
+    /// Counts an anonymous read of `profiles` profiles from `address` (one
+    /// request, one or several users); `None` when that limit is off.
+    pub fn check_anonymous(
+        &self,
+        address: &IpAddr,
+        profiles: NonZeroU32,
+    ) -> Option<RateLimitStatus> {
         self.anonymous_profile_reads
             .as_ref()
-            .map(|limit| limit.check(address))
+            .map(|limit| limit.check_n(address, profiles))
     }
 }
 
@@ -240,6 +262,33 @@ mod tests {
             !limit.check(&2).refused,
             "another key has its own allowance"
         );
+    }
+
+    #[test]
+    fn a_request_for_several_counts_each_and_is_allowed_whole_or_not_at_all() {
+        let limit = Limit::<u8>::per_minute(10).unwrap();
+        let n = |n: u32| NonZeroU32::new(n).unwrap();
+        let first = limit.check_n(&1, n(4));
+        assert_eq!((first.refused, first.remaining), (false, 6));
+        let second = limit.check_n(&1, n(6));
+        assert_eq!((second.refused, second.remaining), (false, 0));
+        let refused = limit.check_n(&1, n(2));
+        assert!(refused.refused);
+        assert!((1..=20).contains(&refused.reset_secs), "{refused:?}");
+        // A refusal takes nothing: another key, or this one later, is unaffected.
+        assert_eq!(limit.check_n(&2, n(10)).remaining, 0);
+    }
+
+    #[test]
+    fn a_request_for_more_than_the_whole_allowance_is_refused_and_takes_nothing() {
+        let limit = Limit::<u8>::per_minute(3).unwrap();
+        let status = limit.check_n(&1, NonZeroU32::new(4).unwrap());
+        assert!(status.refused);
+        assert_eq!(
+            (status.limit, status.remaining, status.reset_secs),
+            (3, 0, 60)
+        );
+        assert_eq!(limit.check_n(&1, NonZeroU32::new(3).unwrap()).remaining, 0);
     }
 
     #[test]

@@ -307,7 +307,7 @@ pub(super) fn id_reason_tr(reason: IdError) -> &'static str {
     }
 }
 
-fn username_reason_tr(reason: &UsernameError) -> String {
+pub(super) fn username_reason_tr(reason: &UsernameError) -> String {
     match reason {
         UsernameError::TooShort => format!(
             "kullanıcı adı en az {} karakter olmalıdır",

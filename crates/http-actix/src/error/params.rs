@@ -7,8 +7,9 @@ use allmine_domain::IdError;
 
 use crate::i18n::Language;
 use crate::query::{MAX_PAGE, ParamProblem, ParamProblems};
+use crate::strict_json::echo;
 
-use super::messages::{id_reason_en, id_reason_tr};
+use super::messages::{id_reason_en, id_reason_tr, username_reason_tr};
 use super::{ApiError, Detail, ErrorCode};
 
 impl From<ParamProblems> for ApiError {
@@ -101,6 +102,30 @@ fn param_problem(problem: &ParamProblem, language: Language) -> String {
                 allmine_domain::search::MAX_QUERY_CHARS
             )
         }
+        (P::ListSizeOutOfRange, En) => format!(
+            "must list from 1 to {} distinct values, separated by commas",
+            allmine_domain::profiles::MAX_BATCH
+        ),
+        (P::ListSizeOutOfRange, Tr) => format!(
+            "virgülle ayrılmış 1 ile {} arasında farklı değer içermelidir",
+            allmine_domain::profiles::MAX_BATCH
+        ),
+        (P::InvalidIdValue { value, reason }, En) => {
+            format!("\"{}\": {}", echo(value), id_reason_en(*reason))
+        }
+        (P::InvalidIdValue { value, reason }, Tr) => {
+            format!("\"{}\": {}", echo(value), id_reason_tr(*reason))
+        }
+        (P::InvalidUsernameValue { value, reason }, En) => {
+            format!("\"{}\": {reason}", echo(value))
+        }
+        (P::InvalidUsernameValue { value, reason }, Tr) => {
+            format!("\"{}\": {}", echo(value), username_reason_tr(reason))
+        }
+        (P::ExcludedBy(other), En) => format!("may not be given together with {other}"),
+        (P::ExcludedBy(other), Tr) => format!("{other} ile birlikte verilemez"),
+        (P::RequiredWithout(other), En) => format!("is required (or {other} instead)"),
+        (P::RequiredWithout(other), Tr) => format!("zorunludur (ya da onun yerine {other})"),
         (P::Unknown, En) => "is not a parameter of this endpoint".into(),
         (P::Unknown, Tr) => "bu uç noktanın parametrelerinden biri değil".into(),
     }

@@ -6,8 +6,10 @@ pub mod health;
 pub mod history;
 pub mod me;
 pub mod profiles;
+pub mod relationships;
 pub mod search;
 pub mod usernames;
+pub mod users;
 
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::header::{ALLOW, HeaderValue};
@@ -33,6 +35,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::get().to(me::me))
                 .route(web::patch().to(me::update_me)),
         )
+        .service(
+            resource(relationships::RELATIONSHIPS, "GET")
+                .route(web::get().to(relationships::relationships)),
+        )
         .service(resource(history::TRANSACTIONS, "GET").route(web::get().to(history::transactions)))
         .service(
             resource(history::GROUPED, "GET").route(web::get().to(history::transactions_grouped)),
@@ -48,6 +54,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::get().to(profiles::profile_by_username)),
         )
         .service(resource(profiles::BY_ID, "GET").route(web::get().to(profiles::profile_by_id)))
+        .service(resource(users::USERS, "GET").route(web::get().to(users::profiles_batch)))
         .service(resource(profiles::STATS, "GET").route(web::get().to(profiles::stats)))
         .service(resource(search::SEARCH, "GET").route(web::get().to(search::search_users)))
         .service(resource(health::LIVE, "GET").route(web::get().to(health::live)))

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod batch;
 mod contract;
 mod envelope;
 mod fuzz;
@@ -14,6 +15,7 @@ mod openapi;
 mod privacy;
 mod profile;
 mod rate_limits;
+mod relationships;
 mod search;
 mod stats;
 mod tokens;

@@ -1,13 +1,14 @@
 //! Privacy holds under every path: random small social graphs, every viewer
-//! and every target, through the profile by id and by username, the stats and
-//! search, against what the domain's privacy rule allows.
+//! and every target, through the profile by id and by username, the batch by
+//! ids and by usernames, the stats, search and the caller's relationships,
+//! against what the domain's privacy rule allows.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use allmine_domain::profiles::{FollowState, ProfileAccessDenied, Relationship, may_view_profile};
 use allmine_domain::{AvailabilityStatus, SocialHandles, Stats, User, UserId, Username};
@@ -224,6 +225,10 @@ async fn check(app: &TestApp, graph: &Graph) {
         .chain((0..n).filter(|v| !graph.people[*v].deactivated).map(Some))
         .collect();
     for viewer in viewers {
+        check_batches(app, graph, &loaded, viewer).await;
+        if let Some(v) = viewer {
+            check_relationships(app, graph, &loaded, v).await;
+        }
         for target in 0..n {
             let rule = expected(graph, viewer, target);
             let authorize = |request: reqwest::RequestBuilder| match viewer {
@@ -276,6 +281,95 @@ async fn check(app: &TestApp, graph: &Graph) {
             }
         }
     }
+}
+
+/// The code a single read answers for `denied`.
+fn code(denied: ProfileAccessDenied) -> &'static str {
+    match denied {
+        ProfileAccessDenied::NotFound => "NOT_FOUND",
+        ProfileAccessDenied::Blocked => "PROFILE_UNAVAILABLE",
+        ProfileAccessDenied::Private => "PROFILE_PRIVATE",
+    }
+}
+
+/// The batch, by ids and by usernames, asked for every user of the graph
+/// (last first): each shown or withheld, with its code, as the rule says, in
+/// the order asked.
+async fn check_batches(app: &TestApp, graph: &Graph, loaded: &Loaded, viewer: Option<usize>) {
+    let order: Vec<usize> = (0..graph.people.len()).rev().collect();
+    for (parameter, keys, field) in [
+        ("ids", &loaded.ids, "id"),
+        ("usernames", &loaded.usernames, "username"),
+    ] {
+        let list: Vec<&str> = order.iter().map(|&t| keys[t].as_str()).collect();
+        let request = app.get(&format!("/api/v1/users?{parameter}={}", list.join(",")));
+        let request = match viewer {
+            Some(v) => request.bearer_auth(&loaded.tokens[v]),
+            None => request,
+        };
+        let (status, body) = send(request).await;
+        let data = assert_ok(status, &body);
+        let mut shown = Vec::new();
+        let mut withheld = Vec::new();
+        for &target in &order {
+            match expected(graph, viewer, target) {
+                Ok(()) => shown.push(json!(loaded.ids[target])),
+                Err(denied) => {
+                    withheld.push(json!({field: keys[target], "code": code(denied)}));
+                }
+            }
+        }
+        let ids: Vec<Value> = data["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["_id"].clone())
+            .collect();
+        let door = format!("batch by {parameter}, viewer {viewer:?} in {graph:?}");
+        assert_eq!(ids, shown, "{door}: {body}");
+        assert_eq!(data["unavailable"], json!(withheld), "{door}: {body}");
+    }
+}
+
+/// The caller's relationships with every user of the graph (last first):
+/// every active user, in the order asked, with the facts of the graph.
+async fn check_relationships(app: &TestApp, graph: &Graph, loaded: &Loaded, v: usize) {
+    let order: Vec<usize> = (0..graph.people.len()).rev().collect();
+    let list: Vec<&str> = order.iter().map(|&t| loaded.ids[t].as_str()).collect();
+    let (status, body) = send(
+        app.get(&format!(
+            "/api/v1/users/me/relationships?ids={}",
+            list.join(",")
+        ))
+        .bearer_auth(&loaded.tokens[v]),
+    )
+    .await;
+    let data = assert_ok(status, &body);
+    let expected: Vec<Value> = order
+        .iter()
+        .filter(|&&t| !graph.people[t].deactivated)
+        .map(|&t| {
+            // Nobody follows or blocks themselves (the loader skips those).
+            let other = t != v;
+            let following = match graph.follows[v][t] {
+                FollowState::Accepted if other => "accepted",
+                FollowState::Pending if other => "requested",
+                _ => "none",
+            };
+            json!({
+                "_id": loaded.ids[t],
+                "following": following,
+                "followedBy": other && graph.follows[t][v] == FollowState::Accepted,
+                "blocking": other && graph.blocks[v][t],
+                "blockedBy": other && graph.blocks[t][v],
+            })
+        })
+        .collect();
+    assert_eq!(
+        data["items"],
+        json!(expected),
+        "relationships of {v} in {graph:?}"
+    );
 }
 
 #[test]
