@@ -29,7 +29,7 @@ pub mod strict_json;
 pub use auth::{JwtIssuer, JwtSettings, JwtVerifier, VerificationKey};
 pub use body::{MAX_BODY_BYTES, json_config};
 pub use error::{ApiError, Detail, ErrorCode};
-pub use middleware::envelope_middleware;
+pub use middleware::{envelope_middleware, timezone_gate};
 pub use openapi::ApiDoc;
 pub use rate_limit::{RateLimitSettings, RateLimiters};
 pub use routes::configure;

@@ -1,6 +1,9 @@
-//! The outermost middleware: reads the request's context, gives every response
+//! The envelope middleware reads the request's context, gives every response
 //! an `X-Request-Id`, logs it, and makes sure every error, ours or the
-//! framework's, leaves as the envelope in the request's language.
+//! framework's, leaves as the envelope in the request's language. The
+//! timezone gate, innermost, refuses a request whose `X-Timezone` the
+//! envelope middleware could not read; it is a separate layer so that the
+//! CORS middleware can sit between the two and give that refusal its headers.
 
 use std::time::Instant;
 
@@ -19,8 +22,14 @@ use crate::rate_limit::RateLimitStatus;
 /// The header that carries the request id both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Marks a request whose `X-Timezone` is not one of the documented offsets;
+/// [`timezone_gate`] refuses it.
+#[derive(Debug, Clone, Copy)]
+struct UnknownTimezone;
+
 /// See the module documentation. Register it with
-/// `App::wrap(actix_web::middleware::from_fn(envelope_middleware))`.
+/// `App::wrap(actix_web::middleware::from_fn(envelope_middleware))`, outside
+/// [`timezone_gate`] (and outside the CORS middleware, if any, between them).
 pub async fn envelope_middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -48,21 +57,15 @@ pub async fn envelope_middleware(
         request_id,
     };
 
-    let response = match timezone {
-        None => {
-            let error = ApiError::validation(Detail::InvalidTimezone);
-            req.into_response(render_error(&error, &context, &span))
-        }
-        Some(_) => {
-            req.extensions_mut().insert(context.clone());
-            // The router turns every handler and extractor error into a
-            // response, so an `Err` here is rare; ApiError renders itself as an
-            // English envelope for that case.
-            let response = next.call(req).instrument(span.clone()).await?;
-            envelope_errors(response.map_into_boxed_body(), &context, &span)
-        }
-    };
-    let mut response = response;
+    req.extensions_mut().insert(context.clone());
+    if timezone.is_none() {
+        req.extensions_mut().insert(UnknownTimezone);
+    }
+    // The router turns every handler and extractor error into a response, so
+    // an `Err` here is rare; ApiError renders itself as an English envelope
+    // for that case.
+    let response = next.call(req).instrument(span.clone()).await?;
+    let mut response = envelope_errors(response.map_into_boxed_body(), &context, &span);
     let limit = response
         .request()
         .extensions()
@@ -78,6 +81,22 @@ pub async fn envelope_middleware(
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| tracing::info!(status, latency_ms, "request finished"));
     Ok(response)
+}
+
+/// Refuses, before routing, a request whose `X-Timezone` the envelope
+/// middleware could not read: 400 in the envelope (which the envelope
+/// middleware renders in the request's language). Register it with
+/// `App::wrap(actix_web::middleware::from_fn(timezone_gate))` inside every
+/// other middleware.
+pub async fn timezone_gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.extensions().get::<UnknownTimezone>().is_some() {
+        let error = ApiError::validation(Detail::InvalidTimezone);
+        return Ok(req.error_response(error));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Replaces the body of any error response with the envelope, keeping the

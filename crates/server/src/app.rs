@@ -18,7 +18,7 @@ use allmine_domain::search::UserSearch;
 use allmine_domain::usernames::UsernameService;
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
-    envelope_middleware,
+    envelope_middleware, timezone_gate,
 };
 use allmine_postgres::{PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
 
@@ -106,6 +106,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .app_data(readiness.clone())
             .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
             .configure(allmine_http::configure)
+            .wrap(from_fn(timezone_gate))
             .wrap(from_fn(envelope_middleware))
     })
     .workers(workers.max(1))

@@ -22,7 +22,8 @@ use crate::error::{ApiError, Detail, ErrorCode};
 
 /// Registers the API's routes, extractor settings and fallbacks.
 ///
-/// The app must also be wrapped in [`crate::envelope_middleware`] and given
+/// The app must also be wrapped in [`crate::timezone_gate`] and, outside it,
+/// [`crate::envelope_middleware`], and given
 /// `web::Data<ApiState>` and `web::Data<SharedReadiness>`.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
