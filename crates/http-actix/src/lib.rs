@@ -5,13 +5,15 @@
 //! Each resource is one module under [`routes`]; the cross-cutting pieces
 //! beside it never import a route: [`envelope`], [`error`] (with its message
 //! catalogue), [`error_code`], [`context`], [`i18n`], [`auth`], [`caller`],
-//! [`rate_limit`], [`query`], [`body`], [`strict_json`], [`state`] and
-//! [`docs`]. [`openapi`] assembles the document from the routes.
+//! [`rate_limit`], [`query`], [`body`], [`strict_json`], [`state`],
+//! [`docs`], [`middleware`] and [`compression`]. [`openapi`] assembles the
+//! document from the routes.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod auth;
 pub mod body;
 pub mod caller;
+pub mod compression;
 pub mod context;
 pub mod docs;
 pub mod envelope;

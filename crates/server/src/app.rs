@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -16,6 +16,7 @@ use allmine_domain::profiles::ProfileService;
 use allmine_domain::search::SearchService;
 use allmine_domain::search::UserSearch;
 use allmine_domain::usernames::UsernameService;
+use allmine_http::compression::{finish_compression, keep_small_answers_plain};
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
     envelope_middleware, timezone_gate,
@@ -106,8 +107,12 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .app_data(readiness.clone())
             .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
             .configure(allmine_http::configure)
+            // Innermost first; compression sees only final bodies.
             .wrap(from_fn(timezone_gate))
             .wrap(from_fn(envelope_middleware))
+            .wrap(from_fn(keep_small_answers_plain))
+            .wrap(Compress::default())
+            .wrap(from_fn(finish_compression))
     })
     .workers(workers.max(1))
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod batch;
+mod compression;
 mod contract;
 mod envelope;
 mod fuzz;
