@@ -13,7 +13,8 @@ use crate::context::Timezone;
 use crate::envelope::{Envelope, ErrorEnvelope, Paged};
 use crate::error_code::ErrorCode;
 use crate::routes::history::{
-    GroupedEntry, SingleTransaction, StreamGroup, StreamInfo, Transaction, TransactionKind,
+    GroupedEntry, SingleTransaction, StreamEntryType, StreamGroup, StreamInfo, Transaction,
+    TransactionEntryType, TransactionKind,
 };
 use crate::routes::me::{OwnProfileResponse, ProfileUpdateBody};
 use crate::routes::profiles::{Availability, Photo, PhotoType, PublicProfile, StatsResponse};
@@ -59,7 +60,8 @@ use crate::routes::{health, history, me, profiles, relationships, search, userna
         UsernameChangedResponse,
         Envelope<PublicProfile>, Envelope<OwnProfileResponse>, Envelope<StatsResponse>,
         Envelope<UsernameAvailability>, Envelope<UsernameChangedResponse>,
-        Transaction, TransactionKind, StreamInfo, StreamGroup, SingleTransaction, GroupedEntry,
+        Transaction, TransactionKind, StreamInfo, StreamEntryType, StreamGroup, TransactionEntryType,
+        SingleTransaction, GroupedEntry,
         Paged<Transaction>, Paged<GroupedEntry>, Envelope<Paged<Transaction>>, Envelope<Paged<GroupedEntry>>,
         FoundUser, LiveStream, Paged<FoundUser>, Envelope<Paged<FoundUser>>,
         ProfileBatch, UnavailableProfile, UnavailableCode, Envelope<ProfileBatch>, UserIdText, UsernameText,

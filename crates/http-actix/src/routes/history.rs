@@ -339,6 +339,9 @@ impl StreamInfo {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamGroup {
+    /// Always `stream`.
+    #[serde(rename = "type")]
+    pub entry_type: StreamEntryType,
     /// The stream's id.
     #[schema(pattern = "^[0-9a-f]{24}$")]
     pub stream_id: String,
@@ -355,13 +358,36 @@ pub struct StreamGroup {
 /// A record that belongs to no live stream.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SingleTransaction {
+    /// Always `transaction`.
+    #[serde(rename = "type")]
+    pub entry_type: TransactionEntryType,
     /// The record.
     pub transaction: Transaction,
 }
 
+/// The `type` of a [`StreamGroup`].
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StreamEntryType {
+    /// Records of one live stream.
+    Stream,
+}
+
+/// The `type` of a [`SingleTransaction`].
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TransactionEntryType {
+    /// A standalone record.
+    Transaction,
+}
+
+// Each variant carries its own `type` field rather than a serde tag, so the
+// document describes the entry as `oneOf` two named schemas, which client
+// generators read (an internally tagged enum renders as inline `allOf`s that
+// openapi-python-client cannot parse); the JSON is the same.
 /// An entry of the grouped history: `type` tells which.
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(tag = "type", rename_all = "lowercase")]
+#[serde(untagged)]
 pub enum GroupedEntry {
     /// Records of one live stream.
     Stream(StreamGroup),
@@ -379,6 +405,7 @@ impl GroupedEntry {
                 total_amount,
                 transactions,
             } => Self::Stream(StreamGroup {
+                entry_type: StreamEntryType::Stream,
                 stream_id: stream_id.to_string(),
                 stream: stream.as_ref().map(|s| StreamInfo::new(s, zone)),
                 total_amount: *total_amount,
@@ -389,6 +416,7 @@ impl GroupedEntry {
                     .collect(),
             }),
             HistoryEntry::Single(record) => Self::Transaction(SingleTransaction {
+                entry_type: TransactionEntryType::Transaction,
                 transaction: Transaction::new(record, zone),
             }),
         }
