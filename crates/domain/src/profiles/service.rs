@@ -714,6 +714,22 @@ mod tests {
         ) -> Result<(), UpdateProfileFailure> {
             self.users.update_profile(id, changes).await
         }
+
+        async fn find_many_for_viewer(
+            &self,
+            targets: UserLookups<'_>,
+            viewer: Option<&UserId>,
+        ) -> Result<Vec<Found>, RepositoryError> {
+            self.users.find_many_for_viewer(targets, viewer).await
+        }
+
+        async fn relationships_with(
+            &self,
+            viewer: &UserId,
+            targets: &[UserId],
+        ) -> Result<Vec<(AccountState, RelationshipView)>, RepositoryError> {
+            self.users.relationships_with(viewer, targets).await
+        }
     }
 
     #[tokio::test]
