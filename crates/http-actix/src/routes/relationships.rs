@@ -145,7 +145,7 @@ impl From<&RelationshipView> for Relationship {
         Self {
             id: view.user.to_string(),
             following: view.following.into(),
-            followed_by: view.blocked_by,
+            followed_by: view.followed_by,
             blocking: view.blocking,
             blocked_by: view.blocked_by,
         }
