@@ -6,7 +6,7 @@
 //! beside it never import a route: [`envelope`], [`error`] (with its message
 //! catalogue), [`error_code`], [`context`], [`i18n`], [`auth`], [`caller`],
 //! [`rate_limit`], [`query`], [`body`], [`strict_json`], [`state`],
-//! [`docs`], [`middleware`] and [`compression`]. [`openapi`] assembles the
+//! [`docs`], [`middleware`], [`cors`] and [`compression`]. [`openapi`] assembles the
 //! document from the routes.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -15,6 +15,7 @@ pub mod body;
 pub mod caller;
 pub mod compression;
 pub mod context;
+pub mod cors;
 pub mod docs;
 pub mod envelope;
 pub mod error;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -17,6 +17,7 @@ use allmine_domain::search::SearchService;
 use allmine_domain::search::UserSearch;
 use allmine_domain::usernames::UsernameService;
 use allmine_http::compression::{finish_compression, keep_small_answers_plain};
+use allmine_http::cors::{AllowedOrigin, cors, cors_headers_for_allowed_origins_only};
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
     envelope_middleware, timezone_gate,
@@ -60,6 +61,8 @@ pub struct Parts {
     pub rate_limits: RateLimitSettings,
     /// HTTP worker threads.
     pub workers: usize,
+    /// The origins browsers may call the API from; none turns CORS off.
+    pub cors_allowed_origins: Vec<AllowedOrigin>,
 }
 
 impl std::fmt::Debug for Parts {
@@ -81,6 +84,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         search_freshness,
         rate_limits,
         workers,
+        cors_allowed_origins,
     } = parts;
     let users = Arc::new(PgUsers::new(pool.clone()));
     let names = Arc::new(PgUsernames::new(pool.clone()));
@@ -109,6 +113,11 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .configure(allmine_http::configure)
             // Innermost first; compression sees only final bodies.
             .wrap(from_fn(timezone_gate))
+            .wrap(Condition::new(
+                !cors_allowed_origins.is_empty(),
+                cors(&cors_allowed_origins),
+            ))
+            .wrap(from_fn(cors_headers_for_allowed_origins_only))
             .wrap(from_fn(envelope_middleware))
             .wrap(from_fn(keep_small_answers_plain))
             .wrap(Compress::default())

@@ -3,6 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use allmine_http::cors::{AllowedOrigin, parse_origins};
 use allmine_http::{JwtIssuer, JwtSettings, VerificationKey};
 use allmine_postgres::DatabaseSettings;
 use allmine_postgres::PgConnectOptions;
@@ -91,6 +92,8 @@ pub struct Config {
     pub outbox_retention: Option<Duration>,
     /// Abuse limits, per minute.
     pub rate_limits: allmine_http::RateLimitSettings,
+    /// The origins browsers may call the API from (`CORS_ALLOWED_ORIGINS`); none: CORS off.
+    pub cors_allowed_origins: Vec<AllowedOrigin>,
 }
 
 impl Config {
@@ -162,6 +165,10 @@ impl Config {
             jwt: jwt_config(&lookup, environment)?,
             log_format,
             rate_limits: rate_limits(&lookup)?,
+            cors_allowed_origins: parse_origins(
+                &lookup("CORS_ALLOWED_ORIGINS").unwrap_or_default(),
+            )
+            .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", e.to_string()))?,
             search_index_dir,
             outbox_retention: match number(&lookup, "SEARCH_OUTBOX_RETENTION_HOURS", 168u64)? {
                 0 => None,
@@ -382,6 +389,28 @@ mod tests {
             .unwrap()
             .database;
         assert_eq!(database.lock_timeout, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn cors_is_off_unless_origins_are_listed_and_a_bad_origin_stops_the_start() {
+        assert!(config(&[]).unwrap().cors_allowed_origins.is_empty());
+        let two = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://app.allmine.example, http://localhost:5173",
+        )])
+        .unwrap();
+        assert_eq!(
+            two.cors_allowed_origins
+                .iter()
+                .map(AllowedOrigin::as_str)
+                .collect::<Vec<_>>(),
+            ["https://app.allmine.example", "http://localhost:5173"]
+        );
+        let error = config(&[("CORS_ALLOWED_ORIGINS", "https://app.example/")]).unwrap_err();
+        assert!(
+            error.to_string().starts_with("CORS_ALLOWED_ORIGINS"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -151,6 +151,7 @@ async fn run_server(config: Config) -> Result<(), String> {
         search_freshness,
         rate_limits: config.rate_limits,
         workers: config.workers,
+        cors_allowed_origins: config.cors_allowed_origins,
     };
     let server = serve(listener, parts).map_err(|e| e.to_string())?;
     tracing::info!(%address, "serving the Users API; Swagger UI at http://{address}/docs/");

@@ -8,6 +8,7 @@ use time::{Duration, OffsetDateTime};
 
 use allmine_domain::Clock;
 use allmine_domain::UserId;
+use allmine_http::cors::AllowedOrigin;
 use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, RateLimitSettings, VerificationKey};
 use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;
@@ -74,6 +75,14 @@ impl TestApp {
         Self::start(Arc::new(db), limits, hs256_settings()).await
     }
 
+    /// A server that answers browsers from these comma-separated origins.
+    pub async fn spawn_with_cors(origins: &str, limits: RateLimitSettings) -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        let origins = allmine_http::cors::parse_origins(origins).unwrap();
+        Self::start_with(Arc::new(db), limits, hs256_settings(), origins).await
+    }
+
     /// A server that verifies tokens with these settings.
     pub async fn spawn_with_jwt(settings: JwtSettings) -> Self {
         let db = TestDatabase::new().await;
@@ -90,6 +99,15 @@ impl TestApp {
         db: Arc<TestDatabase>,
         rate_limits: RateLimitSettings,
         settings: JwtSettings,
+    ) -> Self {
+        Self::start_with(db, rate_limits, settings, Vec::new()).await
+    }
+
+    async fn start_with(
+        db: Arc<TestDatabase>,
+        rate_limits: RateLimitSettings,
+        settings: JwtSettings,
+        cors_allowed_origins: Vec<AllowedOrigin>,
     ) -> Self {
         capture_logs();
         let verifier = JwtVerifier::new(&settings).unwrap();
@@ -115,6 +133,7 @@ impl TestApp {
             search_freshness,
             rate_limits,
             workers: 2,
+            cors_allowed_origins,
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());
         Self {

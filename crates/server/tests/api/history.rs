@@ -348,8 +348,10 @@ async fn the_demo_fixture_gives_john_a_history_of_every_type_with_exact_balances
     let data = demo_history(&app, "?limit=100", None).await;
     assert_eq!(data["total"], 27);
     let mut records = items(&data);
-    let types: std::collections::BTreeSet<&str> =
-        records.iter().map(|r| r["type"].as_str().unwrap()).collect();
+    let types: std::collections::BTreeSet<&str> = records
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         types.into_iter().collect::<Vec<_>>(),
         [
@@ -368,7 +370,11 @@ async fn the_demo_fixture_gives_john_a_history_of_every_type_with_exact_balances
     let mut balance = 0;
     for record in &records {
         balance += record["amount"].as_i64().unwrap();
-        assert_eq!(record["balanceAfter"].as_i64().unwrap(), balance, "{record}");
+        assert_eq!(
+            record["balanceAfter"].as_i64().unwrap(),
+            balance,
+            "{record}"
+        );
         assert!(balance >= 0, "{record}");
     }
     let stored: i64 =
@@ -381,11 +387,13 @@ async fn the_demo_fixture_gives_john_a_history_of_every_type_with_exact_balances
     // Spread over several weeks, all in the past.
     let at = |record: &Value| {
         let text = record["createdAt"].as_str().unwrap();
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .unwrap()
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
     };
     let (oldest, newest) = (at(&records[0]), at(&records[records.len() - 1]));
-    assert!(newest - oldest >= time::Duration::weeks(4), "{oldest} .. {newest}");
+    assert!(
+        newest - oldest >= time::Duration::weeks(4),
+        "{oldest} .. {newest}"
+    );
     assert!(newest < time::OffsetDateTime::now_utc());
 }
 
@@ -394,12 +402,19 @@ async fn the_demo_fixture_gives_john_grouped_entries_with_streams_and_standalone
     let app = TestApp::spawn().await;
     let page = demo_history(&app, "/grouped", None).await;
     assert_eq!(
-        (page["total"].clone(), page["totalPages"].clone(), page["hasNext"].clone()),
+        (
+            page["total"].clone(),
+            page["totalPages"].clone(),
+            page["hasNext"].clone()
+        ),
         (json!(27), json!(2), json!(true))
     );
     let entries = items(&page);
     let streams: Vec<&Value> = entries.iter().filter(|e| e["type"] == "stream").collect();
-    let singles = entries.iter().filter(|e| e["type"] == "transaction").count();
+    let singles = entries
+        .iter()
+        .filter(|e| e["type"] == "transaction")
+        .count();
     assert!(streams.len() >= 4 && singles >= 4, "{entries:?}");
     for stream in &streams {
         let records = stream["transactions"].as_array().unwrap();
@@ -413,7 +428,10 @@ async fn the_demo_fixture_gives_john_grouped_entries_with_streams_and_standalone
         .iter()
         .map(|s| s["stream"]["hostUsername"].as_str().unwrap())
         .collect();
-    assert!(hosts.contains("johndoe123") && hosts.len() >= 2, "{hosts:?}");
+    assert!(
+        hosts.contains("johndoe123") && hosts.len() >= 2,
+        "{hosts:?}"
+    );
     // Earned in John's streams, spent in the others'.
     for stream in &streams {
         let own = stream["stream"]["hostUsername"] == "johndoe123";
@@ -451,7 +469,11 @@ async fn the_demo_fixture_has_records_at_22_30_utc_that_utc_plus_three_moves_to_
         let on = |day: &str| format!("?startDate={day}&endDate={day}&limit=100");
         let holds = |data: &Value| items(data).iter().any(|r| &r["_id"] == id);
         assert!(holds(&demo_history(&app, &on(day_in_utc), None).await));
-        assert!(!holds(&demo_history(&app, &on(day_in_utc), Some("UTC+03:00")).await));
-        assert!(holds(&demo_history(&app, &on(day_in_utc3), Some("UTC+03:00")).await));
+        assert!(!holds(
+            &demo_history(&app, &on(day_in_utc), Some("UTC+03:00")).await
+        ));
+        assert!(holds(
+            &demo_history(&app, &on(day_in_utc3), Some("UTC+03:00")).await
+        ));
     }
 }

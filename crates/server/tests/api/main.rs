@@ -7,6 +7,7 @@ mod helpers;
 mod batch;
 mod compression;
 mod contract;
+mod cors;
 mod envelope;
 mod fuzz;
 mod history;

@@ -81,6 +81,7 @@ impl TestServer {
             search_freshness,
             rate_limits: GENEROUS,
             workers: 2,
+            cors_allowed_origins: Vec::new(),
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());
         let server = Self {
