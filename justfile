@@ -61,6 +61,10 @@ token user:
 mutants *args:
     cargo mutants -p allmine-domain {{ args }}
 
+# CORS in a real browser: headless Chromium (Debian's `chromium`) calls the API from a listed and an unlisted origin.
+browser-cors:
+    .ci/browser-cors
+
 # Run the CI script: fmt, clippy, the tests, then Schemathesis.
 ci:
     .ci/run
