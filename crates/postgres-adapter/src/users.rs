@@ -33,8 +33,11 @@ impl PgUsers {
     }
 }
 
-/// One row of the profile query, as PostgreSQL hands it over.
+/// One row of the profile queries, as PostgreSQL hands it over.
 struct UserRow {
+    /// Which of the users asked for the row answers, from 1 (always 1 for a
+    /// single read).
+    position: i64,
     id: Vec<u8>,
     username: String,
     username_changed_at: Option<OffsetDateTime>,
@@ -86,7 +89,8 @@ impl UserRepository for PgUsers {
                 SELECT id FROM users WHERE username_key = $2
                 LIMIT 1
             )
-            SELECT u.id, u.username, u.username_changed_at, u.name, u.surname, u.bio,
+            SELECT 1::int8 AS "position!",
+                   u.id, u.username, u.username_changed_at, u.name, u.surname, u.bio,
                    u.interests, u.expertise, u.birth_date, u.availability_status,
                    u.minute_price_in_live_stream, u.instagram, u.snapchat, u.x, u.tiktok,
                    u.facebook, u.is_private,
@@ -133,7 +137,8 @@ impl UserRepository for PgUsers {
         // One query for the batch, the same columns as `find_for_viewer`; each
         // branch of `wanted` reads its own index (one of the two arrays is empty),
         // and `position` says which user asked for each row.
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            UserRow,
             r#"
             WITH wanted AS (
                 SELECT w.position, u.id
@@ -174,34 +179,7 @@ impl UserRepository for PgUsers {
         let mut found: Vec<Option<(User, Relationship)>> = vec![None; targets.len()];
         for row in rows {
             let slot = slot(&mut found, row.position)?;
-            *slot = Some(into_domain(UserRow {
-                id: row.id,
-                username: row.username,
-                username_changed_at: row.username_changed_at,
-                name: row.name,
-                surname: row.surname,
-                bio: row.bio,
-                interests: row.interests,
-                expertise: row.expertise,
-                birth_date: row.birth_date,
-                availability_status: row.availability_status,
-                minute_price_in_live_stream: row.minute_price_in_live_stream,
-                instagram: row.instagram,
-                snapchat: row.snapchat,
-                x: row.x,
-                tiktok: row.tiktok,
-                facebook: row.facebook,
-                is_private: row.is_private,
-                is_deactivated: row.is_deactivated,
-                followers_count: row.followers_count,
-                following_count: row.following_count,
-                total_live_streams: row.total_live_streams,
-                photo_id: row.photo_id,
-                photo_url: row.photo_url,
-                photo_type: row.photo_type,
-                blocked: row.blocked,
-                follow_status: row.follow_status,
-            })?);
+            *slot = Some(into_domain(row)?);
         }
         Ok(found)
     }

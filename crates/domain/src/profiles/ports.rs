@@ -22,6 +22,17 @@ pub enum UserLookup<'a> {
 }
 
 /// How several users are looked up: all by id or all by username.
+///
+/// ```
+/// use allmine_domain::UserId;
+/// use allmine_domain::profiles::UserLookups;
+///
+/// let ids = [UserId::parse("507f1f77bcf86cd799439011")?];
+/// assert_eq!(UserLookups::Ids(&ids).len(), 1);
+/// assert!(!UserLookups::Ids(&ids).is_empty());
+/// assert!(UserLookups::Usernames(&[]).is_empty());
+/// # Ok::<(), allmine_domain::IdError>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub enum UserLookups<'a> {
     /// By id.
