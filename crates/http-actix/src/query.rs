@@ -42,7 +42,7 @@ pub enum ParamProblem {
     SearchLimitOutOfRange,
     /// `query` longer than 100 characters.
     QueryTooLong,
-    /// A list naming no value, or more than [`MAX_BATCH`] distinct ones.
+    /// A list naming no value, or more than [`MAX_BATCH`] values.
     ListSizeOutOfRange,
     /// A value of a list that is not an id (the value, trimmed).
     InvalidIdValue {
@@ -140,10 +140,11 @@ pub fn read_limit(value: &str, max: u32, out_of_range: ParamProblem) -> Result<u
     }
 }
 
-/// The values of a comma-separated list, trimmed, each distinct one once (as
-/// `identity` tells them apart) in the order first given: from 1 to
-/// [`MAX_BATCH`] of them, or [`ParamProblem::ListSizeOutOfRange`]. A blank
-/// list has no value; a blank value between commas is a value (and malformed).
+/// The values of a comma-separated list of 1 to [`MAX_BATCH`] values (or
+/// [`ParamProblem::ListSizeOutOfRange`]), trimmed, each distinct one once (as
+/// `identity` tells them apart) in the order first given. The bound counts
+/// every value given, as the document's `maxItems` does. A blank list has no
+/// value; a blank value between commas is a value (and malformed).
 fn read_list<D: Eq + std::hash::Hash>(
     value: &str,
     identity: impl Fn(&str) -> D,
@@ -151,20 +152,19 @@ fn read_list<D: Eq + std::hash::Hash>(
     if value.trim().is_empty() {
         return Err(ParamProblem::ListSizeOutOfRange);
     }
+    if value.split(',').nth(MAX_BATCH).is_some() {
+        return Err(ParamProblem::ListSizeOutOfRange);
+    }
     let mut seen = HashSet::new();
-    let values: Vec<&str> = value
+    Ok(value
         .split(',')
         .map(str::trim)
         .filter(|value| seen.insert(identity(value)))
-        .collect();
-    if values.len() > MAX_BATCH {
-        return Err(ParamProblem::ListSizeOutOfRange);
-    }
-    Ok(values)
+        .collect())
 }
 
-/// A comma-separated list of user ids (`ids`): its distinct ids, 1 to
-/// [`MAX_BATCH`], in the order first given. Every problem is noted under `name`:
+/// A comma-separated list of 1 to [`MAX_BATCH`] user ids (`ids`): its
+/// distinct ids, in the order first given. Every problem is noted under `name`:
 /// the list's size, or each malformed value (checked only in a list of the
 /// right size, so the answer stays short).
 pub fn read_user_ids(
@@ -181,8 +181,8 @@ pub fn read_user_ids(
     .and_then(|ids| Batch::of_ids(ids).ok())
 }
 
-/// A comma-separated list of usernames (`usernames`), any case: its distinct
-/// names (names that differ only in case are one), 1 to [`MAX_BATCH`], in the
+/// A comma-separated list of 1 to [`MAX_BATCH`] usernames (`usernames`), any
+/// case: its distinct names (names that differ only in case are one), in the
 /// order first given, spelt as first given. Problems as [`read_user_ids`].
 pub fn read_usernames(
     name: &str,
@@ -255,7 +255,7 @@ mod tests {
     }
 
     #[test]
-    fn an_id_list_names_one_to_a_hundred_distinct_ids() {
+    fn an_id_list_names_one_to_a_hundred_ids_each_distinct_one_kept_once() {
         let size = |value: &str| ids(value).unwrap_err();
         let problem = vec![("ids".to_owned(), ParamProblem::ListSizeOutOfRange)];
         assert_eq!(size(""), problem);
@@ -268,11 +268,10 @@ mod tests {
         };
         assert_eq!(ids(&list(100)).unwrap().len(), 100);
         assert_eq!(size(&list(101)), problem);
-        // 101 values of which only 100 are distinct.
-        assert_eq!(
-            ids(&format!("{},{}", list(100), list(1))).unwrap().len(),
-            100
-        );
+        // 101 values are too many, even when only 100 are distinct.
+        assert_eq!(size(&format!("{},{}", list(100), list(1))), problem);
+        // A value given twice is kept once, in its first place.
+        assert_eq!(ids(&format!("{},{}", list(3), list(2))).unwrap().len(), 3);
         // A list too long is reported once, not value by value.
         let malformed: Vec<String> = (0..101).map(|i| i.to_string()).collect();
         assert_eq!(size(&malformed.join(",")), problem);

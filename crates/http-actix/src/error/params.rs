@@ -103,11 +103,11 @@ fn param_problem(problem: &ParamProblem, language: Language) -> String {
             )
         }
         (P::ListSizeOutOfRange, En) => format!(
-            "must list from 1 to {} distinct values, separated by commas",
+            "must list from 1 to {} values, separated by commas",
             allmine_domain::profiles::MAX_BATCH
         ),
         (P::ListSizeOutOfRange, Tr) => format!(
-            "virgülle ayrılmış 1 ile {} arasında farklı değer içermelidir",
+            "virgülle ayrılmış 1 ile {} arasında değer içermelidir",
             allmine_domain::profiles::MAX_BATCH
         ),
         (P::InvalidIdValue { value, reason }, En) => {

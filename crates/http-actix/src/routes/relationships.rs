@@ -22,7 +22,7 @@ pub const RELATIONSHIPS: &str = "/api/v1/users/me/relationships";
 
 /// Own relationships with other users.
 ///
-/// For each user of `ids` (1 to 100 distinct ids, comma-separated), in the
+/// For each user of `ids` (1 to 100 ids, comma-separated), in the
 /// order asked: whether the caller follows them (`none`, `requested`: waiting
 /// for a private profile's owner to accept, or `accepted`), whether they
 /// follow the caller (an accepted follow), and whether either has blocked the
@@ -37,8 +37,8 @@ pub const RELATIONSHIPS: &str = "/api/v1/users/me/relationships";
     security(("JWT-auth" = [])),
     responses(
         (status = 200, description = "The relationships, in the order asked", body = Envelope<RelationshipList>, example = json!(examples::relationships())),
-        (status = 400, description = "`ids` absent, listing no id or more than 100 distinct ones, or holding a malformed id (each named); an unknown parameter; an invalid header", body = ErrorEnvelope,
-            example = json!(error_example(400, &["Validation failed", "ids: must list from 1 to 100 distinct values, separated by commas"], "VALIDATION_FAILED"))),
+        (status = 400, description = "`ids` absent, listing no id or more than 100, or holding a malformed id (each named); an unknown parameter; an invalid header", body = ErrorEnvelope,
+            example = json!(error_example(400, &["Validation failed", "ids: must list from 1 to 100 values, separated by commas"], "VALIDATION_FAILED"))),
         Unauthenticated,
         ServiceUnavailable,
     )
@@ -60,7 +60,7 @@ pub async fn relationships(
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RelationshipParams {
-    /// The users: 1 to 100 distinct ids, separated by commas (spaces around
+    /// The users: 1 to 100 ids, separated by commas (spaces around
     /// each are ignored); an id given twice answers once.
     #[param(value_type = Vec<UserIdText>, style = Form, explode = false, min_items = 1, max_items = 100,
         example = json!(["000000000000000000000001", "0000000000000000000000c8", "507f1f77bcf86cd799439021"]))]

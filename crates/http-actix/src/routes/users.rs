@@ -26,7 +26,7 @@ pub const USERS: &str = "/api/v1/users";
 ///
 /// The public profiles of up to 100 users, by id (`ids`) or by username
 /// (`usernames`, any case): exactly one of the two, a comma-separated list of
-/// 1 to 100 distinct values. A value given twice (a username in another case
+/// 1 to 100 values. A value given twice (a username in another case
 /// too) counts and answers once. `items` holds the profiles the caller may
 /// see, in the order asked; `unavailable` names every other user asked for,
 /// in the order asked, with the code the single profile read would answer:
@@ -43,7 +43,7 @@ pub const USERS: &str = "/api/v1/users";
     security((), ("JWT-auth" = [])),
     responses(
         (status = 200, description = "The profiles the caller may see, and why the others are not shown", body = Envelope<ProfileBatch>, example = json!(examples::batch())),
-        (status = 400, description = "Neither or both of `ids` and `usernames`, a list of no value or more than 100 distinct ones, a malformed value (each named), an unknown parameter, or an invalid header", body = ErrorEnvelope,
+        (status = 400, description = "Neither or both of `ids` and `usernames`, a list of no value or more than 100 values, a malformed value (each named), an unknown parameter, or an invalid header", body = ErrorEnvelope,
             example = json!(error_example(400, &["Validation failed", "ids: \"12345\": must be 24 lowercase hexadecimal characters"], "VALIDATION_FAILED"))),
         (status = 401, description = "A token was given but is invalid, expired, or names an inactive account", body = ErrorEnvelope,
             example = json!(error_example(401, &["Authentication required", "Authorization: the token is invalid"], "AUTHENTICATION_REQUIRED"))),
@@ -126,12 +126,12 @@ impl FromRequest for BatchRequest {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BatchParams {
-    /// Users by id: 1 to 100 distinct ids, separated by commas (spaces around
+    /// Users by id: 1 to 100 ids, separated by commas (spaces around
     /// each are ignored). Not with `usernames`.
     #[param(value_type = Option<Vec<UserIdText>>, style = Form, explode = false, min_items = 1, max_items = 100,
         example = json!(["507f1f77bcf86cd799439011", "507f1f77bcf86cd799439021", "507f1f77bcf86cd799439041"]))]
     ids: Option<Batch<UserId>>,
-    /// Users by username, in any case: 1 to 100 distinct names, separated by
+    /// Users by username, in any case: 1 to 100 names, separated by
     /// commas (spaces around each are ignored). Not with `ids`.
     #[param(value_type = Option<Vec<UsernameText>>, style = Form, explode = false, min_items = 1, max_items = 100,
         example = json!(["johndoe123", "private_jane"]))]

@@ -135,18 +135,18 @@ async fn ids_are_one_to_a_hundred_well_formed_ids_named_in_both_languages() {
     let cases = [
         (
             "".to_owned(),
-            "ids: must list from 1 to 100 distinct values, separated by commas",
-            "ids: virgülle ayrılmış 1 ile 100 arasında farklı değer içermelidir",
+            "ids: must list from 1 to 100 values, separated by commas",
+            "ids: virgülle ayrılmış 1 ile 100 arasında değer içermelidir",
         ),
         (
             "ids=".to_owned(),
-            "ids: must list from 1 to 100 distinct values, separated by commas",
-            "ids: virgülle ayrılmış 1 ile 100 arasında farklı değer içermelidir",
+            "ids: must list from 1 to 100 values, separated by commas",
+            "ids: virgülle ayrılmış 1 ile 100 arasında değer içermelidir",
         ),
         (
             format!("ids={},{}", hundred.join(","), "0000000000000000000000ff"),
-            "ids: must list from 1 to 100 distinct values, separated by commas",
-            "ids: virgülle ayrılmış 1 ile 100 arasında farklı değer içermelidir",
+            "ids: must list from 1 to 100 values, separated by commas",
+            "ids: virgülle ayrılmış 1 ile 100 arasında değer içermelidir",
         ),
         (
             format!("ids={JOHN},xyz"),
