@@ -75,13 +75,6 @@ impl DocBits {
         }
     }
 
-    /// Removes the documents of `other`.
-    pub(crate) fn subtract(&mut self, other: &DocBits) {
-        for (word, other) in self.words.iter_mut().zip(&other.words) {
-            *word &= !other;
-        }
-    }
-
     /// How many documents are in the set.
     pub(crate) fn count(&self) -> u64 {
         self.words
@@ -102,6 +95,37 @@ impl DocBits {
             Ones(word).map(move |bit| base + bit)
         })
     }
+}
+
+/// How many words of each set [`keep_first`] handles at a time: a chunk of the documents
+/// already taken stays in the first-level cache while every set goes past it.
+const CHUNK: usize = 64;
+
+/// Leaves every document only in the first of `sets` that holds it, and returns how many
+/// documents each then holds (an absent set holds none).
+///
+/// The tiers of a search, best first, are made disjoint and counted this way: each set is
+/// read and written once, chunk by chunk, where a difference, a union and a count per set
+/// would each pass over the whole segment (for a cheap search, most of its cost). This
+/// is also the only difference of sets matching needs.
+pub(crate) fn keep_first<const N: usize>(sets: &mut [Option<DocBits>; N]) -> [u64; N] {
+    let mut counts = [0; N];
+    let len = sets.iter().flatten().map(|set| set.words.len()).max();
+    let mut taken = [0u64; CHUNK];
+    for start in (0..len.unwrap_or(0)).step_by(CHUNK) {
+        taken.fill(0);
+        for (set, count) in sets.iter_mut().zip(&mut counts) {
+            let Some(words) = set.as_mut().and_then(|set| set.words.get_mut(start..)) else {
+                continue;
+            };
+            for (word, taken) in words.iter_mut().zip(&mut taken) {
+                *word &= !*taken;
+                *taken |= *word;
+                *count += u64::from(word.count_ones());
+            }
+        }
+    }
+    counts
 }
 
 impl Clone for DocBits {
@@ -160,18 +184,35 @@ mod tests {
     }
 
     #[test]
-    fn union_intersection_and_difference_combine_sets() {
+    fn union_and_intersection_combine_sets() {
         let a = set(100, &[1, 2, 3, 70]);
         let b = set(100, &[2, 3, 4, 99]);
         let mut union = a.clone();
         union.union_with(&b);
         assert_eq!(union.iter().collect::<Vec<_>>(), [1, 2, 3, 4, 70, 99]);
-        let mut both = a.clone();
+        let mut both = a;
         both.intersect_with(&b);
         assert_eq!(both.iter().collect::<Vec<_>>(), [2, 3]);
-        let mut only_a = a;
-        only_a.subtract(&b);
-        assert_eq!(only_a.iter().collect::<Vec<_>>(), [1, 70]);
+    }
+
+    #[test]
+    fn keep_first_leaves_each_document_in_the_first_set_holding_it_and_counts_them() {
+        // Past one chunk of words, so that chunks are stitched together.
+        let max_doc = (CHUNK as DocId) * 64 * 2 + 10;
+        let last = max_doc - 1;
+        let mut sets = [
+            Some(set(max_doc, &[5, last])),
+            None,
+            Some(set(max_doc, &[5, 6, 4100, last])),
+            Some(set(max_doc, &[6, 7, 4100, 8000])),
+        ];
+        assert_eq!(keep_first(&mut sets), [2, 0, 2, 2]);
+        let docs = |set: &Option<DocBits>| set.as_ref().map(|s| s.iter().collect::<Vec<_>>());
+        assert_eq!(docs(&sets[0]), Some(vec![5, last]));
+        assert_eq!(docs(&sets[1]), None);
+        assert_eq!(docs(&sets[2]), Some(vec![6, 4100]));
+        assert_eq!(docs(&sets[3]), Some(vec![7, 8000]));
+        assert_eq!(keep_first::<0>(&mut []), [0u64; 0]);
     }
 
     #[test]

@@ -45,8 +45,10 @@
 //! over the term dictionaries, and the postings of the terms they accept become one bit
 //! set per tier. Several words intersect, rarest first; a common word (say `user`, in
 //! every generated username) is sought at the few candidates left rather than read
-//! whole. The tiers are then made disjoint, so a user counts in its best tier only, and
-//! excluded and deleted users are removed, so `total` (a popcount) and paging are right.
+//! whole, and a rare one is read whole and its documents looked up among the candidates,
+//! without a pass over them. The tiers are then made disjoint, so a user counts in its
+//! best tier only, and counted, in one pass over them all (a tier nothing reached has no
+//! set at all); excluded and deleted users are removed, so `total` and paging are right.
 //! Only the tier a page falls in is visited user by user, to pick its users with the
 //! most followers; ties go to index order. A rebuilt index is merged into one segment,
 //! since every segment costs its own dictionary walks.

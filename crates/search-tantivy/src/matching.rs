@@ -19,7 +19,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::termdict::TermStreamer;
 use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED, Term};
 
-use crate::bits::DocBits;
+use crate::bits::{DocBits, keep_first};
 use crate::columns::SegmentColumns;
 use crate::query::{MAX_USERNAME_CHARS, word_allowance};
 use crate::schema::Fields;
@@ -27,6 +27,11 @@ use crate::schema::Fields;
 /// A word matching fewer documents than this many times the candidates left is checked
 /// against them by seeking in its postings, instead of reading all of its postings.
 const PROBE_RATIO: u64 = 8;
+/// A word with at most one posting per this many documents of the segment (one per
+/// word of a [`DocBits`]) is read whole and its documents looked up among the
+/// candidates: cheaper than any pass over the candidates' set, which counting them for
+/// the choice above would already be.
+const FILTER_RATIO: u64 = 64;
 /// Checking by seeking is done for words expanding to at most this many terms.
 const PROBE_MAX_TERMS: usize = 16;
 /// Exact username, username prefix, word prefix, typo.
@@ -97,20 +102,28 @@ impl Plan {
         let usernames = segment.inverted_index(fields.username)?;
         let word_index = segment.inverted_index(fields.words)?;
 
-        let mut exact = DocBits::empty(max_doc);
-        let mut username_prefix = DocBits::empty(max_doc);
-        let mut typo = DocBits::empty(max_doc);
+        // A tier nothing reaches stays `None`: no set is cleared, combined or counted
+        // for it (each would be a pass over the whole segment).
+        let mut exact = None;
+        let mut username_prefix = None;
+        let mut typo = None;
         if let Some(username) = &self.username {
             if let Some(info) = usernames.get_term_info(&username.exact)? {
-                add_postings(&usernames, &info, &mut exact)?;
+                add_all(&usernames, max_doc, &[info], &mut exact)?;
             }
-            for info in expand(&usernames, &username.prefix)? {
-                add_postings(&usernames, &info, &mut username_prefix)?;
-            }
+            add_all(
+                &usernames,
+                max_doc,
+                &expand(&usernames, &username.prefix)?,
+                &mut username_prefix,
+            )?;
             if let Some(automaton) = &username.typo {
-                for info in expand(&usernames, automaton)? {
-                    add_postings(&usernames, &info, &mut typo)?;
-                }
+                add_all(
+                    &usernames,
+                    max_doc,
+                    &expand(&usernames, automaton)?,
+                    &mut typo,
+                )?;
             }
         }
 
@@ -119,7 +132,7 @@ impl Plan {
             .iter()
             .map(|word| expand(&word_index, &word.prefix))
             .collect::<io::Result<Vec<_>>>()?;
-        let mut word_prefix = every_word(
+        let word_prefix = every_word(
             &word_index,
             max_doc,
             prefixes.iter().map(Vec::as_slice).collect(),
@@ -139,30 +152,28 @@ impl Plan {
                 max_doc,
                 with_typos.iter().map(|terms| &**terms).collect(),
             )?;
-            typo.union_with(&words_with_typos);
+            if let Some(words_with_typos) = words_with_typos {
+                union_into(&mut typo, words_with_typos);
+            }
         }
-
-        // Each user in its best tier only.
-        username_prefix.subtract(&exact);
-        let mut better = exact.clone();
-        better.union_with(&username_prefix);
-        word_prefix.subtract(&better);
-        better.union_with(&word_prefix);
-        typo.subtract(&better);
 
         let mut tiers = [exact, username_prefix, word_prefix, typo];
         for doc in docs_of(fields, segment, excluded)? {
-            tiers.iter_mut().for_each(|docs| docs.remove(doc));
+            tiers.iter_mut().flatten().for_each(|docs| docs.remove(doc));
         }
+        // Each user in its best tier only.
+        let mut counts = keep_first(&mut tiers);
         if let Some(alive) = segment.alive_bitset() {
-            for docs in &mut tiers {
+            for (docs, count) in tiers.iter_mut().zip(&mut counts) {
+                let Some(docs) = docs else { continue };
                 let deleted: Vec<DocId> =
                     docs.iter().filter(|&doc| alive.is_deleted(doc)).collect();
+                *count -= deleted.len() as u64;
                 deleted.into_iter().for_each(|doc| docs.remove(doc));
             }
         }
         Ok(SegmentMatches {
-            counts: tiers.each_ref().map(DocBits::count),
+            counts,
             columns,
             tiers,
         })
@@ -172,8 +183,9 @@ impl Plan {
 /// What a plan matched in one segment.
 pub(crate) struct SegmentMatches {
     /// The matches of each tier, best tier first (see the crate's documentation):
-    /// exact username, username prefix, word prefix, typo. Disjoint.
-    tiers: [DocBits; TIERS],
+    /// exact username, username prefix, word prefix, typo. Disjoint; `None` for a tier
+    /// nothing reached.
+    tiers: [Option<DocBits>; TIERS],
     /// How many documents each tier holds.
     counts: [u64; TIERS],
     columns: Arc<SegmentColumns>,
@@ -192,7 +204,9 @@ impl SegmentMatches {
 
     /// The best `wanted` users of this segment's `tier`, best first.
     fn best(&self, tier: usize, segment: u32, wanted: usize) -> Vec<Hit> {
-        let docs = &self.tiers[tier];
+        let Some(docs) = &self.tiers[tier] else {
+            return Vec::new();
+        };
         let count = self.counts[tier];
         let hit = |doc| Hit {
             followers: self.columns.followers(doc),
@@ -303,14 +317,48 @@ fn add_postings(
     info: &TermInfo,
     docs: &mut DocBits,
 ) -> io::Result<()> {
+    for_each_posting(index, info, |doc| docs.insert(doc))
+}
+
+/// Calls `f` with each document of a term's postings, block by block.
+fn for_each_posting(
+    index: &InvertedIndexReader,
+    info: &TermInfo,
+    mut f: impl FnMut(DocId),
+) -> io::Result<()> {
     let mut block = index.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
     loop {
         let block_docs = block.docs();
         if block_docs.is_empty() {
             return Ok(());
         }
-        block_docs.iter().for_each(|&doc| docs.insert(doc));
+        block_docs.iter().for_each(|&doc| f(doc));
         block.advance();
+    }
+}
+
+/// Adds the documents of `terms` to `docs`, making the set on the first term.
+fn add_all(
+    index: &InvertedIndexReader,
+    max_doc: DocId,
+    terms: &[TermInfo],
+    docs: &mut Option<DocBits>,
+) -> io::Result<()> {
+    for info in terms {
+        add_postings(
+            index,
+            info,
+            docs.get_or_insert_with(|| DocBits::empty(max_doc)),
+        )?;
+    }
+    Ok(())
+}
+
+/// Adds the documents of `other` to `docs`, taking `other` over if `docs` has no set yet.
+fn union_into(docs: &mut Option<DocBits>, other: DocBits) {
+    match docs {
+        Some(docs) => docs.union_with(&other),
+        None => *docs = Some(other),
     }
 }
 
@@ -336,42 +384,89 @@ pub(crate) fn docs_of(
     Ok(docs)
 }
 
-/// The documents holding, for every word, one of the terms it expanded to.
+/// The documents holding, for every word, one of the terms it expanded to; `None` when
+/// a word expanded to no term (nobody matches).
 ///
 /// Words are taken rarest first. A common word (like `user` in every generated username)
 /// is not read whole when few candidates are left: its terms are sought at the candidates.
+/// A rare one is read whole, and its documents looked up among the candidates.
 fn every_word(
     index: &InvertedIndexReader,
     max_doc: DocId,
     mut words: Vec<&[TermInfo]>,
-) -> io::Result<DocBits> {
-    let frequency = |terms: &[TermInfo]| terms.iter().map(|t| u64::from(t.doc_freq)).sum::<u64>();
+) -> io::Result<Option<DocBits>> {
+    if words.iter().any(|terms| terms.is_empty()) {
+        return Ok(None);
+    }
     words.sort_by_key(|terms| frequency(terms));
-    let mut matched = DocBits::empty(max_doc);
     let Some((rarest, others)) = words.split_first() else {
-        return Ok(matched);
+        return Ok(None);
     };
+    let mut matched = DocBits::empty(max_doc);
     for info in *rarest {
         add_postings(index, info, &mut matched)?;
     }
-    for terms in others {
-        if matched.is_empty() {
+    Ok(Some(
+        narrow(index, max_doc, &matched, others)?.unwrap_or(matched),
+    ))
+}
+
+/// The documents of `matched` that hold, for every word, one of its terms; `None` when
+/// there is no word: all of `matched`, which is left as it is (not copied).
+fn narrow(
+    index: &InvertedIndexReader,
+    max_doc: DocId,
+    matched: &DocBits,
+    words: &[&[TermInfo]],
+) -> io::Result<Option<DocBits>> {
+    let mut narrowed: Option<DocBits> = None;
+    for terms in words {
+        let candidates = narrowed.as_ref().unwrap_or(matched);
+        if candidates.is_empty() {
             break;
         }
-        let candidates = matched.count();
-        if terms.len() <= PROBE_MAX_TERMS
-            && candidates.saturating_mul(PROBE_RATIO) < frequency(terms)
+        let frequency = frequency(terms);
+        let found = if frequency <= u64::from(max_doc) / FILTER_RATIO {
+            looked_up_in(index, max_doc, candidates, terms)?
+        } else if terms.len() <= PROBE_MAX_TERMS
+            && candidates.count().saturating_mul(PROBE_RATIO) < frequency
         {
-            matched = found_among(index, max_doc, &matched, terms)?;
+            found_among(index, max_doc, candidates, terms)?
         } else {
             let mut docs = DocBits::empty(max_doc);
             for info in *terms {
                 add_postings(index, info, &mut docs)?;
             }
-            matched.intersect_with(&docs);
-        }
+            docs.intersect_with(candidates);
+            docs
+        };
+        narrowed = Some(found);
     }
-    Ok(matched)
+    Ok(narrowed)
+}
+
+/// How many documents hold one of `terms`, at most (a document may hold several).
+fn frequency(terms: &[TermInfo]) -> u64 {
+    terms.iter().map(|t| u64::from(t.doc_freq)).sum()
+}
+
+/// The `candidates` holding one of `terms`, found by reading the terms' postings whole
+/// and looking each document up among the candidates.
+fn looked_up_in(
+    index: &InvertedIndexReader,
+    max_doc: DocId,
+    candidates: &DocBits,
+    terms: &[TermInfo],
+) -> io::Result<DocBits> {
+    let mut found = DocBits::empty(max_doc);
+    for info in terms {
+        for_each_posting(index, info, |doc| {
+            if candidates.contains(doc) {
+                found.insert(doc);
+            }
+        })?;
+    }
+    Ok(found)
 }
 
 /// The `candidates` holding one of `terms`, found by seeking in each term's postings.

@@ -143,6 +143,54 @@ async fn a_word_every_user_has_is_narrowed_by_a_rare_one_in_either_order() {
 }
 
 #[tokio::test]
+async fn a_word_narrows_alike_whether_its_postings_are_looked_up_sought_or_intersected() {
+    // 2,048 users: a word with at most 32 postings is read and looked up among the
+    // candidates, a frequent one is sought at a few candidates or intersected with many.
+    let users: Vec<_> = (0..2_048u64)
+        .map(|n| {
+            let name = match n {
+                _ if n % 64 == 0 => "Nadir", // 32 users
+                _ if n % 4 == 0 => "Sıla",   // 480
+                _ => "Deniz",
+            };
+            let surname = match n {
+                _ if n % 128 == 0 => "Ozan", // 16 users, all named Nadir
+                _ if n % 3 == 0 => "Kaya",   // about 680
+                _ => "Demir",
+            };
+            user(&format!("u{n}"), name, surname, (n * 7919) % 1000)
+        })
+        .collect();
+    let expected = |name: &str, surname: &str| {
+        let mut found: Vec<_> = users
+            .iter()
+            .filter(|u| u.name == name && u.surname == surname)
+            .map(|u| (std::cmp::Reverse(u.followers), u.username.clone()))
+            .collect();
+        found.sort();
+        let total = found.len() as u64;
+        (
+            found.into_iter().map(|(_, name)| name).collect::<Vec<_>>(),
+            total,
+        )
+    };
+    let fixture = Fixture::with(users.clone()).await;
+
+    for (text, name, surname) in [
+        ("nadir ozan", "Nadir", "Ozan"), // Nadir looked up among the 16 Ozan
+        ("ozan nadir", "Nadir", "Ozan"),
+        ("nadir kaya", "Nadir", "Kaya"), // Kaya sought at the 32 Nadir
+        ("sila kaya", "Sıla", "Kaya"),   // Kaya intersected with the 480 Sıla
+    ] {
+        assert_eq!(
+            fixture.find_page(text, &[], 0, 1_000).await,
+            expected(name, surname),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn tiers_and_followers_order_users_across_index_segments() {
     let mut fixture = Fixture::with(vec![
         user("deniz1", "Ali", "Kaya", 10),
