@@ -476,10 +476,13 @@ fn found_among(
     candidates: &DocBits,
     terms: &[TermInfo],
 ) -> io::Result<DocBits> {
+    // Listed once, not walked in the set once per term: a walk passes over every word of
+    // the set, and the candidates are few (fewer than the postings sought).
+    let candidates: Vec<DocId> = candidates.iter().collect();
     let mut found = DocBits::empty(max_doc);
     for info in terms {
         let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
-        for doc in candidates.iter() {
+        for &doc in &candidates {
             let mut at = postings.doc();
             if at < doc {
                 at = postings.seek(doc);
