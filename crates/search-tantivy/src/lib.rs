@@ -28,17 +28,24 @@
 //! The text is folded and split into words (at most 8, of at most 40 letters each); every
 //! character that is not a letter or digit separates words, so nothing typed is ever query
 //! syntax (queries are built programmatically, never parsed). A text without words matches
-//! nobody. A user matches, in one of four tiers, strictly ordered:
+//! nobody. A user matches, in one of six tiers, strictly ordered:
 //!
 //! 1. **exact username**: the words, joined, are the `username` term;
 //! 2. **username prefix**: the joined words begin the `username` term;
-//! 3. **word prefix**: every word begins some word of the username, name or surname
+//! 3. **exact words**: every word is a word of the username, name or surname;
+//! 4. **word prefix**: every word begins some word of the username, name or surname
 //!    (`ayse yil` finds Ayşe Yılmaz; several words narrow the result);
-//! 4. **typo**: every word begins some indexed word give or take its typo allowance (one
-//!    edit from 4 letters, two from 8, a transposition counting as one; none below 4), or,
-//!    the joined words may also begin a username within that allowance (no typos
-//!    for words with digits: their "typos" are other numbers)
-//!    (`jonhdoe` finds `johndoe123`).
+//! 5. **typo, one edit**: every word begins some indexed word give or take one edit, or
+//!    the joined words begin a username give or take one;
+//! 6. **typo, two edits**: the same within the words' typo allowances, a word (or the
+//!    joined words) needing two.
+//!
+//! The typo allowance of a word is one edit from 4 letters, two from 8, a transposition
+//! counting as one; none below 4, and none for words with digits: their "typos" are
+//! other numbers (`jonhdoe` finds `johndoe123`; with its seven letters, one edit). Among
+//! users of one word prefix, those who bear the very words typed are most likely the ones
+//! meant: `ayse yilmaz` lists every Ayşe Yılmaz before Ayşegül Yılmaz, however many
+//! followers she has. Likewise, a nearer misspelling comes before a farther one.
 //!
 //! Matching works on sets, not on one document at a time (module `matching`): in each
 //! segment, the words' automata (Levenshtein DFAs, built once per search) are expanded
@@ -46,12 +53,16 @@
 //! set per tier. Several words intersect, rarest first; a common word (say `user`, in
 //! every generated username) is sought at the few candidates left rather than read
 //! whole, and a rare one is read whole and its documents looked up among the candidates,
-//! without a pass over them. The tiers are then made disjoint, so a user counts in its
-//! best tier only, and counted, in one pass over them all (a tier nothing reached has no
-//! set at all); excluded and deleted users are removed, so `total` and paging are right.
-//! Only the tier a page falls in is visited user by user, to pick its users with the
-//! most followers; ties go to index order. A rebuilt index is merged into one segment,
-//! since every segment costs its own dictionary walks.
+//! without a pass over them. Exact words and one-edit typos take no walk of their own: a
+//! word's prefix terms are its own term and the rest, its typo terms those within one
+//! edit (a one-edit automaton run over the few found) and the rest, and the finer tier
+//! is the coarser one narrowed to the users holding, for every word, one of its nearer
+//! terms. The tiers are then made disjoint, so a user counts in its best tier only, and
+//! counted, in one pass over them all (a tier nothing reached has no set at all);
+//! excluded and deleted users are removed, so `total` and paging are right. Only the
+//! tier a page falls in is visited user by user, to pick its users with the most
+//! followers; ties go to index order. A rebuilt index is merged into one segment, since
+//! every segment costs its own dictionary walks.
 //!
 //! # Sampling
 //!

@@ -6,11 +6,17 @@
 //! only), excluded and deleted users are removed, and the totals are popcounts. Only the
 //! tier the requested page falls in is looked at document by document, to pick its users
 //! with the most followers.
+//!
+//! A tier that refines another (exact words within word prefixes, one edit within typos)
+//! takes no dictionary walk of its own: the terms a word's automaton accepts are sorted,
+//! as they stream by, into near ones and the rest, and the finer tier is the coarser one
+//! narrowed to the users holding, for every word, one of its near terms. That costs a
+//! look at the few candidates left, and nothing for a word whose terms are all near; a
+//! search of one word simply reads its near terms' documents apart from the others'.
 
-use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use allmine_domain::UserId;
 use tantivy::postings::TermInfo;
@@ -18,6 +24,7 @@ use tantivy::query::{DfaWrapper, FuzzyTermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::termdict::TermStreamer;
 use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED, Term};
+use tantivy_fst::Automaton;
 
 use crate::bits::{DocBits, keep_first};
 use crate::columns::SegmentColumns;
@@ -34,8 +41,9 @@ const PROBE_RATIO: u64 = 8;
 const FILTER_RATIO: u64 = 64;
 /// Checking by seeking is done for words expanding to at most this many terms.
 const PROBE_MAX_TERMS: usize = 16;
-/// Exact username, username prefix, word prefix, typo.
-const TIERS: usize = 4;
+/// Exact username, username prefix, exact words, word prefix, typos of one edit, typos
+/// of two.
+const TIERS: usize = 6;
 
 /// The automata of one search, built once and expanded in every segment.
 pub(crate) struct Plan {
@@ -47,13 +55,61 @@ pub(crate) struct Plan {
 struct UsernamePlan {
     exact: Term,
     prefix: DfaWrapper,
-    typo: Option<DfaWrapper>,
+    /// `None` when the joined words tolerate no typo.
+    typo: Option<TypoPlan>,
 }
 
 struct WordPlan {
+    /// The folded word: among the terms it begins, the one equal to it is an exact word.
+    text: String,
     prefix: DfaWrapper,
     /// `None` for a word that tolerates no typo.
-    typo: Option<DfaWrapper>,
+    typo: Option<TypoPlan>,
+}
+
+/// The typo automaton of a word (or of the joined words), and how to tell the terms it
+/// accepts within one edit from those needing two.
+struct TypoPlan {
+    automaton: DfaWrapper,
+    /// The word, to build the one-edit automaton from.
+    term: Term,
+    /// Whether the word tolerates two edits; with one, every term accepted is within one.
+    two_edits: bool,
+    /// The automaton of the terms within one edit, built on first use: most words
+    /// tolerating two find no typo at all, and building it would then be wasted.
+    one_edit: OnceLock<DfaWrapper>,
+}
+
+impl TypoPlan {
+    /// The typo plan of `term`, `None` for an `allowance` of 0.
+    fn new(term: Term, allowance: u8) -> tantivy::Result<Option<Self>> {
+        if allowance == 0 {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            automaton: prefix_automaton(term.clone(), allowance)?,
+            term,
+            two_edits: allowance >= 2,
+            one_edit: OnceLock::new(),
+        }))
+    }
+
+    /// Whether a term the typo automaton accepted (`key`, its bytes) begins within one
+    /// edit of the word: a question asked of the few terms the walk found, instead of
+    /// walking the dictionary again with a one-edit automaton.
+    fn within_one_edit(&self, key: &[u8]) -> tantivy::Result<bool> {
+        if !self.two_edits {
+            return Ok(true);
+        }
+        let one_edit = match self.one_edit.get() {
+            Some(automaton) => automaton,
+            None => {
+                let automaton = prefix_automaton(self.term.clone(), 1)?;
+                self.one_edit.get_or_init(|| automaton)
+            }
+        };
+        Ok(accepts(one_edit, key))
+    }
 }
 
 impl Plan {
@@ -62,12 +118,9 @@ impl Plan {
         let joined = words.concat();
         let username = if joined.chars().count() <= MAX_USERNAME_CHARS {
             let exact = Term::from_field_text(fields.username, &joined);
-            let allowance = word_allowance(&joined);
             Some(UsernamePlan {
                 prefix: prefix_automaton(exact.clone(), 0)?,
-                typo: (allowance > 0)
-                    .then(|| prefix_automaton(exact.clone(), allowance))
-                    .transpose()?,
+                typo: TypoPlan::new(exact.clone(), word_allowance(&joined))?,
                 exact,
             })
         } else {
@@ -77,12 +130,10 @@ impl Plan {
             .iter()
             .map(|word| {
                 let term = Term::from_field_text(fields.words, word);
-                let allowance = word_allowance(word);
                 Ok(WordPlan {
+                    text: word.clone(),
                     prefix: prefix_automaton(term.clone(), 0)?,
-                    typo: (allowance > 0)
-                        .then(|| prefix_automaton(term, allowance))
-                        .transpose()?,
+                    typo: TypoPlan::new(term, word_allowance(word))?,
                 })
             })
             .collect::<tantivy::Result<_>>()?;
@@ -106,58 +157,79 @@ impl Plan {
         // for it (each would be a pass over the whole segment).
         let mut exact = None;
         let mut username_prefix = None;
-        let mut typo = None;
+        let mut one_edit = None;
+        let mut two_edits = None;
         if let Some(username) = &self.username {
             if let Some(info) = usernames.get_term_info(&username.exact)? {
                 add_all(&usernames, max_doc, &[info], &mut exact)?;
             }
-            add_all(
-                &usernames,
-                max_doc,
-                &expand(&usernames, &username.prefix)?,
-                &mut username_prefix,
-            )?;
-            if let Some(automaton) = &username.typo {
-                add_all(
-                    &usernames,
-                    max_doc,
-                    &expand(&usernames, automaton)?,
-                    &mut typo,
-                )?;
+            let prefixes = expand(&usernames, &username.prefix, |_| Ok(true))?;
+            add_all(&usernames, max_doc, prefixes.all(), &mut username_prefix)?;
+            if let Some(typo) = &username.typo {
+                let typos = expand(&usernames, &typo.automaton, |key| typo.within_one_edit(key))?;
+                add_all(&usernames, max_doc, typos.near(), &mut one_edit)?;
+                add_all(&usernames, max_doc, typos.far(), &mut two_edits)?;
             }
         }
 
+        // Each word's own term, if indexed, is the near one among the terms it begins.
         let prefixes = self
             .words
             .iter()
-            .map(|word| expand(&word_index, &word.prefix))
-            .collect::<io::Result<Vec<_>>>()?;
-        let word_prefix = every_word(
+            .map(|word| {
+                expand(&word_index, &word.prefix, |key| {
+                    Ok(key == word.text.as_bytes())
+                })
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let (exact_words, word_prefix) = every_word_nearest_first(
             &word_index,
             max_doc,
-            prefixes.iter().map(Vec::as_slice).collect(),
+            &prefixes.iter().map(Expansion::split).collect::<Vec<_>>(),
         )?;
+
         if self.words.iter().any(|word| word.typo.is_some()) {
-            let with_typos = self
+            let typos = self
                 .words
                 .iter()
-                .zip(&prefixes)
-                .map(|(word, prefix)| match &word.typo {
-                    Some(automaton) => expand(&word_index, automaton).map(Cow::Owned),
-                    None => Ok(Cow::Borrowed(prefix.as_slice())),
+                .map(|word| {
+                    word.typo
+                        .as_ref()
+                        .map(|typo| {
+                            expand(&word_index, &typo.automaton, |key| {
+                                typo.within_one_edit(key)
+                            })
+                        })
+                        .transpose()
                 })
-                .collect::<io::Result<Vec<_>>>()?;
-            let words_with_typos = every_word(
-                &word_index,
-                max_doc,
-                with_typos.iter().map(|terms| &**terms).collect(),
-            )?;
-            if let Some(words_with_typos) = words_with_typos {
-                union_into(&mut typo, words_with_typos);
+                .collect::<tantivy::Result<Vec<_>>>()?;
+            // A word tolerating no typo matches here by its prefix terms, all of them
+            // within one edit since they need none.
+            let with_typos: Vec<(&[TermInfo], &[TermInfo])> = typos
+                .iter()
+                .zip(&prefixes)
+                .map(|(typo, prefix)| match typo {
+                    Some(typo) => typo.split(),
+                    None => (prefix.all(), prefix.all()),
+                })
+                .collect();
+            let (within_one, rest) = every_word_nearest_first(&word_index, max_doc, &with_typos)?;
+            if let Some(docs) = within_one {
+                union_into(&mut one_edit, docs);
+            }
+            if let Some(docs) = rest {
+                union_into(&mut two_edits, docs);
             }
         }
 
-        let mut tiers = [exact, username_prefix, word_prefix, typo];
+        let mut tiers = [
+            exact,
+            username_prefix,
+            exact_words,
+            word_prefix,
+            one_edit,
+            two_edits,
+        ];
         for doc in docs_of(fields, segment, excluded)? {
             tiers.iter_mut().flatten().for_each(|docs| docs.remove(doc));
         }
@@ -183,8 +255,8 @@ impl Plan {
 /// What a plan matched in one segment.
 pub(crate) struct SegmentMatches {
     /// The matches of each tier, best tier first (see the crate's documentation):
-    /// exact username, username prefix, word prefix, typo. Disjoint; `None` for a tier
-    /// nothing reached.
+    /// exact username, username prefix, exact words, word prefix, typos of one edit,
+    /// typos of two. Disjoint; `None` for a tier nothing reached.
     tiers: [Option<DocBits>; TIERS],
     /// How many documents each tier holds.
     counts: [u64; TIERS],
@@ -300,15 +372,68 @@ fn prefix_automaton(term: Term, typos: u8) -> tantivy::Result<DfaWrapper> {
     FuzzyTermQuery::new_prefix(term, typos, true).automaton()
 }
 
-/// The terms of `index` that `automaton` accepts.
-fn expand(index: &InvertedIndexReader, automaton: &DfaWrapper) -> io::Result<Vec<TermInfo>> {
+/// The terms an automaton accepted in one segment, the near ones first (see [`expand`]).
+struct Expansion {
+    terms: Vec<TermInfo>,
+    /// How many of `terms`, at the front, are near.
+    near: usize,
+}
+
+impl Expansion {
+    /// Every term accepted.
+    fn all(&self) -> &[TermInfo] {
+        &self.terms
+    }
+
+    /// The near terms.
+    fn near(&self) -> &[TermInfo] {
+        self.terms.get(..self.near).unwrap_or_default()
+    }
+
+    /// The terms accepted that are not near.
+    fn far(&self) -> &[TermInfo] {
+        self.terms.get(self.near..).unwrap_or_default()
+    }
+
+    /// Every term accepted, and the near ones: those at its front.
+    fn split(&self) -> (&[TermInfo], &[TermInfo]) {
+        (self.all(), self.near())
+    }
+}
+
+/// The terms of `index` that `automaton` accepts, those whose bytes `near` accepts first:
+/// one walk of the dictionary serves a tier and the finer tier within it.
+fn expand(
+    index: &InvertedIndexReader,
+    automaton: &DfaWrapper,
+    mut near: impl FnMut(&[u8]) -> tantivy::Result<bool>,
+) -> tantivy::Result<Expansion> {
     let mut stream: TermStreamer<'_, &DfaWrapper> =
         index.terms().search(automaton).into_stream()?;
     let mut terms = Vec::new();
+    let mut far = Vec::new();
     while stream.advance() {
-        terms.push(stream.value().clone());
+        if near(stream.key())? {
+            terms.push(stream.value().clone());
+        } else {
+            far.push(stream.value().clone());
+        }
     }
-    Ok(terms)
+    let near = terms.len();
+    terms.append(&mut far);
+    Ok(Expansion { terms, near })
+}
+
+/// Whether `automaton` accepts the whole of `key`.
+fn accepts(automaton: &DfaWrapper, key: &[u8]) -> bool {
+    let mut state = automaton.start();
+    for &byte in key {
+        if !automaton.can_match(&state) {
+            return false;
+        }
+        state = automaton.accept(&state, byte);
+    }
+    automaton.is_match(&state)
 }
 
 /// Adds the documents of a term's postings to `docs`.
@@ -411,6 +536,62 @@ fn every_word(
     ))
 }
 
+/// The documents holding, for every word, one of its near terms, and the others holding,
+/// for every word, one of its terms (`words`: each word's terms, and the near ones among
+/// them). The second set may hold documents of the first: the tiers are made disjoint
+/// later. `None` for a set known to be empty.
+fn every_word_nearest_first(
+    index: &InvertedIndexReader,
+    max_doc: DocId,
+    words: &[(&[TermInfo], &[TermInfo])],
+) -> io::Result<(Option<DocBits>, Option<DocBits>)> {
+    if let [(all, near)] = words {
+        // One word: its near terms' documents, and its other terms'; no set of them all
+        // is needed, nor any look among it.
+        let (mut near_docs, mut rest) = (None, None);
+        add_all(index, max_doc, near, &mut near_docs)?;
+        add_all(
+            index,
+            max_doc,
+            all.get(near.len()..).unwrap_or_default(),
+            &mut rest,
+        )?;
+        return Ok((near_docs, rest));
+    }
+    let Some(matched) = every_word(index, max_doc, words.iter().map(|&(all, _)| all).collect())?
+    else {
+        return Ok((None, None));
+    };
+    if words.iter().any(|(_, near)| near.is_empty()) {
+        return Ok((None, Some(matched)));
+    }
+    Ok(match nearest(index, max_doc, &matched, words)? {
+        Some(near) => (Some(near), Some(matched)),
+        // Every word's terms are all near.
+        None => (Some(matched), None),
+    })
+}
+
+/// The `matched` documents that hold, for every word, one of its near terms: the finer
+/// tier within a coarser one, `matched`, whose documents hold, for every word, one of
+/// all its terms (`words`: each word's terms, and the near ones among them). A word
+/// whose terms are all near needs no look: every match holds one. `None` when no word
+/// needed one: all of `matched`.
+fn nearest(
+    index: &InvertedIndexReader,
+    max_doc: DocId,
+    matched: &DocBits,
+    words: &[(&[TermInfo], &[TermInfo])],
+) -> io::Result<Option<DocBits>> {
+    let mut near: Vec<&[TermInfo]> = words
+        .iter()
+        .filter(|(all, near)| near.len() < all.len())
+        .map(|&(_, near)| near)
+        .collect();
+    near.sort_by_key(|terms| frequency(terms));
+    narrow(index, max_doc, matched, &near)
+}
+
 /// The documents of `matched` that hold, for every word, one of its terms; `None` when
 /// there is no word: all of `matched`, which is left as it is (not copied).
 fn narrow(
@@ -496,4 +677,29 @@ fn found_among(
         }
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_word_tolerating_two_edits_tells_terms_within_one_from_terms_needing_two() {
+        let (_, fields) = Fields::schema();
+        let typo = |word: &str, allowance| {
+            TypoPlan::new(Term::from_field_text(fields.words, word), allowance).unwrap()
+        };
+        let alaxendra = typo("alaxendra", 2).unwrap();
+        assert!(alaxendra.within_one_edit(b"alaxandra").unwrap());
+        assert!(alaxendra.within_one_edit(b"alaxendrakis").unwrap());
+        assert!(!alaxendra.within_one_edit(b"alexandra").unwrap());
+        // With one edit allowed, every term the automaton accepts is within one.
+        assert!(
+            typo("mehmte", 1)
+                .unwrap()
+                .within_one_edit(b"mehmet")
+                .unwrap()
+        );
+        assert!(typo("ali", 0).is_none());
+    }
 }

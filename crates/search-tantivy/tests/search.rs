@@ -3,7 +3,9 @@
 
 mod common;
 
-use allmine_domain::search::{IndexChange, SearchIndexWriter};
+use std::collections::{HashMap, HashSet};
+
+use allmine_domain::search::{IndexChange, SearchIndexWriter, fold_for_search};
 use common::{Fixture, user};
 
 // Ranking
@@ -36,6 +38,42 @@ async fn within_a_tier_users_with_more_followers_rank_first() {
     .await;
 
     assert_eq!(fixture.find("deniz").await, ["dz2", "dz3", "dz1"]);
+}
+
+#[tokio::test]
+async fn users_whose_words_are_the_typed_words_rank_before_users_whose_words_only_begin_with_them()
+{
+    // "Ayşe" begins "Ayşegül", and Ayşegül Yılmaz has by far the most followers: the
+    // users named exactly Ayşe Yılmaz still come first.
+    let fixture = Fixture::with(vec![
+        user("ag", "Ayşegül", "Yılmaz", 90_000),
+        user("ay10", "Ayşe", "Yılmaz", 10),
+        user("ay30", "Ayşe", "Yılmaz", 30),
+        user("ayer", "Ayşe", "Yılmazer", 50_000), // the surname only begins with Yılmaz
+        user("ak", "Ayşe", "Kaya", 70_000),       // no match
+        user("ay20", "Ayşe", "Yılmaz", 20),
+    ])
+    .await;
+    let page = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+
+    // The total counts both kinds, as when they were one tier.
+    for text in ["ayşe yılmaz", "AYSE YILMAZ", "yılmaz ayşe"] {
+        assert_eq!(
+            fixture.find_page(text, &[], 0, 10).await,
+            (page(&["ay30", "ay20", "ay10", "ag", "ayer"]), 5),
+            "{text}"
+        );
+    }
+    // A page across the two kinds.
+    assert_eq!(
+        fixture.find_page("ayşe yılmaz", &[], 2, 2).await,
+        (page(&["ay10", "ag"]), 5)
+    );
+    // One word: every Ayşe, most followers first, then Ayşegül.
+    assert_eq!(
+        fixture.find_page("ayse", &[], 0, 10).await,
+        (page(&["ak", "ayer", "ay30", "ay20", "ay10", "ag"]), 6)
+    );
 }
 
 #[tokio::test]
@@ -124,18 +162,20 @@ async fn a_word_every_user_has_is_narrowed_by_a_rare_one_in_either_order() {
     exact_first.extend(expected_prefixes.iter().cloned());
     assert_eq!(
         fixture.find_page("user 17", &[], 0, 100).await,
+        (exact_first.clone(), 11)
+    );
+
+    // "17 user" is no username: eleven word matches. user_17's words are the typed words
+    // themselves, so it comes first; the others' only begin with them.
+    assert_eq!(
+        fixture.find_page("17 user", &[], 0, 100).await,
         (exact_first, 11)
     );
 
-    // "17 user" is no username: eleven word matches, most followers first.
+    // With a typo in the common word, the same users match as typos, each within one
+    // edit: most followers first.
     let mut by_followers = expected_prefixes.clone();
     by_followers.push("user_17".to_owned());
-    assert_eq!(
-        fixture.find_page("17 user", &[], 0, 100).await,
-        (by_followers.clone(), 11)
-    );
-
-    // With a typo in the common word, the same users match as typos.
     assert_eq!(
         fixture.find_page("17 uesr", &[], 0, 100).await,
         (by_followers, 11)
@@ -296,6 +336,39 @@ async fn two_typos_are_tolerated_only_in_words_of_eight_letters_or_more() {
 }
 
 #[tokio::test]
+async fn a_typo_of_one_edit_ranks_before_a_typo_of_two_even_with_fewer_followers() {
+    let fixture = Fixture::with(vec![
+        user("astone", "Alexandra", "Stone", 5_000), // "alaxendra": two substitutions
+        user("bstone", "Alaxandra", "Stone", 10),    // one substitution
+    ])
+    .await;
+
+    assert_eq!(
+        fixture.find_page("alaxendra", &[], 0, 10).await,
+        (vec!["bstone".to_owned(), "astone".to_owned()], 2)
+    );
+    // With several words, the word needing the most edits decides.
+    assert_eq!(fixture.find("alaxendra stone").await, ["bstone", "astone"]);
+    assert_eq!(fixture.find("alaxendra stnoe").await, ["bstone", "astone"]);
+}
+
+#[tokio::test]
+async fn a_username_one_edit_away_ranks_before_one_two_edits_away() {
+    // "alaxen dra": no word matches ("dra" begins none), but the joined words, nine
+    // letters, may begin a username within two edits.
+    let fixture = Fixture::with(vec![
+        user("alexandra99", "Ali", "Veli", 5_000), // two substitutions
+        user("alaxandra.k", "Can", "Kurt", 10),    // one substitution
+    ])
+    .await;
+
+    assert_eq!(
+        fixture.find_page("alaxen dra", &[], 0, 10).await,
+        (vec!["alaxandra.k".to_owned(), "alexandra99".to_owned()], 2)
+    );
+}
+
+#[tokio::test]
 async fn every_word_of_several_may_carry_its_own_typo() {
     let fixture = Fixture::with(vec![
         user("ay1", "Ayşe", "Yılmaz", 1),
@@ -304,6 +377,154 @@ async fn every_word_of_several_may_carry_its_own_typo() {
     .await;
 
     assert_eq!(fixture.find("ayes yilmza").await, ["ay1"]);
+}
+
+// Over generated names
+
+#[path = "../../generator/src/words.rs"]
+#[allow(dead_code)]
+mod words;
+
+/// A fixed, random-looking number for `n` (SplitMix64's finaliser).
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The usernames of a group of results, in no order.
+fn as_set(group: &[String]) -> HashSet<&str> {
+    group.iter().map(String::as_str).collect()
+}
+
+/// The folded words of a text, as the index and the search see them.
+fn folded_words(text: &str) -> Vec<String> {
+    fold_for_search(text)
+        .split(' ')
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn over_generated_names_every_exact_words_match_precedes_every_prefix_match_each_by_followers()
+ {
+    // Names from the generator's lists. Half of the users take theirs from the names
+    // that begin, or extend, another name there (Ayşe and Ayşegül, Can and Cansu, Gül,
+    // Gülşen and Güler, Kara and Karaca, …) or Yılmaz, so that every query below meets
+    // both kinds of match; followers are drawn regardless of the names.
+    let names: Vec<String> = words::FIRST_NAMES
+        .iter()
+        .chain(words::SURNAMES)
+        .map(|name| fold_for_search(name))
+        .collect();
+    let paired = |name: &&str| {
+        let name = fold_for_search(name);
+        name == "yilmaz"
+            || names.iter().any(|other| {
+                *other != name && (other.starts_with(&name) || name.starts_with(other.as_str()))
+            })
+    };
+    let first_names: Vec<&str> = words::FIRST_NAMES.iter().copied().filter(paired).collect();
+    let surnames: Vec<&str> = words::SURNAMES.iter().copied().filter(paired).collect();
+    let pick = |list: &[&'static str], seed: u64| list[(mix(seed) % list.len() as u64) as usize];
+    let users: Vec<_> = (0..4_000u64)
+        .map(|n| {
+            let seed = mix(n);
+            let (name, surname) = if seed.is_multiple_of(2) {
+                (pick(&first_names, seed ^ 1), pick(&surnames, seed ^ 2))
+            } else {
+                (
+                    pick(words::FIRST_NAMES, seed ^ 1),
+                    pick(words::SURNAMES, seed ^ 2),
+                )
+            };
+            user(&format!("user_{n}"), name, surname, mix(seed ^ 3) % 2_000)
+        })
+        .collect();
+    let indexed: HashMap<String, (Vec<String>, u64)> = users
+        .iter()
+        .map(|u| {
+            let text = format!("{} {} {}", u.username, u.name, u.surname);
+            (u.username.clone(), (folded_words(&text), u.followers))
+        })
+        .collect();
+    let fixture = Fixture::with(users).await;
+
+    let queries = [
+        "ayşe yılmaz",
+        "ayşe",
+        "can",
+        "gül",
+        "kara",
+        "li",
+        "john",
+        "ivan",
+        "şule",
+        "noa",
+        "ana",
+        "can kara",
+        "gül can",
+        "ayşe gül",
+    ];
+    let mut followers_overruled = 0;
+    for text in queries {
+        let typed = folded_words(text);
+        let words_of = |username: &str| &indexed[username].0;
+        let followers = |group: &[String]| -> Vec<u64> {
+            group.iter().map(|username| indexed[username].1).collect()
+        };
+        let exact: HashSet<&str> = indexed
+            .keys()
+            .filter(|u| typed.iter().all(|t| words_of(u).contains(t)))
+            .map(String::as_str)
+            .collect();
+        let prefix: HashSet<&str> = indexed
+            .keys()
+            .filter(|u| {
+                typed
+                    .iter()
+                    .all(|t| words_of(u).iter().any(|w| w.starts_with(t.as_str())))
+            })
+            .map(String::as_str)
+            .filter(|u| !exact.contains(u))
+            .collect();
+        assert!(
+            !exact.is_empty() && !prefix.is_empty(),
+            "{text}: the names should give both kinds of match"
+        );
+
+        let (hits, total) = fixture.find_page(text, &[], 0, usize::MAX).await;
+        assert_eq!(hits.len() as u64, total, "{text}");
+        assert!(hits.len() >= exact.len() + prefix.len(), "{text}");
+        let (first, rest) = hits.split_at(exact.len());
+        let (second, typos) = rest.split_at(prefix.len());
+        assert_eq!(as_set(first), exact, "{text}: exact words first");
+        assert_eq!(as_set(second), prefix, "{text}: then word prefixes");
+        assert!(
+            typos
+                .iter()
+                .all(|u| !exact.contains(u.as_str()) && !prefix.contains(u.as_str())),
+            "{text}: only typos after"
+        );
+        for group in [first, second] {
+            let followers = followers(group);
+            assert!(
+                followers.is_sorted_by(|a, b| a >= b),
+                "{text}: most followers first in each group: {followers:?}"
+            );
+        }
+        if followers(second).iter().max() > followers(first).iter().min() {
+            followers_overruled += 1;
+        }
+    }
+    // Not a coincidence of follower counts: in most queries, a prefix match with more
+    // followers than an exact one still came after it.
+    assert!(
+        followers_overruled * 2 > queries.len(),
+        "{followers_overruled} of {}",
+        queries.len()
+    );
 }
 
 // Exclusions and paging
