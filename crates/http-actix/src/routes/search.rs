@@ -30,7 +30,8 @@ pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
 /// Finds users by username, name or surname, ignoring case and accents
 /// (Turkish letters folded as typed: `sukru` finds `Şükrü`), tolerating typos;
 /// several words narrow the result. Ranked: exact username, username prefix,
-/// name or surname prefix, then typo matches; ties by follower count. An empty
+/// users whose words are the typed words, users whose words begin with them,
+/// then typos of one edit before typos of two; ties by follower count. An empty
 /// `query` returns `limit` random users, a new sample on every call: `page`
 /// then only shapes the paging fields, and `total` counts every user the caller
 /// may see. Users blocked either way and deactivated users never appear;
