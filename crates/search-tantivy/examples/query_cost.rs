@@ -3,7 +3,8 @@
 //!
 //! DIR must not be open in another process (copy a running server's index first).
 //! Prints, per query, the matches and the median and p95 time of one search for the
-//! first page of 20.
+//! first page of 20. With `EXCLUDE=N` in the environment, every search leaves out the
+//! same N random indexed users, as for a caller who blocked them.
 #![allow(clippy::print_stdout, clippy::expect_used)]
 
 use std::path::PathBuf;
@@ -37,6 +38,14 @@ fn main() {
         queries.iter().map(String::as_str).collect()
     };
     let index = TantivyUserIndex::open_or_create(&dir).expect("open the index");
+    let exclude: usize = std::env::var("EXCLUDE")
+        .ok()
+        .map_or(0, |n| n.parse().expect("EXCLUDE is a number"));
+    let excluded = index
+        .sample_blocking(&[], exclude)
+        .expect("pick users to exclude")
+        .ids;
+    println!("{} users excluded", excluded.len());
     println!(
         "{:<16} {:>8} {:>10} {:>10}",
         "query", "total", "p50 µs", "p95 µs"
@@ -46,7 +55,9 @@ fn main() {
         let mut total = 0;
         for _ in 0..RUNS {
             let start = Instant::now();
-            let hits = index.search_blocking(query, &[], 0, 20).expect("search");
+            let hits = index
+                .search_blocking(query, &excluded, 0, 20)
+                .expect("search");
             times.push(start.elapsed().as_micros());
             total = hits.total;
         }

@@ -21,7 +21,7 @@ use tantivy::{
 };
 
 use crate::columns::SegmentColumns;
-use crate::matching::{Plan, SegmentMatches, docs_of, page};
+use crate::matching::{Excluded, Plan, SegmentMatches, docs_of, page};
 use crate::query::query_words;
 use crate::schema::{Fields, tokenizers};
 
@@ -128,13 +128,14 @@ impl TantivyUserIndex {
             return Ok(SearchHits::default());
         }
         let plan = Plan::new(&self.fields, &words).map_err(engine)?;
+        let excluded = Excluded::new(excluded);
         let searcher = self.reader.searcher();
         let segments = searcher
             .segment_readers()
             .iter()
             .map(|segment| {
                 let columns = self.columns(segment)?;
-                plan.match_segment(&self.fields, segment, columns, excluded)
+                plan.match_segment(&self.fields, segment, columns, &excluded)
                     .map_err(engine)
             })
             .collect::<Result<Vec<_>, _>>()?;

@@ -15,6 +15,7 @@
 //! search of one word simply reads its near terms' documents apart from the others'.
 
 use std::cmp::Reverse;
+use std::collections::HashSet;
 use std::io;
 use std::sync::{Arc, OnceLock};
 
@@ -44,6 +45,10 @@ const PROBE_MAX_TERMS: usize = 16;
 /// Exact username, username prefix, exact words, word prefix, typos of one edit, typos
 /// of two.
 const TIERS: usize = 6;
+/// Exclusions are checked match by match (an id read and a set lookup each) unless the
+/// matches outnumber the excluded users this many times; then each excluded user's
+/// document is looked up in the segment's id terms instead (a dictionary walk each).
+const CHECK_MATCHES_RATIO: u64 = 32;
 
 /// The automata of one search, built once and expanded in every segment.
 pub(crate) struct Plan {
@@ -147,7 +152,7 @@ impl Plan {
         fields: &Fields,
         segment: &SegmentReader,
         columns: Arc<SegmentColumns>,
-        excluded: &[UserId],
+        excluded: &Excluded<'_>,
     ) -> tantivy::Result<SegmentMatches> {
         let max_doc = segment.max_doc();
         let usernames = segment.inverted_index(fields.username)?;
@@ -230,11 +235,33 @@ impl Plan {
             one_edit,
             two_edits,
         ];
-        for doc in docs_of(fields, segment, excluded)? {
-            tiers.iter_mut().flatten().for_each(|docs| docs.remove(doc));
-        }
         // Each user in its best tier only.
         let mut counts = keep_first(&mut tiers);
+        let matched: u64 = counts.iter().sum();
+        let gone: Vec<DocId> = if excluded.is_empty() || matched == 0 {
+            Vec::new()
+        } else if matched <= excluded.len().saturating_mul(CHECK_MATCHES_RATIO) {
+            // A caller who blocked thousands: reading each match's id is cheaper
+            // than finding every blocked user's document in the segment.
+            tiers
+                .iter()
+                .flatten()
+                .flat_map(DocBits::iter)
+                .filter(|&doc| columns.id(doc).is_some_and(|id| excluded.contains(&id)))
+                .collect()
+        } else {
+            docs_of(fields, segment, excluded.ids())?
+        };
+        for doc in gone {
+            for (docs, count) in tiers.iter_mut().zip(&mut counts) {
+                if let Some(docs) = docs
+                    && docs.contains(doc)
+                {
+                    docs.remove(doc);
+                    *count -= 1;
+                }
+            }
+        }
         if let Some(alive) = segment.alive_bitset() {
             for (docs, count) in tiers.iter_mut().zip(&mut counts) {
                 let Some(docs) = docs else { continue };
@@ -249,6 +276,40 @@ impl Plan {
             columns,
             tiers,
         })
+    }
+}
+
+/// The users a search leaves out: as given, to find each one's document in a
+/// segment, and as a set, to check matched documents against.
+pub(crate) struct Excluded<'a> {
+    ids: &'a [UserId],
+    set: HashSet<UserId>,
+}
+
+impl<'a> Excluded<'a> {
+    /// The exclusions of one search, for every segment it reads.
+    pub(crate) fn new(ids: &'a [UserId]) -> Self {
+        Self {
+            ids,
+            set: ids.iter().copied().collect(),
+        }
+    }
+
+    fn ids(&self) -> &[UserId] {
+        self.ids
+    }
+
+    /// How many distinct users are left out.
+    fn len(&self) -> u64 {
+        self.set.len() as u64
+    }
+
+    fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    fn contains(&self, id: &UserId) -> bool {
+        self.set.contains(id)
     }
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 
-use allmine_domain::search::{IndexChange, SearchIndexWriter, fold_for_search};
+use allmine_domain::search::{IndexChange, IndexedUser, SearchIndexWriter, fold_for_search};
 use common::{Fixture, user};
 
 // Ranking
@@ -549,6 +549,76 @@ async fn excluded_users_are_left_out_of_pages_and_total() {
         fixture.find_page("deniz", &excluded, 2, 2).await,
         (vec!["d10".to_owned()], 3)
     );
+}
+
+/// The page a search must answer over `users` (all matching, none excluded): most
+/// followers first.
+fn expected_page(users: &[(String, u64)], offset: usize, limit: usize) -> (Vec<String>, u64) {
+    let mut ranked = users.to_vec();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let total = ranked.len() as u64;
+    let page = ranked
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(name, _)| name)
+        .collect();
+    (page, total)
+}
+
+#[tokio::test]
+async fn a_caller_with_thousands_of_exclusions_sees_none_of_them_with_exact_totals_and_pages() {
+    // 3,000 users named Deniz over several segments (the later ones re-added, so
+    // the first segment carries deletes); 2,000 excluded users, so the matches are
+    // checked one by one, and 5, so the excluded users are looked up instead.
+    let users: Vec<IndexedUser> = (0..3_000u64)
+        .map(|n| user(&format!("dz{n:05}"), "Deniz", "Kaya", (n * 7_919) % 1_000))
+        .collect();
+    let fixture = Fixture::with(users.clone()).await;
+    for chunk in users[..600].chunks(200) {
+        let changes = chunk.iter().cloned().map(IndexChange::Upsert).collect();
+        fixture.index.apply(changes, 2).await.unwrap();
+    }
+    for excluded_count in [2_000usize, 5] {
+        let excluded: Vec<String> = (0..3_000u64)
+            .filter(|n| n % 3 != 1)
+            .take(excluded_count)
+            .map(|n| format!("dz{n:05}"))
+            .collect();
+        let excluded_refs: Vec<&str> = excluded.iter().map(String::as_str).collect();
+        let kept: Vec<(String, u64)> = users
+            .iter()
+            .filter(|u| !excluded.contains(&u.username))
+            .map(|u| (u.username.clone(), u.followers))
+            .collect();
+        for (offset, limit) in [(0, 20), (40, 20), (kept.len() - 10, 20)] {
+            let (page, total) = fixture
+                .find_page("deniz", &excluded_refs, offset, limit)
+                .await;
+            let (expected, expected_total) = expected_page(&kept, offset, limit);
+            assert_eq!(total, expected_total, "{excluded_count} excluded");
+            // Ties in followers may fall in index order, so compare each page's
+            // followers and that no excluded user shows.
+            let followers = |names: &[String]| -> Vec<u64> {
+                names
+                    .iter()
+                    .map(|name| {
+                        users
+                            .iter()
+                            .find(|u| &u.username == name)
+                            .unwrap()
+                            .followers
+                    })
+                    .collect()
+            };
+            assert_eq!(
+                followers(&page),
+                followers(&expected),
+                "{excluded_count} excluded, offset {offset}"
+            );
+            assert!(page.iter().all(|name| !excluded.contains(name)), "{page:?}");
+        }
+    }
 }
 
 #[tokio::test]
