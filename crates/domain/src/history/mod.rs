@@ -4,15 +4,18 @@
 //! Uses the profiles area (the caller, [`CurrentUser`](crate::profiles::CurrentUser)) and
 //! the shared leaves (ids, paging, the repository error); nothing uses it.
 //!
-//! Files: `model.rs` (records, types, the filter and its day rule), `grouping.rs` (the
-//! grouping rule, [`group_by_stream`]), `ports.rs` (every port of the area) and
+//! Files: `model.rs` (records, types, the filter and its day rule), `cursor.rs` (a
+//! position in a user's history and its opaque text, [`HistoryCursor`]), `grouping.rs`
+//! (the grouping rule, [`group_by_stream`]), `ports.rs` (every port of the area) and
 //! `service.rs` (the use cases, [`HistoryService`]).
 
+mod cursor;
 mod grouping;
 mod model;
 mod ports;
 mod service;
 
+pub use cursor::{CursorError, HistoryCursor};
 pub use grouping::group_by_stream;
 pub use model::{
     CreditTransaction, HistoryEntry, HistoryFilter, StartAfterEnd, StreamSummary, TransactionType,
