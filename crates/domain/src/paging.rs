@@ -1,5 +1,7 @@
 //! Pages of results: which page a caller asks for ([`PageRequest`]), and what it gets back
-//! ([`Page`]). A shared leaf: history and search page their results; it uses no area.
+//! ([`Page`]). A shared leaf: search pages its results with both; history asks by
+//! [`PageRequest`] too, or after a cursor, and answers its own page (with the next
+//! cursor); it uses no area.
 
 /// Most items on one page, for any endpoint (some allow fewer).
 pub const MAX_LIMIT: u32 = 100;

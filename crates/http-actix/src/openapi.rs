@@ -13,8 +13,8 @@ use crate::context::Timezone;
 use crate::envelope::{Envelope, ErrorEnvelope, Paged};
 use crate::error_code::ErrorCode;
 use crate::routes::history::{
-    GroupedEntry, SingleTransaction, StreamEntryType, StreamGroup, StreamInfo, Transaction,
-    TransactionEntryType, TransactionKind,
+    GroupedEntry, HistoryPaged, SingleTransaction, StreamEntryType, StreamGroup, StreamInfo,
+    Transaction, TransactionEntryType, TransactionKind,
 };
 use crate::routes::me::{OwnProfileResponse, ProfileUpdateBody};
 use crate::routes::profiles::{Availability, Photo, PhotoType, PublicProfile, StatsResponse};
@@ -62,7 +62,8 @@ use crate::routes::{health, history, me, profiles, relationships, search, userna
         Envelope<UsernameAvailability>, Envelope<UsernameChangedResponse>,
         Transaction, TransactionKind, StreamInfo, StreamEntryType, StreamGroup, TransactionEntryType,
         SingleTransaction, GroupedEntry,
-        Paged<Transaction>, Paged<GroupedEntry>, Envelope<Paged<Transaction>>, Envelope<Paged<GroupedEntry>>,
+        HistoryPaged<Transaction>, HistoryPaged<GroupedEntry>,
+        Envelope<HistoryPaged<Transaction>>, Envelope<HistoryPaged<GroupedEntry>>,
         FoundUser, LiveStream, Paged<FoundUser>, Envelope<Paged<FoundUser>>,
         ProfileBatch, UnavailableProfile, UnavailableCode, Envelope<ProfileBatch>, UserIdText, UsernameText,
         Relationship, Following, RelationshipList, Envelope<RelationshipList>,

@@ -34,6 +34,8 @@ pub enum ParamProblem {
     StartAfterEnd,
     /// Not a 24-character id.
     InvalidId,
+    /// Not a cursor this history handed out: malformed, or another user's.
+    NotACursor,
     /// Given more than once.
     Repeated,
     /// Not a parameter of this endpoint.

@@ -1,7 +1,8 @@
 //! The credit history in PostgreSQL: a user's transactions newest first,
-//! filtered and paged on the `(user_id, created_at, id)` index, and the
-//! summaries of the streams they belong to. Every statement names the caller
-//! as the only user, so no filter can reach another user's records.
+//! filtered and paged (by offset, or by keyset after a cursor) on the
+//! `(user_id, created_at, id)` index, and the summaries of the streams they
+//! belong to. Every statement names the caller as the only user, so no
+//! filter can reach another user's records.
 
 use async_trait::async_trait;
 use sqlx::PgPool;
@@ -9,9 +10,9 @@ use time::OffsetDateTime;
 
 use allmine_domain::RepositoryError;
 use allmine_domain::history::{
-    CreditTransaction, HistoryFilter, StreamSummary, TransactionHistory, TransactionType,
+    CreditTransaction, HistoryFilter, HistoryPageRequest, HistoryRecords, StreamSummary,
+    TransactionHistory, TransactionType,
 };
-use allmine_domain::paging::{Page, PageRequest};
 use allmine_domain::{StreamId, TransactionId, UserId};
 
 use crate::errors::repository_error;
@@ -48,41 +49,80 @@ impl TransactionHistory for PgHistory {
         &self,
         user: &UserId,
         filter: &HistoryFilter,
-        page: PageRequest,
-    ) -> Result<Page<CreditTransaction>, RepositoryError> {
+        page: HistoryPageRequest,
+    ) -> Result<HistoryRecords, RepositoryError> {
         let user = user.as_bytes().as_slice();
         let types: Vec<String> = filter.types.iter().map(|t| t.as_str().to_owned()).collect();
         let stream = filter.stream.map(|id| id.as_bytes().to_vec());
-        let limit = i64::from(page.limit());
-        let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
-        // Both statements name the caller as the only user: no filter can
-        // reach another user's records.
-        let rows = sqlx::query_as!(
-            Row,
-            r#"
-            SELECT id, type AS kind, amount, balance_after, stream_id, description, created_at
-            FROM credit_transactions
-            WHERE user_id = $1
-              AND (cardinality($2::text[]) = 0 OR type = ANY($2))
-              AND ($3::timestamptz IS NULL OR created_at >= $3)
-              AND ($4::timestamptz IS NULL OR created_at < $4)
-              AND ($5::bytea IS NULL OR stream_id = $5)
-            ORDER BY created_at DESC, id DESC
-            LIMIT $6 OFFSET $7
-            "#,
-            user,
-            &types,
-            filter.from,
-            filter.until,
-            stream.as_deref(),
-            limit,
-            offset,
-        )
-        .fetch_all(&self.pool)
-        .await
+        let limit = page.limit() as usize;
+        // One row more than the page: whether it comes tells whether more follow.
+        let fetch = i64::from(page.limit()) + 1;
+        // Every statement names the caller as the only user: no filter, and no
+        // cursor, can reach another user's records.
+        let rows = match page {
+            HistoryPageRequest::Numbered(numbered) => {
+                let offset = i64::try_from(numbered.offset()).unwrap_or(i64::MAX);
+                sqlx::query_as!(
+                    Row,
+                    r#"
+                    SELECT id, type AS kind, amount, balance_after, stream_id, description, created_at
+                    FROM credit_transactions
+                    WHERE user_id = $1
+                      AND (cardinality($2::text[]) = 0 OR type = ANY($2))
+                      AND ($3::timestamptz IS NULL OR created_at >= $3)
+                      AND ($4::timestamptz IS NULL OR created_at < $4)
+                      AND ($5::bytea IS NULL OR stream_id = $5)
+                    ORDER BY created_at DESC, id DESC
+                    LIMIT $6 OFFSET $7
+                    "#,
+                    user,
+                    &types,
+                    filter.from,
+                    filter.until,
+                    stream.as_deref(),
+                    fetch,
+                    offset,
+                )
+                .fetch_all(&self.pool)
+                .await
+            }
+            // Keyset: the row comparison is a bound on the index's
+            // (created_at, id) inside the user's range, so the scan starts
+            // right after the cursor's record instead of counting past every
+            // record before it (migration `history_index`, ADR 0007).
+            HistoryPageRequest::After(after) => {
+                let cursor = after.cursor();
+                sqlx::query_as!(
+                    Row,
+                    r#"
+                    SELECT id, type AS kind, amount, balance_after, stream_id, description, created_at
+                    FROM credit_transactions
+                    WHERE user_id = $1
+                      AND (created_at, id) < ($6::timestamptz, $7::bytea)
+                      AND (cardinality($2::text[]) = 0 OR type = ANY($2))
+                      AND ($3::timestamptz IS NULL OR created_at >= $3)
+                      AND ($4::timestamptz IS NULL OR created_at < $4)
+                      AND ($5::bytea IS NULL OR stream_id = $5)
+                    ORDER BY created_at DESC, id DESC
+                    LIMIT $8
+                    "#,
+                    user,
+                    &types,
+                    filter.from,
+                    filter.until,
+                    stream.as_deref(),
+                    cursor.created_at(),
+                    cursor.id().as_bytes().as_slice(),
+                    fetch,
+                )
+                .fetch_all(&self.pool)
+                .await
+            }
+        }
         .map_err(repository_error)?;
         // Unfiltered, the total is the user's exact record counter (kept by a
-        // trigger); filtered, the index answers the count on its own.
+        // trigger); filtered, the index answers the count on its own. A cursor
+        // does not change it: it counts the listing, not what is left of it.
         let unfiltered = filter.types.is_empty()
             && filter.from.is_none()
             && filter.until.is_none()
@@ -117,13 +157,15 @@ impl TransactionHistory for PgHistory {
             .await
             .map_err(repository_error)?
         };
-        let items = rows
+        let more = rows.len() > limit;
+        let records = rows
             .into_iter()
+            .take(limit)
             .map(into_domain)
             .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            request: page,
+        Ok(HistoryRecords {
+            records,
+            more,
             total: count(total, "credit_transactions")?,
         })
     }

@@ -1,11 +1,13 @@
 //! The single place where domain errors become codes and reasons.
 
 use allmine_domain::RepositoryError;
+use allmine_domain::history::ReadHistoryError;
 use allmine_domain::profiles::{AuthenticationError, UpdateProfileError, ViewProfileError};
 use allmine_domain::search::SearchUsersError;
 use allmine_domain::usernames::{ChangeUsernameError, CheckUsernameError};
 
 use super::{ApiError, Detail, ErrorCode};
+use crate::query::ParamProblem;
 
 impl From<RepositoryError> for ApiError {
     fn from(error: RepositoryError) -> Self {
@@ -111,6 +113,19 @@ impl From<ChangeUsernameError> for ApiError {
             }
             ChangeUsernameError::CallerGone => Self::unauthenticated(Detail::InactiveAccount),
             ChangeUsernameError::Repository(error) => error.into(),
+        }
+    }
+}
+
+/// Another user's cursor is answered as a malformed one is: 400 naming `cursor`.
+impl From<ReadHistoryError> for ApiError {
+    fn from(error: ReadHistoryError) -> Self {
+        match error {
+            ReadHistoryError::ForeignCursor => Self::validation(Detail::InvalidParameter {
+                name: "cursor".into(),
+                problem: ParamProblem::NotACursor,
+            }),
+            ReadHistoryError::Repository(error) => error.into(),
         }
     }
 }

@@ -292,6 +292,30 @@ mod tests {
     }
 
     #[test]
+    fn another_users_cursor_is_400_naming_cursor_as_a_malformed_one_is() {
+        let error = ApiError::from(allmine_domain::history::ReadHistoryError::ForeignCursor);
+        assert_eq!(error.code(), ErrorCode::ValidationFailed);
+        assert_eq!(
+            error.messages(Language::En, TimeZone::default()),
+            [
+                "Validation failed",
+                "cursor: is not a cursor of this history; send the nextCursor of an earlier answer"
+            ]
+        );
+        assert_eq!(
+            error.messages(Language::Tr, TimeZone::default())[1],
+            "cursor: bu geçmişe ait bir imleç değil; önceki bir yanıttaki nextCursor değerini gönderin"
+        );
+        let failed = allmine_domain::history::ReadHistoryError::Repository(
+            RepositoryError::Unavailable("down".into()),
+        );
+        assert_eq!(
+            ApiError::from(failed).status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+
+    #[test]
     fn an_unavailable_store_is_503_and_a_failing_one_500() {
         let unavailable = ApiError::from(RepositoryError::Unavailable("down".into()));
         let failed = ApiError::from(RepositoryError::Failed("bad".into()));

@@ -76,6 +76,13 @@ fn param_problem(problem: &ParamProblem, language: Language) -> String {
         (P::StartAfterEnd, Tr) => "endDate tarihinden sonra olamaz".into(),
         (P::InvalidId, En) => id_reason_en(IdError::WrongLength(0)).into(),
         (P::InvalidId, Tr) => id_reason_tr(IdError::WrongLength(0)).into(),
+        (P::NotACursor, En) => {
+            "is not a cursor of this history; send the nextCursor of an earlier answer".into()
+        }
+        (P::NotACursor, Tr) => {
+            "bu geçmişe ait bir imleç değil; önceki bir yanıttaki nextCursor değerini gönderin"
+                .into()
+        }
         (P::Repeated, En) => "may be given only once".into(),
         (P::Repeated, Tr) => "yalnızca bir kez verilebilir".into(),
         (P::SearchLimitOutOfRange, En) => {

@@ -1,4 +1,5 @@
-//! The signed-in user's credit history, flat or grouped by live stream.
+//! The signed-in user's credit history, flat or grouped by live stream, paged by
+//! number or by cursor.
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -8,7 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use allmine_domain::StreamId;
 use allmine_domain::history::{
-    CreditTransaction, HistoryEntry, HistoryFilter, StreamSummary, TransactionType,
+    AfterCursor, CreditTransaction, HistoryCursor, HistoryEntry, HistoryFilter, HistoryPage,
+    HistoryPageRequest, StreamSummary, TransactionType,
 };
 use allmine_domain::paging::{MAX_LIMIT, PageRequest};
 use allmine_domain::profiles::{CurrentUser, parse_date};
@@ -16,7 +18,7 @@ use allmine_domain::profiles::{CurrentUser, parse_date};
 use crate::caller::{Authenticated, LocalFuture};
 use crate::context::{RequestContext, TimeZone};
 use crate::docs::{ServiceUnavailable, StandardHeaders, Unauthenticated, error_example};
-use crate::envelope::{Envelope, ErrorEnvelope, Paged, ok};
+use crate::envelope::{Envelope, ErrorEnvelope, ok};
 use crate::error::ApiError;
 use crate::query::{self, DEFAULT_LIMIT, ParamProblem, ParamProblems, read_limit, read_page};
 use crate::state::ApiState;
@@ -29,7 +31,9 @@ pub const GROUPED: &str = "/api/v1/users/me/transactions/grouped";
 /// Own credit history.
 ///
 /// The signed-in user's credit movements, newest first, paged and filtered.
-/// Dates are whole days in `X-Timezone`, both ends included.
+/// Dates are whole days in `X-Timezone`, both ends included. Pages come by
+/// number (`page`) or after a cursor (`cursor`, the `nextCursor` of an earlier
+/// answer), never both.
 #[utoipa::path(
     get,
     path = TRANSACTIONS,
@@ -38,7 +42,7 @@ pub const GROUPED: &str = "/api/v1/users/me/transactions/grouped";
     params(HistoryParams, StandardHeaders),
     security(("JWT-auth" = [])),
     responses(
-        (status = 200, description = "A page of records", body = Envelope<Paged<Transaction>>, example = json!(examples::transactions())),
+        (status = 200, description = "A page of records", body = Envelope<HistoryPaged<Transaction>>, example = json!(examples::transactions())),
         (status = 400, description = "A parameter is invalid or unknown (named)", body = ErrorEnvelope,
             example = json!(error_example(400, &["Validation failed", "limit: must be from 1 to 100"], "VALIDATION_FAILED"))),
         Unauthenticated,
@@ -53,7 +57,7 @@ pub async fn transactions(
         .history
         .list(&request.caller, &request.filter, request.page)
         .await?;
-    Ok(ok(Paged::new(&page, |record| {
+    Ok(ok(HistoryPaged::new(&page, |record| {
         Transaction::new(record, request.timezone)
     })))
 }
@@ -64,6 +68,7 @@ pub async fn transactions(
 /// records on the page that belong to a live stream are grouped under their
 /// `streamId` (with the stream's title, host and times), the others stay
 /// standalone entries. Entries keep the order of each one's newest record.
+/// `nextCursor` is after the page's last record, whichever entry holds it.
 #[utoipa::path(
     get,
     path = GROUPED,
@@ -72,7 +77,7 @@ pub async fn transactions(
     params(HistoryParams, StandardHeaders),
     security(("JWT-auth" = [])),
     responses(
-        (status = 200, description = "A page of records, grouped", body = Envelope<Paged<GroupedEntry>>, example = json!(examples::grouped_transactions())),
+        (status = 200, description = "A page of records, grouped", body = Envelope<HistoryPaged<GroupedEntry>>, example = json!(examples::grouped_transactions())),
         (status = 400, description = "A parameter is invalid or unknown (named)", body = ErrorEnvelope,
             example = json!(error_example(400, &["Validation failed", "startDate: must not be after endDate"], "VALIDATION_FAILED"))),
         Unauthenticated,
@@ -87,7 +92,7 @@ pub async fn transactions_grouped(
         .history
         .grouped(&request.caller, &request.filter, request.page)
         .await?;
-    Ok(ok(Paged::new(&page, |entry| {
+    Ok(ok(HistoryPaged::new(&page, |entry| {
         GroupedEntry::new(entry, request.timezone)
     })))
 }
@@ -99,7 +104,7 @@ pub async fn transactions_grouped(
 pub struct HistoryRequest {
     caller: CurrentUser,
     filter: HistoryFilter,
-    page: PageRequest,
+    page: HistoryPageRequest,
     timezone: TimeZone,
 }
 
@@ -130,9 +135,15 @@ impl FromRequest for HistoryRequest {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryParams {
-    /// Page number, from 1 (default 1).
+    /// Page number, from 1 (default 1); not together with `cursor`.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 2147483647, example = 1)]
-    page: u32,
+    page: Option<u32>,
+    /// The `nextCursor` of an earlier answer: the page right after that
+    /// answer's last record, however many records came in since; not together
+    /// with `page`. Opaque: only a cursor this history handed out to the
+    /// caller is accepted.
+    #[param(value_type = Option<String>, example = "AVB_H3e8-GzXmUOQEQAAAABqEG9wAAAAAGZQ8aLD1OX2p7jJzw")]
+    cursor: Option<HistoryCursor>,
     /// Records per page, 1–100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
     limit: u32,
@@ -159,7 +170,8 @@ pub struct HistoryParams {
 impl Default for HistoryParams {
     fn default() -> Self {
         Self {
-            page: 1,
+            page: None,
+            cursor: None,
             limit: DEFAULT_LIMIT,
             kind: Vec::new(),
             start_date: None,
@@ -170,16 +182,27 @@ impl Default for HistoryParams {
 }
 
 impl HistoryParams {
-    /// The history's filters and page from the query pairs; dates are read in `zone`.
+    /// The history's filters and page from the query pairs; dates are read in
+    /// `zone`. `page` and `cursor` given together are one problem, named under
+    /// `cursor`, whatever their values.
     pub fn read(
         pairs: &[(String, String)],
         zone: TimeZone,
-    ) -> Result<(HistoryFilter, PageRequest), ApiError> {
+    ) -> Result<(HistoryFilter, HistoryPageRequest), ApiError> {
         let mut params = Self::default();
         let mut problems = query::read_each(pairs, &["type"], |name, value, problems| {
             params.read_one(name, value.trim(), problems);
         });
-        let page = PageRequest::new(params.page, params.limit).ok();
+        let given = |name: &str| pairs.iter().any(|(given, _)| given == name);
+        let page = if given("page") && given("cursor") {
+            problems.add("cursor", ParamProblem::ExcludedBy("page"));
+            None
+        } else if let Some(cursor) = params.cursor {
+            AfterCursor::new(cursor, params.limit).ok().map(Into::into)
+        } else {
+            let page = PageRequest::new(params.page.unwrap_or(1), params.limit);
+            page.ok().map(Into::into)
+        };
         let filter = HistoryFilter::for_days(
             params.kind,
             params.start_date,
@@ -197,7 +220,11 @@ impl HistoryParams {
 
     fn read_one(&mut self, name: &str, value: &str, problems: &mut ParamProblems) {
         match name {
-            "page" => self.page = problems.check(name, read_page(value)).unwrap_or(self.page),
+            "page" => self.page = problems.check(name, read_page(value)).or(self.page),
+            "cursor" => {
+                let cursor = HistoryCursor::decode(value).map_err(|_| ParamProblem::NotACursor);
+                self.cursor = problems.check(name, cursor).or(self.cursor);
+            }
             "limit" => {
                 let read = read_limit(value, MAX_LIMIT, ParamProblem::LimitOutOfRange);
                 self.limit = problems.check(name, read).unwrap_or(self.limit);
@@ -224,6 +251,55 @@ impl HistoryParams {
 
 fn date(value: &str) -> Result<Date, ParamProblem> {
     parse_date(value).ok_or(ParamProblem::InvalidDate)
+}
+
+// The schema keeps the name the history's pages had before cursors
+// (`Paged_Transaction`, `Paged_GroupedEntry`), so that generated clients keep
+// their types; search's pages are the envelope's `Paged`, without a cursor.
+/// A page of the credit history: the fields of every page, and `nextCursor`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Paged<T>)]
+pub struct HistoryPaged<T> {
+    /// This page's items.
+    pub items: Vec<T>,
+    /// The page number, from 1; null when the page was asked for by `cursor`.
+    #[schema(example = 1, minimum = 1, required = true)]
+    pub page: Option<u32>,
+    /// The page size.
+    #[schema(example = 20, minimum = 1, maximum = 100)]
+    pub limit: u32,
+    /// All matching records (not only those after a cursor).
+    #[schema(example = 57, minimum = 0)]
+    pub total: u64,
+    /// Pages of `limit` records in all.
+    #[schema(example = 3, minimum = 0)]
+    pub total_pages: u64,
+    /// Whether a later record exists.
+    #[schema(example = true)]
+    pub has_next: bool,
+    /// The `cursor` of the page after this one: right after this page's last
+    /// record. Null on the last page.
+    #[schema(
+        example = "AVB_H3e8-GzXmUOQEQAAAABqEG9wAAAAAGZQ8aLD1OX2p7jJzw",
+        required = true
+    )]
+    pub next_cursor: Option<String>,
+}
+
+impl<T> HistoryPaged<T> {
+    /// The page, each item converted by `convert`.
+    pub fn new<U>(page: &HistoryPage<U>, convert: impl Fn(&U) -> T) -> Self {
+        Self {
+            items: page.items.iter().map(convert).collect(),
+            page: page.request.page(),
+            limit: page.request.limit(),
+            total: page.total,
+            total_pages: page.total_pages(),
+            has_next: page.has_next(),
+            next_cursor: page.next.as_ref().map(HistoryCursor::encode),
+        }
+    }
 }
 
 /// What a credit movement was.
@@ -443,8 +519,15 @@ mod examples {
         })
     }
 
+    /// The cursor after the examples' last record (John's, made at
+    /// 2026-05-22T15:00:00Z, id `6650f1a2c3d4e5f6a7b8c9cf`).
+    pub const NEXT_CURSOR: &str = "AVB_H3e8-GzXmUOQEQAAAABqEG9wAAAAAGZQ8aLD1OX2p7jJzw";
+
     fn paged(items: Vec<Value>) -> Value {
-        json!({"items": items, "page": 1, "limit": 20, "total": 57, "totalPages": 3, "hasNext": true})
+        json!({
+            "items": items, "page": 1, "limit": 20, "total": 57, "totalPages": 3, "hasNext": true,
+            "nextCursor": NEXT_CURSOR
+        })
     }
 
     /// A history page.
@@ -504,7 +587,7 @@ mod tests {
     fn history(
         pairs: &[(String, String)],
         zone: TimeZone,
-    ) -> Result<(HistoryFilter, PageRequest), ApiError> {
+    ) -> Result<(HistoryFilter, HistoryPageRequest), ApiError> {
         HistoryParams::read(pairs, zone)
     }
 
@@ -518,8 +601,97 @@ mod tests {
     #[test]
     fn defaults_are_page_one_of_twenty_without_filters() {
         let (filter, page) = history(&[], TimeZone::default()).unwrap();
-        assert_eq!((page.page(), page.limit()), (1, 20));
+        assert_eq!((page.page(), page.limit()), (Some(1), 20));
         assert_eq!(filter, HistoryFilter::default());
+    }
+
+    fn johns_cursor() -> HistoryCursor {
+        HistoryCursor::new(
+            allmine_domain::UserId::parse("507f1f77bcf86cd799439011").unwrap(),
+            time::macros::datetime!(2026-05-22 15:00 UTC),
+            allmine_domain::TransactionId::parse("6650f1a2c3d4e5f6a7b8c9cf").unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_cursor_asks_for_the_records_after_it_with_the_limit_given() {
+        let text = johns_cursor().encode();
+        let (_, page) = history(
+            &pairs(&[("cursor", &text), ("limit", "5"), ("type", "refund")]),
+            TimeZone::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            page,
+            HistoryPageRequest::After(AfterCursor::new(johns_cursor(), 5).unwrap())
+        );
+        let (_, page) = history(&pairs(&[("cursor", &text)]), TimeZone::default()).unwrap();
+        assert_eq!((page.page(), page.limit()), (None, 20));
+    }
+
+    #[test]
+    fn page_and_cursor_together_are_one_problem_named_under_cursor_whatever_their_values() {
+        let text = johns_cursor().encode();
+        let together = || Detail::InvalidParameter {
+            name: "cursor".into(),
+            problem: ParamProblem::ExcludedBy("page"),
+        };
+        assert_eq!(problems(&[("page", "1"), ("cursor", &text)]), [together()]);
+        assert_eq!(problems(&[("cursor", &text), ("page", "2")]), [together()]);
+        let not_a_cursor = Detail::InvalidParameter {
+            name: "cursor".into(),
+            problem: ParamProblem::NotACursor,
+        };
+        assert_eq!(
+            problems(&[("page", "2"), ("cursor", "garbage")]),
+            [not_a_cursor, together()]
+        );
+        let messages = history(
+            &pairs(&[("page", "1"), ("cursor", &text)]),
+            TimeZone::default(),
+        )
+        .unwrap_err()
+        .messages(crate::i18n::Language::Tr, TimeZone::default());
+        assert_eq!(messages[1], "cursor: page ile birlikte verilemez");
+    }
+
+    #[test]
+    fn a_cursor_that_does_not_decode_is_named_in_both_languages() {
+        for text in ["", "garbage", "AQ", &johns_cursor().encode()[..48]] {
+            let error = history(&pairs(&[("cursor", text)]), TimeZone::default()).unwrap_err();
+            let message = |language| error.messages(language, TimeZone::default())[1..].to_vec();
+            assert_eq!(
+                message(crate::i18n::Language::En),
+                [
+                    "cursor: is not a cursor of this history; send the nextCursor of an earlier answer"
+                ],
+                "{text:?}"
+            );
+            assert_eq!(
+                message(crate::i18n::Language::Tr),
+                [
+                    "cursor: bu geçmişe ait bir imleç değil; önceki bir yanıttaki nextCursor değerini gönderin"
+                ],
+                "{text:?}"
+            );
+        }
+        let text = johns_cursor().encode();
+        assert_eq!(
+            problems(&[("cursor", &text), ("cursor", &text)]),
+            [Detail::InvalidParameter {
+                name: "cursor".into(),
+                problem: ParamProblem::Repeated
+            }]
+        );
+    }
+
+    #[test]
+    fn the_documented_cursor_is_johns_after_the_examples_last_record() {
+        assert_eq!(examples::NEXT_CURSOR, johns_cursor().encode());
+        assert_eq!(
+            examples::transactions()["data"]["items"][1]["_id"],
+            johns_cursor().id().to_string()
+        );
     }
 
     #[test]
