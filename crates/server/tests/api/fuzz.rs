@@ -45,6 +45,7 @@ const PARAMETERS: &[&str] = &[
     "startDate",
     "endDate",
     "streamId",
+    "cursor",
 ];
 
 /// Text as hostile as it gets: any Unicode (NUL and other controls
@@ -65,6 +66,9 @@ fn text_up_to(longest: usize) -> impl Strategy<Value = String> {
             "1998-05-27", "2026-02-30", "507f1f77bcf86cd799439012", "https://instagram.com/x",
             "purchase,gift_sent", "-1", "0", "99999999999999999999", "1e309", "", " ",
             "' OR '1'='1", "%", "_", "\u{0}", "\u{feff}", "\u{202e}",
+            // A cursor of John's (the docs' example), and one of version 2.
+            "AVB_H3e8-GzXmUOQEQAAAABqEG9wAAAAAGZQ8aLD1OX2p7jJzw",
+            "AlB_H3e8-GzXmUOQEQAAAABqEG9wAAAAAGZQ8aLD1OX2p7jJzw",
         ])
         .prop_map(str::to_owned),
         1 => (1usize..longest).prop_map(|n| "ş".repeat(n)),

@@ -477,3 +477,348 @@ async fn the_demo_fixture_has_records_at_22_30_utc_that_utc_plus_three_moves_to_
         ));
     }
 }
+
+// Paging by cursor ------------------------------------------------------------
+
+const FLAT: &str = "/api/v1/users/me/transactions";
+const GROUPED: &str = "/api/v1/users/me/transactions/grouped";
+
+/// A record of John's made now, so at the head of his history (a `gift_sent`,
+/// so that it matches the filters the walks use).
+async fn a_record_arrives_at_the_head(app: &TestApp) {
+    app.sql(
+        "INSERT INTO credit_transactions (user_id, type, amount, balance_after, description)
+         VALUES (decode('507f1f77bcf86cd799439011', 'hex'), 'gift_sent', -1, 0, 'Arrived during the walk')",
+    )
+    .await;
+}
+
+/// One page of `path` for `who`, in English.
+async fn page_of(app: &TestApp, who: &str, path: &str, query: &str) -> Value {
+    let (status, body) = send(
+        app.get(&format!("{path}?{query}"))
+            .bearer_auth(app.token(who)),
+    )
+    .await;
+    assert_ok(status, &body)
+}
+
+/// The full ids of a flat page's records, or of a grouped page's records in
+/// the order its entries hold them.
+fn record_ids(data: &Value) -> Vec<String> {
+    let mut ids = Vec::new();
+    for item in data["items"].as_array().unwrap() {
+        let records = match item["type"].as_str() {
+            Some("stream") => item["transactions"].as_array().unwrap().clone(),
+            Some("transaction") if item.get("transaction").is_some() => {
+                vec![item["transaction"].clone()]
+            }
+            _ => vec![item.clone()],
+        };
+        ids.extend(
+            records
+                .iter()
+                .map(|r| r["_id"].as_str().unwrap().to_owned()),
+        );
+    }
+    ids
+}
+
+/// Walks every page of `path` with `query` by cursor, from the numbered first
+/// page, a new record arriving at the head before each later page. Returns the
+/// records met, in order, and how many records arrived.
+async fn walk_while_records_arrive(app: &TestApp, path: &str, query: &str) -> (Vec<String>, i64) {
+    let first = page_of(app, JOHN, path, query).await;
+    assert_eq!(first["page"], 1);
+    let total = first["total"].as_i64().unwrap();
+    let mut met = record_ids(&first);
+    let mut next = first["nextCursor"].clone();
+    let mut arrived = 0;
+    while let Some(cursor) = next.as_str() {
+        a_record_arrives_at_the_head(app).await;
+        arrived += 1;
+        let data = page_of(app, JOHN, path, &format!("{query}&cursor={cursor}")).await;
+        assert!(data["page"].is_null(), "{data}");
+        assert_eq!(data["hasNext"], !data["nextCursor"].is_null(), "{data}");
+        assert!(
+            !record_ids(&data).is_empty(),
+            "a cursor is only given when more follow"
+        );
+        assert_eq!(data["limit"], first["limit"]);
+        met.extend(record_ids(&data));
+        assert_eq!(
+            data["total"],
+            total + arrived,
+            "the total is exact, new records included"
+        );
+        next = data["nextCursor"].clone();
+    }
+    (met, arrived)
+}
+
+#[tokio::test]
+async fn walking_every_page_by_cursor_returns_each_record_once_in_order_while_new_ones_arrive_at_the_head()
+ {
+    let app = TestApp::spawn().await;
+    let before = record_ids(&page_of(&app, JOHN, FLAT, "limit=100").await);
+    assert_eq!(before.len(), 27);
+    let (met, arrived) = walk_while_records_arrive(&app, FLAT, "limit=4").await;
+    assert_eq!(met, before);
+    assert_eq!(arrived, 6, "seven pages of at most four");
+    let after = page_of(&app, JOHN, FLAT, "limit=100").await;
+    assert_eq!(
+        after["total"],
+        27 + arrived,
+        "the new records are there, at the head"
+    );
+    assert_eq!(record_ids(&after)[arrived as usize..], before[..]);
+}
+
+#[tokio::test]
+async fn walking_by_cursor_with_a_type_filter_returns_each_matching_record_once_in_order() {
+    let app = TestApp::spawn().await;
+    let query = "limit=2&type=gift_sent,stream_spend";
+    let before =
+        record_ids(&page_of(&app, JOHN, FLAT, "limit=100&type=gift_sent,stream_spend").await);
+    assert_eq!(before.len(), 5, "{before:?}");
+    let (met, arrived) = walk_while_records_arrive(&app, FLAT, query).await;
+    assert_eq!(met, before);
+    assert_eq!(arrived, 2, "three pages of at most two");
+    // The records that arrived match the filter: the walk did not see them.
+    let after = page_of(&app, JOHN, FLAT, "limit=100&type=gift_sent,stream_spend").await;
+    assert_eq!(after["total"], before.len() as i64 + arrived);
+}
+
+#[tokio::test]
+async fn the_grouped_history_walks_by_cursor_over_the_same_records() {
+    let app = TestApp::spawn().await;
+    let flat_first = page_of(&app, JOHN, FLAT, "limit=5").await;
+    let grouped_first = page_of(&app, JOHN, GROUPED, "limit=5").await;
+    assert_eq!(record_ids(&grouped_first), record_ids(&flat_first));
+    assert_eq!(
+        grouped_first["nextCursor"], flat_first["nextCursor"],
+        "the cursor is after the page's last flat record"
+    );
+    let before = record_ids(&page_of(&app, JOHN, FLAT, "limit=100").await);
+    let (met, _) = walk_while_records_arrive(&app, GROUPED, "limit=5").await;
+    assert_eq!(met, before);
+}
+
+#[tokio::test]
+async fn a_numbered_page_gives_the_cursor_of_the_next_page_too() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let first = page_of(&app, JOHN, FLAT, "limit=2&page=1").await;
+    assert_eq!(ids(&first), ["05", "04"]);
+    let cursor = first["nextCursor"].as_str().unwrap();
+    assert!(
+        cursor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "URL-safe as it is: {cursor}"
+    );
+    let second = page_of(&app, JOHN, FLAT, &format!("limit=2&cursor={cursor}")).await;
+    assert_eq!(
+        ids(&second),
+        ids(&page_of(&app, JOHN, FLAT, "limit=2&page=2").await)
+    );
+    assert_eq!(
+        (
+            second["page"].clone(),
+            second["total"].clone(),
+            second["totalPages"].clone(),
+            second["hasNext"].clone()
+        ),
+        (Value::Null, json!(5), json!(3), json!(true))
+    );
+    // The cursor is a position, not a record: it outlives its record.
+    app.sql("DELETE FROM credit_transactions WHERE id = decode('7a0000000000000000000004', 'hex')")
+        .await;
+    let after_delete = page_of(&app, JOHN, FLAT, &format!("limit=2&cursor={cursor}")).await;
+    assert_eq!(ids(&after_delete), ["03", "02"]);
+}
+
+#[tokio::test]
+async fn next_cursor_is_null_on_the_last_page_and_on_an_empty_history() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    for path in [FLAT, GROUPED] {
+        for query in ["limit=5", "limit=2&page=3", "limit=2&page=4"] {
+            let data = page_of(&app, JOHN, path, query).await;
+            assert!(data["nextCursor"].is_null(), "{path}?{query}: {data}");
+            assert_eq!(data["hasNext"], false, "{path}?{query}");
+        }
+        let data = page_of(&app, JOHN, path, "limit=4").await;
+        let cursor = data["nextCursor"].as_str().unwrap().to_owned();
+        let last = page_of(&app, JOHN, path, &format!("limit=4&cursor={cursor}")).await;
+        assert_eq!(record_ids(&last), ["7a0000000000000000000001"], "{path}");
+        assert_eq!(
+            (last["nextCursor"].clone(), last["hasNext"].clone()),
+            (Value::Null, json!(false)),
+            "{path}"
+        );
+    }
+    // A cursor after which nothing is left answers an empty last page.
+    let cursor = page_of(&app, JOHN, FLAT, "limit=4").await["nextCursor"].clone();
+    app.sql("DELETE FROM credit_transactions WHERE id = decode('7a0000000000000000000001', 'hex')")
+        .await;
+    let cursor = cursor.as_str().unwrap();
+    let data = page_of(&app, JOHN, FLAT, &format!("limit=4&cursor={cursor}")).await;
+    assert_eq!(
+        (
+            data["items"].clone(),
+            data["total"].clone(),
+            data["nextCursor"].clone()
+        ),
+        (json!([]), json!(4), Value::Null)
+    );
+
+    app.sql(
+        "DELETE FROM credit_transactions WHERE user_id = decode('507f1f77bcf86cd799439011', 'hex')",
+    )
+    .await;
+    for path in [FLAT, GROUPED] {
+        let data = page_of(&app, JOHN, path, "").await;
+        assert_eq!(
+            data,
+            json!({"items": [], "page": 1, "limit": 20, "total": 0, "totalPages": 0, "hasNext": false, "nextCursor": null}),
+            "{path}"
+        );
+    }
+}
+
+/// The messages of a 400 for `query` on `path`, as `who` in `language`.
+async fn refusal(app: &TestApp, path: &str, query: &str, language: &str) -> Vec<String> {
+    let url = reqwest::Url::parse(&format!("{}{path}?{query}", app.address)).unwrap();
+    let (status, body) = send(
+        app.client
+            .get(url)
+            .bearer_auth(app.token(JOHN))
+            .header("X-Language", language),
+    )
+    .await;
+    assert_error(status, &body, 400, "VALIDATION_FAILED")[1..].to_vec()
+}
+
+const NOT_A_CURSOR_EN: &str =
+    "cursor: is not a cursor of this history; send the nextCursor of an earlier answer";
+const NOT_A_CURSOR_TR: &str =
+    "cursor: bu geçmişe ait bir imleç değil; önceki bir yanıttaki nextCursor değerini gönderin";
+
+#[tokio::test]
+async fn a_cursor_of_another_users_history_is_400_naming_cursor() {
+    let app = TestApp::spawn().await;
+    history_fixture(&app).await;
+    let carls = page_of(&app, CARL_BLOCKED, FLAT, "limit=1").await;
+    let cursor = carls["nextCursor"].as_str().unwrap().to_owned();
+    // Carl's own cursor works for Carl.
+    let next = page_of(
+        &app,
+        CARL_BLOCKED,
+        FLAT,
+        &format!("limit=1&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(next["items"][0]["description"], "Carl buys");
+    for path in [FLAT, GROUPED] {
+        let query = format!("limit=1&cursor={cursor}");
+        assert_eq!(
+            refusal(&app, path, &query, "en").await,
+            [NOT_A_CURSOR_EN],
+            "{path}"
+        );
+        assert_eq!(
+            refusal(&app, path, &query, "tr").await,
+            [NOT_A_CURSOR_TR],
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_forged_or_garbage_cursor_is_400_naming_cursor_in_both_languages() {
+    let app = TestApp::spawn().await;
+    let real = page_of(&app, JOHN, FLAT, "limit=1").await["nextCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let standard_alphabet = real.replace('-', "+").replace('_', "/");
+    let garbage = [
+        String::new(),
+        "garbage".into(),
+        "AQ".into(),
+        "Ag".into(),
+        real[..real.len() - 2].to_owned(),
+        format!("{real}AA"),
+        format!("{real}=="),
+        format!("{real}x"),
+        // Version 2 of the layout, and a valid base64url id.
+        format!("Ag{}", &real[2..]),
+        "UH8fd7z4bNeZQ5AR".into(),
+        "' OR '1'='1".into(),
+        "%00".into(),
+        "ş".repeat(2_000),
+        "A".repeat(10_000),
+    ];
+    for path in [FLAT, GROUPED] {
+        for text in &garbage {
+            let query = format!("cursor={}", urlencode(text));
+            assert_eq!(
+                refusal(&app, path, &query, "en").await,
+                [NOT_A_CURSOR_EN],
+                "{path} {text:?}"
+            );
+            assert_eq!(
+                refusal(&app, path, &query, "tr").await,
+                [NOT_A_CURSOR_TR],
+                "{path} {text:?}"
+            );
+        }
+        if standard_alphabet != real {
+            let query = format!("cursor={}", urlencode(&standard_alphabet));
+            assert_eq!(refusal(&app, path, &query, "en").await, [NOT_A_CURSOR_EN]);
+        }
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    let mut url = reqwest::Url::parse("http://x/").unwrap();
+    url.query_pairs_mut().append_pair("c", text);
+    url.query().unwrap()[2..].to_owned()
+}
+
+#[tokio::test]
+async fn page_and_cursor_together_are_400_naming_both() {
+    let app = TestApp::spawn().await;
+    let cursor = page_of(&app, JOHN, FLAT, "limit=1").await["nextCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [FLAT, GROUPED] {
+        for query in [
+            format!("page=1&cursor={cursor}"),
+            format!("cursor={cursor}&page=2&limit=5"),
+        ] {
+            assert_eq!(
+                refusal(&app, path, &query, "en").await,
+                ["cursor: may not be given together with page"],
+                "{path}?{query}"
+            );
+            assert_eq!(
+                refusal(&app, path, &query, "tr").await,
+                ["cursor: page ile birlikte verilemez"],
+                "{path}?{query}"
+            );
+        }
+        // Each other problem is named too.
+        let query = format!("page=0&cursor={cursor}&limit=101");
+        assert_eq!(
+            refusal(&app, path, &query, "en").await,
+            [
+                "page: starts at 1",
+                "limit: must be from 1 to 100",
+                "cursor: may not be given together with page"
+            ]
+        );
+    }
+}

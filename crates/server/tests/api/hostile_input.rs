@@ -520,7 +520,7 @@ async fn sql_metacharacters_and_wildcards_in_query_strings_are_text() {
             "/api/v1/users/me/transactions",
             "/api/v1/users/me/transactions/grouped",
         ] {
-            for name in ["type", "startDate", "streamId"] {
+            for name in ["type", "startDate", "streamId", "cursor"] {
                 let (status, body) =
                     send(app.client.get(url(path, name, value)).bearer_auth(&token)).await;
                 let messages = assert_error(status, &body, 400, "VALIDATION_FAILED");
