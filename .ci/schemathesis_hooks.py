@@ -8,9 +8,15 @@ HISTORY = ("/api/v1/users/me/transactions", "/api/v1/users/me/transactions/group
 
 @schemathesis.hook
 def filter_query(context, query):
-    """The history's `startDate` may not be after its `endDate` (400 otherwise)."""
+    """The history's `startDate` may not be after its `endDate` (400 otherwise).
+    Its `cursor` is opaque: only one the server handed out to this caller is
+    valid (any other is 400), which no schema can generate, so generated
+    queries with a cursor are left out; the API tests pin cursor paging and
+    its 400s (crates/server/tests/api/history.rs)."""
     if context.operation is None or context.operation.path not in HISTORY or not query:
         return True
+    if query.get("cursor") is not None:
+        return False
     start, end = query.get("startDate"), query.get("endDate")
     return not (isinstance(start, str) and isinstance(end, str) and start > end)
 
