@@ -241,6 +241,9 @@ mod base64url {
         fn only_canonical_unpadded_text_decodes() {
             assert_eq!(decode("Zg=="), None, "padding");
             assert_eq!(decode("Z"), None, "one character over a multiple of four");
+            // Even when that character holds no bits (a lone `A` is six zero bits).
+            assert_eq!(decode("A"), None);
+            assert_eq!(decode("Zm9vA"), None);
             assert_eq!(decode("Zh"), None, "unused bits set: Zg is the text of f");
             assert_eq!(
                 decode("Zm9"),
