@@ -78,6 +78,78 @@ async fn ranking_puts_exact_username_then_prefix_then_name_then_typos() {
 }
 
 #[tokio::test]
+async fn users_named_exactly_as_typed_come_before_users_whose_names_only_begin_so() {
+    let app = TestApp::spawn().await;
+    // Two Ayşegül Yılmaz: "Ayşe" begins "Ayşegül". The demo has 32 Ayşe Yılmaz
+    // with at most a follower or two; one Ayşegül gets far more.
+    app.add_person("aysegul_zero", "Ayşegül", "Yılmaz").await;
+    let star = app.add_person("aysegul_star", "Ayşegül", "Yılmaz").await;
+    sqlx::query("UPDATE users SET followers_count = 100000 WHERE id = decode($1, 'hex')")
+        .bind(&star)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    // Until the index has her followers, she ranks after the other one.
+    let started = Instant::now();
+    loop {
+        let (status, body) = search(&app, CARL_BLOCKED, "aysegul").await;
+        if usernames(&assert_ok(status, &body))
+            .first()
+            .map(String::as_str)
+            == Some("aysegul_star")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "followers never indexed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    for query in ["ayşe yılmaz", "AYSE YILMAZ", "yılmaz ayşe"] {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/api/v2/users/search", app.address),
+            &[("query", query), ("limit", "50")],
+        )
+        .unwrap();
+        let (status, body) = send(app.client.get(url).bearer_auth(app.token(JOHN))).await;
+        let data = assert_ok(status, &body);
+        let names: Vec<(String, String)> = data["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                (
+                    u["name"].as_str().unwrap().to_owned(),
+                    u["username"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let first_prefix = names
+            .iter()
+            .position(|(name, _)| name == "Ayşegül")
+            .unwrap();
+        assert!(first_prefix >= 30, "{query}: {names:?}");
+        assert!(
+            names[..first_prefix].iter().all(|(name, _)| name == "Ayşe"),
+            "{query}: every exact Ayşe first: {names:?}"
+        );
+        assert!(
+            names[first_prefix..]
+                .iter()
+                .all(|(name, _)| name == "Ayşegül"),
+            "{query}: {names:?}"
+        );
+        assert_eq!(
+            names[first_prefix].1, "aysegul_star",
+            "{query}: then by followers"
+        );
+        assert_eq!(data["total"], first_prefix + 2, "{query}");
+    }
+}
+
+#[tokio::test]
 async fn a_typo_finds_the_user() {
     let app = TestApp::spawn().await;
     let (status, body) = search(&app, CARL_BLOCKED, "jonhdoe").await;
