@@ -69,6 +69,13 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, ConnectError
     ]);
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
+        // Every connection is opened here, on the runtime that calls `connect`,
+        // and replaced there by the pool's upkeep. A connection is bound to the
+        // runtime that opened it, and each HTTP worker runs a runtime of its own
+        // that stops at shutdown once its own requests are done: a connection a
+        // worker had opened would then fail the requests still finishing on
+        // another worker (503). Kept full, the pool seldom opens one on a worker.
+        .min_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         // sqlx pings every connection before handing it out: a round trip per
         // query. A connection used moments ago is alive as far as a ping could
