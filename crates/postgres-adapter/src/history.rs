@@ -120,33 +120,44 @@ impl TransactionHistory for PgHistory {
             }
         }
         .map_err(repository_error)?;
-        // Unfiltered, the total is the user's exact record counter (kept by a
-        // trigger); filtered, the index answers the count on its own. A cursor
-        // does not change it: it counts the listing, not what is left of it.
-        let unfiltered = filter.types.is_empty()
-            && filter.from.is_none()
-            && filter.until.is_none()
-            && filter.stream.is_none();
-        let total = if unfiltered {
-            sqlx::query_scalar!(
+        // The total counts the listing, not what is left of it after a cursor.
+        // Unfiltered, it is the user's record counter; filtered by type alone,
+        // the sum of the user's counts of those types (both kept exact by
+        // triggers, migrations `history_count` and `history_type_counts`);
+        // with dates or a stream, the index counts the matches on its own.
+        let total = match TotalSource::of(filter) {
+            TotalSource::UserCounter => sqlx::query_scalar!(
                 r#"SELECT credit_transaction_count AS "total!" FROM users WHERE id = $1"#,
                 user
             )
             .fetch_optional(&self.pool)
             .await
             .map_err(repository_error)?
-            .unwrap_or(0)
-        } else {
-            sqlx::query_scalar!(
+            .unwrap_or(0),
+            // `type = ANY` reads each type's row once, however often the
+            // filter names it: at most eight rows of the primary key.
+            TotalSource::TypeCounts => sqlx::query_scalar!(
                 r#"
-            SELECT count(*) AS "total!"
-            FROM credit_transactions
-            WHERE user_id = $1
-              AND (cardinality($2::text[]) = 0 OR type = ANY($2))
-              AND ($3::timestamptz IS NULL OR created_at >= $3)
-              AND ($4::timestamptz IS NULL OR created_at < $4)
-              AND ($5::bytea IS NULL OR stream_id = $5)
-            "#,
+                SELECT coalesce(sum(count), 0)::bigint AS "total!"
+                FROM credit_transaction_type_counts
+                WHERE user_id = $1 AND type = ANY($2::text[])
+                "#,
+                user,
+                &types,
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(repository_error)?,
+            TotalSource::Count => sqlx::query_scalar!(
+                r#"
+                SELECT count(*) AS "total!"
+                FROM credit_transactions
+                WHERE user_id = $1
+                  AND (cardinality($2::text[]) = 0 OR type = ANY($2))
+                  AND ($3::timestamptz IS NULL OR created_at >= $3)
+                  AND ($4::timestamptz IS NULL OR created_at < $4)
+                  AND ($5::bytea IS NULL OR stream_id = $5)
+                "#,
                 user,
                 &types,
                 filter.from,
@@ -155,7 +166,7 @@ impl TransactionHistory for PgHistory {
             )
             .fetch_one(&self.pool)
             .await
-            .map_err(repository_error)?
+            .map_err(repository_error)?,
         };
         let more = rows.len() > limit;
         let records = rows
@@ -196,6 +207,35 @@ impl TransactionHistory for PgHistory {
                 })
             })
             .collect()
+    }
+}
+
+/// Where a listing's exact total comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TotalSource {
+    /// No filter: `users.credit_transaction_count`.
+    UserCounter,
+    /// Types alone: the sum of `credit_transaction_type_counts` of those types.
+    TypeCounts,
+    /// Dates or a stream: `count(*)` over the user's index range.
+    Count,
+}
+
+impl TotalSource {
+    fn of(filter: &HistoryFilter) -> Self {
+        let HistoryFilter {
+            types,
+            from,
+            until,
+            stream,
+        } = filter;
+        if from.is_some() || until.is_some() || stream.is_some() {
+            Self::Count
+        } else if types.is_empty() {
+            Self::UserCounter
+        } else {
+            Self::TypeCounts
+        }
     }
 }
 
