@@ -8,7 +8,7 @@ use std::fmt;
 use sqlx::{Connection, PgPool, Row};
 
 use crate::connection::quiet_connection;
-use crate::sql::{CHECK_BALANCE_CHAINS, CHECK_COUNTERS};
+use crate::sql::{CHECK_BALANCE_CHAINS, CHECK_COUNTERS, CHECK_TYPE_COUNTS};
 
 /// Where the stored counters and balances disagree with the tables.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,6 +27,10 @@ pub struct CounterDrift {
     /// Users whose `credit_transaction_count` is not their number of credit
     /// transactions.
     pub credit_transactions: u64,
+    /// (User, type) pairs whose `credit_transaction_type_counts.count` is not
+    /// the user's number of credit transactions of that type (a missing row
+    /// counts as 0).
+    pub credit_transaction_types: u64,
     /// Credit transactions whose `balance_after` is not the previous record's
     /// `balance_after` (0 for a user's first) plus `amount`.
     pub broken_balance_chain: u64,
@@ -40,6 +44,7 @@ impl CounterDrift {
             && self.live_streams == 0
             && self.credit_balance == 0
             && self.credit_transactions == 0
+            && self.credit_transaction_types == 0
             && self.broken_balance_chain == 0
     }
 }
@@ -50,6 +55,7 @@ impl fmt::Display for CounterDrift {
             f,
             "{} users checked: followers_count wrong for {}, following_count for {}, \
              total_live_streams for {}, credit_balance for {}, credit_transaction_count for {}; \
+             credit_transaction_type_counts wrong for {} (user, type) pairs; \
              {} credit transactions break their balance chain",
             self.users_checked,
             self.followers,
@@ -57,13 +63,15 @@ impl fmt::Display for CounterDrift {
             self.live_streams,
             self.credit_balance,
             self.credit_transactions,
+            self.credit_transaction_types,
             self.broken_balance_chain
         )
     }
 }
 
-/// Recounts every user's followers, following, live streams and credit
-/// balance from the tables, and checks every credit transaction's
+/// Recounts every user's followers, following, live streams, credit
+/// balance, credit transactions and credit transactions of each type from the
+/// tables, and checks every credit transaction's
 /// `balance_after` against its predecessor. Reads only.
 pub async fn check_counters(pool: &PgPool) -> Result<CounterDrift, sqlx::Error> {
     let mut conn = quiet_connection(pool).await?;
@@ -74,6 +82,9 @@ pub async fn check_counters(pool: &PgPool) -> Result<CounterDrift, sqlx::Error> 
     .execute(&mut *tx)
     .await?;
     let row = sqlx::query(CHECK_COUNTERS).fetch_one(&mut *tx).await?;
+    let wrong_types: i64 = sqlx::query_scalar(CHECK_TYPE_COUNTS)
+        .fetch_one(&mut *tx)
+        .await?;
     let broken: i64 = sqlx::query_scalar(CHECK_BALANCE_CHAINS)
         .fetch_one(&mut *tx)
         .await?;
@@ -89,6 +100,7 @@ pub async fn check_counters(pool: &PgPool) -> Result<CounterDrift, sqlx::Error> 
         live_streams: count("live_streams")?,
         credit_balance: count("credit_balance")?,
         credit_transactions: count("credit_transactions")?,
+        credit_transaction_types: wrong_types.unsigned_abs(),
         broken_balance_chain: broken.unsigned_abs(),
     })
 }

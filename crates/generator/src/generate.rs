@@ -15,7 +15,7 @@ use crate::copy::copy_rows;
 use crate::error::GenerateError;
 use crate::ids::{STREAM_PREFIX, TRANSACTION_PREFIX, USER_PREFIX, object_id};
 use crate::plan::{GeneratorSettings, Plan};
-use crate::sql::RECOMPUTE_COUNTERS;
+use crate::sql::{RECOMPUTE_COUNTERS, RECOMPUTE_TYPE_COUNTS};
 use crate::tables::{
     BLOCKS_COPY, FOLLOWS_COPY, STREAMS_COPY, TRANSACTIONS_COPY, USERS_COPY, write_blocks,
     write_follows, write_streams, write_transactions, write_users,
@@ -122,6 +122,8 @@ pub async fn generate(
     // not one per changed counter.
     sqlx::query(RECOMPUTE_COUNTERS).execute(&mut *tx).await?;
     lap(&mut phases, "counters");
+    sqlx::query(RECOMPUTE_TYPE_COUNTS).execute(&mut *tx).await?;
+    lap(&mut phases, "type counts");
 
     // From here on the triggers and foreign keys work as usual.
     sqlx::raw_sql("SET LOCAL session_replication_role = origin")
@@ -169,6 +171,7 @@ pub async fn generate(
         "VACUUM (ANALYZE) blocks",
         "VACUUM (ANALYZE) live_streams",
         "VACUUM (ANALYZE) credit_transactions",
+        "VACUUM (ANALYZE) credit_transaction_type_counts",
         "VACUUM (ANALYZE) search_outbox",
     ] {
         sqlx::raw_sql(statement).execute(&mut conn).await?;

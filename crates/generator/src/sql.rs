@@ -1,6 +1,6 @@
 //! The set-based statements run around the COPY streams: recomputing every
 //! counter from the tables after the load, and the read-only recount and
-//! balance-chain check of `allmine check`. The recount is written once and
+//! balance-chain check of `allmine check`. Each recount is written once and
 //! shared by both.
 
 /// Every user's counters as the tables say they should be.
@@ -71,6 +71,44 @@ pub(crate) const CHECK_COUNTERS: &str = concat!(
            count(*) FILTER (WHERE u.credit_transaction_count <> r.credit_transaction_count)
                AS credit_transactions
     FROM users u JOIN recount r ON r.id = u.id"
+);
+
+/// Every user's number of credit transactions of each type, as the table says.
+macro_rules! type_recount_cte {
+    () => {
+        "WITH recount AS (
+             SELECT user_id, type, count(*) AS n FROM credit_transactions GROUP BY user_id, type
+         )"
+    };
+}
+
+/// Sets every stored per-(user, type) count to the recount: the rows the load
+/// added, and any stored count of a (user, type) that has no record left
+/// (to 0, as the trigger leaves it), so the table ends exact whatever was
+/// there before.
+pub(crate) const RECOMPUTE_TYPE_COUNTS: &str = concat!(
+    type_recount_cte!(),
+    ",
+    emptied AS (
+        UPDATE credit_transaction_type_counts c SET count = 0
+        WHERE c.count <> 0
+          AND NOT EXISTS (SELECT 1 FROM recount r WHERE r.user_id = c.user_id AND r.type = c.type)
+    )
+    INSERT INTO credit_transaction_type_counts AS c (user_id, type, count)
+    SELECT user_id, type, n FROM recount
+    ON CONFLICT (user_id, type) DO UPDATE SET count = excluded.count
+    WHERE c.count <> excluded.count"
+);
+
+/// The (user, type) pairs whose stored count is not their number of records,
+/// a missing row counting as 0.
+pub(crate) const CHECK_TYPE_COUNTS: &str = concat!(
+    type_recount_cte!(),
+    "
+    SELECT count(*)
+    FROM credit_transaction_type_counts c
+    FULL JOIN recount r ON r.user_id = c.user_id AND r.type = c.type
+    WHERE coalesce(c.count, 0) <> coalesce(r.n, 0)"
 );
 
 /// `lead` over the newest-first order is the previous record in time; that

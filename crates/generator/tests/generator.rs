@@ -154,6 +154,57 @@ async fn the_check_finds_a_wrong_counter_and_a_broken_balance_chain() {
 }
 
 #[tokio::test]
+async fn per_type_counts_are_loaded_exact_and_the_check_finds_a_tampered_one() {
+    let (db, _) = generated().await;
+    let pool = &db.pool;
+    // The load filled the counts: every type user_1 has, counted.
+    let user_1 = user_id(pool, "user_1").await;
+    let (types, sum): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), sum(count)::bigint FROM credit_transaction_type_counts WHERE user_id = $1",
+    )
+    .bind(&user_1)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(types > 1, "{types} types");
+    assert_eq!(sum, HEAVY as i64);
+    assert_eq!(
+        check_counters(pool).await.unwrap().credit_transaction_types,
+        0
+    );
+
+    // One count too high, and one (user, type) that has records but no row.
+    sqlx::query(
+        "UPDATE credit_transaction_type_counts SET count = count + 1
+         WHERE (user_id, type) = (SELECT user_id, type FROM credit_transaction_type_counts
+                                  ORDER BY user_id, type LIMIT 1)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "DELETE FROM credit_transaction_type_counts
+         WHERE (user_id, type) = (SELECT user_id, type FROM credit_transaction_type_counts
+                                  ORDER BY user_id DESC, type DESC LIMIT 1)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+
+    let drift = check_counters(pool).await.unwrap();
+
+    assert!(!drift.is_exact());
+    assert_eq!(drift.credit_transaction_types, 2, "{drift}");
+    assert_eq!(drift.credit_transactions, 0, "{drift}");
+    assert!(
+        drift
+            .to_string()
+            .contains("credit_transaction_type_counts wrong for 2"),
+        "{drift}"
+    );
+}
+
+#[tokio::test]
 async fn usernames_follow_the_documented_pattern_and_ids_are_deterministic() {
     let (db, _) = generated().await;
 
