@@ -9,7 +9,10 @@
 #
 # It rebuilds the search index from PostgreSQL (`allmine reindex`, timed),
 # starts the release server with rate limits lifted, and measures:
-#   search: a two-letter prefix, full names, typos (p95 budget 20 ms)
+#   search: a two-letter prefix, full names, typos (p95 budget 20 ms), on the
+#           freshly rebuilt index, by a caller with 20,000 blocks and by one
+#           with none, then again after 20 s of random follows applied live
+#           through the feed (an aged index), and after a restart
 #   history: page 1 and page 500 of user_1, who has 100,000 transactions
 #            (budget 20 ms), and the same depth by cursor (the nextCursor of
 #            page 499)
@@ -26,6 +29,7 @@ BIN=target/release/allmine
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install -y wrk)" >&2; exit 2; }
 [ -n "${SKIP_BUILD:-}" ] || cargo build --release -p allmine-server
+PSQL=(psql "$DATABASE_URL" -qAtX -v ON_ERROR_STOP=1)
 export DATABASE_URL SEARCH_INDEX_DIR=$INDEX_DIR BIND_ADDRESS=127.0.0.1:$PORT APP_ENV=development LOG_FORMAT=json RUST_LOG=warn
 export RATE_LIMIT_SEARCHES_PER_MINUTE=0 RATE_LIMIT_USERNAME_CHECKS_PER_MINUTE=0 RATE_LIMIT_ANONYMOUS_PROFILE_READS_PER_MINUTE=0
 
@@ -37,14 +41,29 @@ end=$(date +%s.%N)
 echo "reindex wall time: $(echo "$end - $start" | bc) s (includes connecting and migrating)"
 echo "index on disk: $(du -sh "$INDEX_DIR" | cut -f1)"
 
-"$BIN" serve > target/bench/server.log 2>&1 &
-server=$!
+# user_2 blocks 20,000 users (user_3 .. user_20002): a caller after a spam wave.
+"${PSQL[@]}" -c "INSERT INTO blocks (blocker_id, blocked_id)
+  SELECT b.id, u.id FROM users b, generate_series(3, 20002) AS n
+  JOIN users u ON u.username_key = 'user_' || n
+  WHERE b.username_key = 'user_2' ON CONFLICT DO NOTHING"
+# A caller no block touches either way, for comparison.
+UNBLOCKED=$("${PSQL[@]}" -c "SELECT username FROM users u WHERE deactivated_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id OR b.blocked_id = u.id)
+  ORDER BY username LIMIT 1")
+
+start_server() {
+  "$BIN" serve >> target/bench/server.log 2>&1 &
+  server=$!
+  for _ in $(seq 1 120); do
+    curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break
+    sleep 0.5
+  done
+  curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null || { echo "bench: the server did not get ready" >&2; exit 1; }
+}
+mkdir -p target/bench
+: > target/bench/server.log
+start_server
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
-  curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null || { echo "bench: the server did not get ready" >&2; exit 1; }
 BENCH_TOKEN=$("$BIN" token user_1 2>/dev/null)
 export BENCH_TOKEN
 echo "server RSS after start: $(( $(ps -o rss= -p $server) / 1024 )) MB"
@@ -60,11 +79,48 @@ run() {
   rm -f "$file"
 }
 
-echo "== search, $CONNECTIONS connections, $DURATION each"
-run "two-letter prefix" "/api/v2/users/search?query=me" "/api/v2/users/search?query=ay" "/api/v2/users/search?query=em" "/api/v2/users/search?query=ze"
-run "full name" "/api/v2/users/search?query=Ay%C5%9Fe%20Y%C4%B1lmaz" "/api/v2/users/search?query=mehmet%20kaya" "/api/v2/users/search?query=maria%20garcia" "/api/v2/users/search?query=user_123456"
-run "typo" "/api/v2/users/search?query=mehmte" "/api/v2/users/search?query=user_12345x" "/api/v2/users/search?query=zeynpe" "/api/v2/users/search?query=ozturkk"
-run "random (empty query)" "/api/v2/users/search?limit=20"
+search_runs() {
+  echo "== search ($1), $CONNECTIONS connections, $DURATION each"
+  run "two-letter prefix" "/api/v2/users/search?query=me" "/api/v2/users/search?query=ay" "/api/v2/users/search?query=em" "/api/v2/users/search?query=ze"
+  run "full name" "/api/v2/users/search?query=Ay%C5%9Fe%20Y%C4%B1lmaz" "/api/v2/users/search?query=mehmet%20kaya" "/api/v2/users/search?query=maria%20garcia" "/api/v2/users/search?query=user_123456"
+  run "typo" "/api/v2/users/search?query=mehmte" "/api/v2/users/search?query=user_12345x" "/api/v2/users/search?query=zeynpe" "/api/v2/users/search?query=ozturkk"
+  run "random (empty query)" "/api/v2/users/search?limit=20"
+}
+blocked_runs() {
+  echo "== full-name search by a caller with 20,000 blocks and by $UNBLOCKED (none)"
+  BENCH_TOKEN=$("$BIN" token user_2 2>/dev/null) run "20,000 blocks" "/api/v2/users/search?query=Ay%C5%9Fe%20Y%C4%B1lmaz" "/api/v2/users/search?query=mehmet%20kaya" "/api/v2/users/search?query=me"
+  BENCH_TOKEN=$("$BIN" token "$UNBLOCKED" 2>/dev/null) run "no block" "/api/v2/users/search?query=Ay%C5%9Fe%20Y%C4%B1lmaz" "/api/v2/users/search?query=mehmet%20kaya" "/api/v2/users/search?query=me"
+}
+search_runs "freshly rebuilt index"
+blocked_runs
+
+# Age the index as production does: 20 s of random follows (each changes two
+# users' counters, so two documents are rewritten) applied live through the
+# feed while the server serves, then search again once the feed has caught up.
+AGE_SECONDS=${AGE_SECONDS:-20}
+follows=$(mktemp)
+for _ in $(seq 1 400); do
+  echo "WITH pairs AS (SELECT 'user_' || (1 + floor(random() * 1000000))::int AS a,
+                             'user_' || (1 + floor(random() * 1000000))::int AS b
+                      FROM generate_series(1, 50))
+        INSERT INTO follows (follower_id, followee_id, status, accepted_at)
+        SELECT f.id, e.id, 'accepted', now() FROM pairs
+        JOIN users f ON f.username_key = pairs.a JOIN users e ON e.username_key = pairs.b
+        WHERE f.id <> e.id ON CONFLICT DO NOTHING;"
+done > "$follows"
+before=$("${PSQL[@]}" -c "SELECT coalesce(max(seq), 0) FROM search_outbox")
+end_at=$(( $(date +%s) + AGE_SECONDS ))
+while [ "$(date +%s)" -lt "$end_at" ]; do
+  timeout $(( end_at - $(date +%s) + 1 )) "${PSQL[@]}" -f "$follows" || true
+done
+after=$("${PSQL[@]}" -c "SELECT coalesce(max(seq), 0) FROM search_outbox")
+echo "aged: $(( after - before )) user changes in ${AGE_SECONDS} s"
+sleep 5
+search_runs "after ${AGE_SECONDS} s of live follows"
+blocked_runs
+kill $server; wait $server 2>/dev/null || true
+start_server
+search_runs "aged index, after a restart"
 echo "== credit history of user_1 (100,000 transactions), one request at a time"
 RUN_CONNECTIONS=1 run "page 1" "/api/v1/users/me/transactions?page=1&limit=20"
 RUN_CONNECTIONS=1 run "page 500" "/api/v1/users/me/transactions?page=500&limit=20"
