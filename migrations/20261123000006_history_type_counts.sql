@@ -22,16 +22,20 @@ SELECT user_id, type, count(*) FROM credit_transactions GROUP BY user_id, type;
 
 -- A separate trigger from `credit_transactions_count` (migration
 -- history_count), which keeps the per-user total: each keeps one counter.
--- Triggers on the same event fire in name order, so for every row the
--- per-user counter's UPDATE of the owner's `users` row comes first: that row
--- lock orders writers of one user before they touch their type rows, so two
--- transactions writing several types in different orders wait, not deadlock.
+-- Before touching a type row it locks the owner's `users` row (both owners,
+-- in id order, when a record moves): writers of one user then queue there
+-- instead of deadlocking over type rows taken in different orders, whatever
+-- other triggers do (the per-user counter's UPDATE takes the same lock, so
+-- for inserts and deletes this costs nothing more).
 CREATE FUNCTION credit_transactions_keep_type_counts() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND (OLD.user_id, OLD.type) = (NEW.user_id, NEW.type) THEN
         RETURN NULL;
     END IF;
+    -- OLD is null for an INSERT, NEW for a DELETE.
+    PERFORM 1 FROM users WHERE id IN (OLD.user_id, NEW.user_id)
+    ORDER BY id FOR NO KEY UPDATE;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE credit_transaction_type_counts SET count = count - 1
         WHERE user_id = OLD.user_id AND type = OLD.type;

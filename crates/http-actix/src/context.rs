@@ -184,19 +184,29 @@ pub struct StandardHeaders {
 }
 
 impl StandardHeaders {
+    /// The names of these headers, lower case, in the order of the fields.
+    pub const NAMES: [&'static str; 5] = [
+        "x-language",
+        "x-timezone",
+        "x-platform",
+        "x-app-version",
+        "x-device-id",
+    ];
+
     /// Reads the headers; `timezone` is `None` when `X-Timezone` is given but
     /// is not one of [`TIMEZONES`] (a 400).
     pub fn read(headers: &HeaderMap) -> Self {
+        let [language, timezone, platform, app_version, device_id] = Self::NAMES;
         let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
         Self {
-            language: Language::from_header(text("x-language")),
-            timezone: match headers.get("x-timezone") {
+            language: Language::from_header(text(language)),
+            timezone: match headers.get(timezone) {
                 None => Some(TimeZone::default()),
                 Some(value) => value.to_str().ok().and_then(TimeZone::parse),
             },
-            platform: text("x-platform").unwrap_or("web").to_owned(),
-            app_version: text("x-app-version").unwrap_or("").to_owned(),
-            device_id: text("x-device-id").unwrap_or("").to_owned(),
+            platform: text(platform).unwrap_or("web").to_owned(),
+            app_version: text(app_version).unwrap_or("").to_owned(),
+            device_id: text(device_id).unwrap_or("").to_owned(),
         }
     }
 }

@@ -12,6 +12,7 @@ use std::fmt;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::HeaderName;
 use actix_web::http::header::{
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, AUTHORIZATION, CONTENT_TYPE, ETAG,
     RETRY_AFTER,
@@ -19,26 +20,12 @@ use actix_web::http::header::{
 use actix_web::http::{Method, Uri};
 use actix_web::middleware::Next;
 
+use crate::context::StandardHeaders;
+use crate::middleware::REQUEST_ID;
+use crate::rate_limit::RateLimitStatus;
+
 /// How long a browser may keep a preflight's answer.
 pub const PREFLIGHT_MAX_AGE_SECS: usize = 3600;
-
-/// The request headers the API documents, besides `Authorization` and `Content-Type`.
-const DOCUMENTED_HEADERS: [&str; 6] = [
-    "x-language",
-    "x-timezone",
-    "x-request-id",
-    "x-platform",
-    "x-app-version",
-    "x-device-id",
-];
-
-/// The answer headers a page may read.
-const EXPOSED_HEADERS: [&str; 4] = [
-    "x-request-id",
-    "ratelimit-limit",
-    "ratelimit-remaining",
-    "ratelimit-reset",
-];
 
 /// An origin a browser may call the API from: `scheme://host[:port]`, with
 /// `http` or `https`, no path, query or credentials, exactly as a browser sends
@@ -102,22 +89,19 @@ pub fn parse_origins(text: &str) -> Result<Vec<AllowedOrigin>, InvalidOrigin> {
 /// envelope and every answer its request id, and wrap it in
 /// [`cors_headers_for_allowed_origins_only`].
 pub fn cors(origins: &[AllowedOrigin]) -> Cors {
-    let documented = DOCUMENTED_HEADERS
-        .iter()
-        .map(|name| actix_web::http::header::HeaderName::from_static(name));
-    let exposed = EXPOSED_HEADERS
-        .iter()
-        .map(|name| actix_web::http::header::HeaderName::from_static(name));
+    // The request headers the API documents, and the answer headers a page reads.
+    let documented = StandardHeaders::NAMES.map(HeaderName::from_static);
+    let rate_limit = RateLimitStatus::HEADERS.map(HeaderName::from_static);
     origins
         .iter()
         .fold(Cors::default(), |cors, origin| {
             cors.allowed_origin(origin.as_str())
         })
         .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::HEAD])
-        .allowed_headers([AUTHORIZATION, CONTENT_TYPE])
+        .allowed_headers([AUTHORIZATION, CONTENT_TYPE, REQUEST_ID])
         .allowed_headers(documented)
-        .expose_headers([ETAG, RETRY_AFTER])
-        .expose_headers(exposed)
+        .expose_headers([REQUEST_ID, ETAG, RETRY_AFTER])
+        .expose_headers(rate_limit)
         .max_age(PREFLIGHT_MAX_AGE_SECS)
         .block_on_origin_mismatch(false)
 }

@@ -37,7 +37,7 @@ pub async fn envelope_middleware(
     let started = Instant::now();
     let headers = req.headers();
     let standard = StandardHeaders::read(headers);
-    let request_id = text(headers, "x-request-id")
+    let request_id = text(headers, REQUEST_ID.as_str())
         .filter(|id| is_safe_request_id(id))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());

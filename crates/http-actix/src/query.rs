@@ -174,13 +174,16 @@ pub fn read_user_ids(
     value: &str,
     problems: &mut ParamProblems,
 ) -> Option<Batch<UserId>> {
-    read_batch(name, value, problems, str::to_owned, |value| {
+    let ids = read_batch(name, value, problems, str::to_owned, |value| {
         UserId::parse(value).map_err(|reason| ParamProblem::InvalidIdValue {
             value: value.to_owned(),
             reason,
         })
-    })
-    .and_then(|ids| Batch::of_ids(ids).ok())
+    })?;
+    problems.check(
+        name,
+        Batch::of_ids(ids).map_err(|_| ParamProblem::ListSizeOutOfRange),
+    )
 }
 
 /// A comma-separated list of 1 to [`MAX_BATCH`] usernames (`usernames`), any
@@ -191,13 +194,16 @@ pub fn read_usernames(
     value: &str,
     problems: &mut ParamProblems,
 ) -> Option<Batch<Username>> {
-    read_batch(name, value, problems, str::to_ascii_lowercase, |value| {
+    let names = read_batch(name, value, problems, str::to_ascii_lowercase, |value| {
         Username::existing(value).map_err(|reason| ParamProblem::InvalidUsernameValue {
             value: value.to_owned(),
             reason,
         })
-    })
-    .and_then(|names| Batch::of_usernames(names).ok())
+    })?;
+    problems.check(
+        name,
+        Batch::of_usernames(names).map_err(|_| ParamProblem::ListSizeOutOfRange),
+    )
 }
 
 fn read_batch<T, D: Eq + std::hash::Hash>(

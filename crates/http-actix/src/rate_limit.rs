@@ -14,7 +14,7 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
+use governor::{InsufficientCapacity, Quota, RateLimiter};
 
 use allmine_domain::UserId;
 
@@ -60,13 +60,19 @@ pub struct RateLimitStatus {
 }
 
 impl RateLimitStatus {
+    /// The headers [`write_headers`](Self::write_headers) writes on every
+    /// limited answer (a refusal adds `Retry-After`), lower case.
+    pub const HEADERS: [&'static str; 3] =
+        ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"];
+
     /// Writes the headers for this status.
     pub fn write_headers(&self, headers: &mut HeaderMap) {
         let number = |n: u64| HeaderValue::from_str(&n.to_string()).ok();
+        let [limit, remaining, reset] = Self::HEADERS;
         let pairs = [
-            ("ratelimit-limit", number(u64::from(self.limit))),
-            ("ratelimit-remaining", number(u64::from(self.remaining))),
-            ("ratelimit-reset", number(self.reset_secs)),
+            (limit, number(u64::from(self.limit))),
+            (remaining, number(u64::from(self.remaining))),
+            (reset, number(self.reset_secs)),
         ];
         for (name, value) in pairs {
             if let Some(value) = value {
@@ -83,7 +89,6 @@ impl RateLimitStatus {
 
 struct Limit<K: std::hash::Hash + Eq + Clone> {
     limiter: Keyed<K>,
-    per_minute: NonZeroU32,
     checks: AtomicU64,
 }
 
@@ -94,7 +99,6 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
             .with_middleware::<StateInformationMiddleware>();
         Some(Self {
             limiter,
-            per_minute: count,
             checks: AtomicU64::new(0),
         })
     }
@@ -110,15 +114,18 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();
         }
-        let Ok(outcome) = self.limiter.check_key_n(key, n) else {
-            // More than the whole allowance: no wait would make it fit. Refused,
-            // with the minute after which a smaller request surely fits.
-            return RateLimitStatus {
-                limit: self.per_minute.get(),
-                remaining: 0,
-                reset_secs: 60,
-                refused: true,
-            };
+        let outcome = match self.limiter.check_key_n(key, n) {
+            Ok(outcome) => outcome,
+            // More than the whole allowance (`capacity`): no wait would make it
+            // fit. Refused, with the minute after which a smaller request surely fits.
+            Err(InsufficientCapacity(capacity)) => {
+                return RateLimitStatus {
+                    limit: capacity,
+                    remaining: 0,
+                    reset_secs: 60,
+                    refused: true,
+                };
+            }
         };
         match outcome {
             Ok(snapshot) => {

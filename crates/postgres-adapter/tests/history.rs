@@ -323,7 +323,7 @@ async fn concurrent_inserts_of_one_user_and_type_end_with_exact_per_type_counts(
     // The first record of each type comes from 20 transactions at once.
     insert_all_at_once(&db, user, &["gift_sent"], 20).await;
     // Two types in opposite orders: the owner's row, locked first by the
-    // per-user counter's trigger, queues them instead of a deadlock.
+    // per-type trigger (and the per-user one), queues them instead of a deadlock.
     insert_all_at_once(&db, user, &["purchase", "refund"], 20).await;
 
     assert_eq!(
@@ -339,12 +339,11 @@ async fn concurrent_inserts_of_one_user_and_type_end_with_exact_per_type_counts(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn per_type_counts_stay_exact_under_concurrent_inserts_without_the_per_user_counter_lock() {
-    // The per-user counter's trigger fires first and locks the owner's row,
-    // which queues writers of one user. Without it, the first records of a
-    // type really race on the count's primary key: the upsert adds them up.
-    // (Without it, transactions writing two types in opposite orders would
-    // deadlock on the type rows: the test above writes them so.)
+async fn per_type_counts_stay_exact_under_concurrent_writes_without_the_per_user_counter() {
+    // The per-type trigger takes the owner's row lock itself, so it needs no
+    // other trigger: with the per-user counter's trigger off, concurrent
+    // inserts and deletes still end exact. (Without that lock, transactions
+    // writing two types in opposite orders deadlocked on the type rows.)
     let db = TestDatabase::new().await;
     sqlx::raw_sql("ALTER TABLE credit_transactions DISABLE TRIGGER credit_transactions_count")
         .execute(&db.pool)

@@ -7,7 +7,7 @@ use tantivy::DocId;
 /// A set of document ids below a segment's `max_doc`, one bit per document.
 ///
 /// Matching works on whole sets: the documents of each tier are sets, combined with
-/// union, intersection and difference, and counted with a popcount. None of that visits
+/// union and intersection, made disjoint by [`keep_first`], and counted with a popcount. None of that visits
 /// documents one at a time, so a two-letter prefix matching tens of thousands of users
 /// costs a few passes over `max_doc / 64` words.
 ///

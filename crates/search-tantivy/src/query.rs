@@ -1,5 +1,5 @@
 //! What a user typed, as words and typo allowances: nothing typed is ever read as query
-//! syntax. The matching module, one level up, decides how these words meet the index.
+//! syntax. The `matching` module, beside it, decides how these words meet the index.
 
 use allmine_domain::search::fold_for_search;
 
