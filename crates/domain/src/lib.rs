@@ -12,12 +12,14 @@
 //!
 //! Below the areas are shared leaves that use no area: twelve-byte ids ([`UserId`] and
 //! the others), the username's own rules ([`Username`], re-exported by [`usernames`]),
-//! the [`Clock`], the [`RepositoryError`] every storage port returns, and [`paging`]. An
+//! the [`Clock`], the [`RepositoryError`] every storage port returns, [`paging`], and the
+//! [`feed`] of changes that keeps copies of the users (search, the read model) current. An
 //! area may use the leaves and a lower area, never the other way round.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod clock;
 mod error;
+pub mod feed;
 mod ids;
 mod naming;
 pub mod paging;
