@@ -1,0 +1,209 @@
+//! The caching adapters: the domain's [`UserRepository`] and
+//! [`UsernameReservations`] answered from the [`ReadModel`] when it holds the
+//! facts and is trusted, from the adapter they wrap otherwise. They hold
+//! facts only: the domain's privacy rule still decides what a viewer sees.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use allmine_domain::profiles::{
+    AccountState, ProfileChanges, RelationshipView, UpdateProfileFailure, UserLookup, UserLookups,
+    UserRepository,
+};
+use allmine_domain::usernames::{
+    NameState, UsernameChange, UsernameChangeFailure, UsernameReservations,
+};
+use allmine_domain::{Relationship, RepositoryError, User, UserId};
+
+use crate::store::{Key, ReadModel};
+
+/// Users read through the read model.
+pub struct CachedUsers {
+    storage: Arc<dyn UserRepository>,
+    model: Arc<ReadModel>,
+}
+
+impl std::fmt::Debug for CachedUsers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedUsers")
+            .field("model", &self.model)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CachedUsers {
+    /// Reads `storage` through `model`.
+    pub fn new(storage: Arc<dyn UserRepository>, model: Arc<ReadModel>) -> Self {
+        Self { storage, model }
+    }
+
+    fn held_user(&self, target: UserLookup<'_>) -> Option<Arc<User>> {
+        match target {
+            UserLookup::Id(id) => self.model.user(id),
+            UserLookup::Username(name) => self.model.user_named(name),
+        }
+    }
+
+    /// How `viewer` stands with `owner`, from memory or else from storage.
+    /// `None` when storage no longer has `owner`.
+    async fn relationship(
+        &self,
+        viewer: &UserId,
+        owner: &UserId,
+    ) -> Result<Option<Relationship>, RepositoryError> {
+        if let Some(relationship) = self.model.relationship(viewer, owner) {
+            return Ok(Some(relationship));
+        }
+        self.model.miss();
+        let ticket = self.model.ticket();
+        let views = self.storage.relationships_with(viewer, &[*owner]).await?;
+        let Some((_, view)) = views.into_iter().find(|(_, view)| view.user == *owner) else {
+            return Ok(None);
+        };
+        let relationship = relationship_of(&view);
+        self.model
+            .fill_relationship(ticket, viewer, owner, relationship);
+        Ok(Some(relationship))
+    }
+}
+
+/// The privacy facts of a two-way view.
+fn relationship_of(view: &RelationshipView) -> Relationship {
+    Relationship {
+        blocked: view.blocking || view.blocked_by,
+        follow: view.following,
+    }
+}
+
+#[async_trait]
+impl UserRepository for CachedUsers {
+    async fn find_for_viewer(
+        &self,
+        target: UserLookup<'_>,
+        viewer: Option<&UserId>,
+    ) -> Result<Option<(User, Relationship)>, RepositoryError> {
+        if !self.model.is_trusted() {
+            self.model.bypass();
+            return self.storage.find_for_viewer(target, viewer).await;
+        }
+        if let Some(user) = self.held_user(target) {
+            let relationship = match viewer {
+                None => Some(Relationship::NONE),
+                Some(viewer) => self.relationship(viewer, &user.id).await?,
+            };
+            if let Some(relationship) = relationship {
+                return Ok(Some((User::clone(&user), relationship)));
+            }
+        }
+        self.model.miss();
+        let ticket = self.model.ticket();
+        let found = self.storage.find_for_viewer(target, viewer).await?;
+        if let Some((user, relationship)) = &found {
+            self.model.fill_user(ticket, user);
+            if let Some(viewer) = viewer {
+                self.model
+                    .fill_relationship(ticket, viewer, &user.id, *relationship);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn find_many_for_viewer(
+        &self,
+        targets: UserLookups<'_>,
+        viewer: Option<&UserId>,
+    ) -> Result<Vec<Option<(User, Relationship)>>, RepositoryError> {
+        // One round trip already; a batch is rarely all held.
+        self.storage.find_many_for_viewer(targets, viewer).await
+    }
+
+    async fn relationships_with(
+        &self,
+        viewer: &UserId,
+        targets: &[UserId],
+    ) -> Result<Vec<(AccountState, RelationshipView)>, RepositoryError> {
+        self.storage.relationships_with(viewer, targets).await
+    }
+
+    async fn account_state(&self, id: &UserId) -> Result<AccountState, RepositoryError> {
+        if !self.model.is_trusted() {
+            self.model.bypass();
+            return self.storage.account_state(id).await;
+        }
+        if let Some(user) = self.model.user(id) {
+            return Ok(state_of(&user));
+        }
+        // Read the whole user, so the signed-in path's next check is a hit.
+        self.model.miss();
+        let ticket = self.model.ticket();
+        match self
+            .storage
+            .find_for_viewer(UserLookup::Id(id), None)
+            .await?
+        {
+            Some((user, _)) => {
+                self.model.fill_user(ticket, &user);
+                Ok(state_of(&user))
+            }
+            None => Ok(AccountState::Missing),
+        }
+    }
+
+    async fn update_profile(
+        &self,
+        id: &UserId,
+        changes: &ProfileChanges,
+    ) -> Result<(), UpdateProfileFailure> {
+        let outcome = self.storage.update_profile(id, changes).await;
+        // Even a failure may have committed (the answer was lost on the way):
+        // the next read goes to storage either way.
+        self.model.changed(&Key::User(*id), true);
+        outcome
+    }
+}
+
+fn state_of(user: &User) -> AccountState {
+    if user.is_deactivated {
+        AccountState::Deactivated
+    } else {
+        AccountState::Active
+    }
+}
+
+/// Username reservations whose changes this instance's read model sees at once.
+pub struct CachedUsernames {
+    storage: Arc<dyn UsernameReservations>,
+    model: Arc<ReadModel>,
+}
+
+impl std::fmt::Debug for CachedUsernames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedUsernames").finish_non_exhaustive()
+    }
+}
+
+impl CachedUsernames {
+    /// Changes names in `storage`, telling `model`.
+    pub fn new(storage: Arc<dyn UsernameReservations>, model: Arc<ReadModel>) -> Self {
+        Self { storage, model }
+    }
+}
+
+#[async_trait]
+impl UsernameReservations for CachedUsernames {
+    async fn states(
+        &self,
+        canonical_names: &[String],
+        now: OffsetDateTime,
+    ) -> Result<Vec<NameState>, RepositoryError> {
+        self.storage.states(canonical_names, now).await
+    }
+
+    async fn change(&self, change: &UsernameChange) -> Result<(), UsernameChangeFailure> {
+        let outcome = self.storage.change(change).await;
+        self.model.changed(&Key::User(change.user), true);
+        outcome
+    }
+}
