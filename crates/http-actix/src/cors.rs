@@ -14,13 +14,14 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::HeaderName;
 use actix_web::http::header::{
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, AUTHORIZATION, CONTENT_TYPE, ETAG,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, AUTHORIZATION, CONTENT_TYPE,
     RETRY_AFTER,
 };
 use actix_web::http::{Method, Uri};
 use actix_web::middleware::Next;
 
 use crate::context::StandardHeaders;
+use crate::etag;
 use crate::middleware::REQUEST_ID;
 use crate::rate_limit::RateLimitStatus;
 
@@ -100,7 +101,9 @@ pub fn cors(origins: &[AllowedOrigin]) -> Cors {
         .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::HEAD])
         .allowed_headers([AUTHORIZATION, CONTENT_TYPE, REQUEST_ID])
         .allowed_headers(documented)
-        .expose_headers([REQUEST_ID, ETAG, RETRY_AFTER])
+        .allowed_headers(etag::REQUEST_HEADERS)
+        .expose_headers([REQUEST_ID, RETRY_AFTER])
+        .expose_headers(etag::ANSWER_HEADERS)
         .expose_headers(rate_limit)
         .max_age(PREFLIGHT_MAX_AGE_SECS)
         .block_on_origin_mismatch(false)

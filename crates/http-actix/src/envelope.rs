@@ -98,16 +98,20 @@ pub fn timestamp() -> String {
     render_instant(OffsetDateTime::now_utc())
 }
 
-/// A 200 answer carrying `data`.
-pub fn ok<T: Serialize>(data: T) -> HttpResponse {
-    let status = StatusCode::OK;
-    HttpResponse::build(status).json(Envelope {
+/// The envelope of a 200 answer carrying `data`, stamped now.
+pub fn success<T: Serialize>(data: T) -> Envelope<T> {
+    Envelope {
         is_success: true,
-        status_code: status.as_u16(),
+        status_code: StatusCode::OK.as_u16(),
         data,
         errors: [],
         timestamp: timestamp(),
-    })
+    }
+}
+
+/// A 200 answer carrying `data`.
+pub fn ok<T: Serialize>(data: T) -> HttpResponse {
+    HttpResponse::Ok().json(success(data))
 }
 
 /// An error answer with these messages.

@@ -4,7 +4,7 @@
 //!
 //! Each resource is one module under [`routes`]; the cross-cutting pieces
 //! beside it never import a route: [`envelope`], [`error`] (with its message
-//! catalogue), [`error_code`], [`context`], [`i18n`], [`auth`], [`caller`],
+//! catalogue), [`error_code`], [`etag`], [`context`], [`i18n`], [`auth`], [`caller`],
 //! [`rate_limit`], [`query`], [`body`], [`strict_json`], [`state`],
 //! [`docs`], [`middleware`], [`cors`] and [`compression`]. [`openapi`] assembles the
 //! document from the routes.
@@ -20,6 +20,7 @@ pub mod docs;
 pub mod envelope;
 pub mod error;
 pub mod error_code;
+pub mod etag;
 pub mod i18n;
 pub mod middleware;
 pub mod openapi;

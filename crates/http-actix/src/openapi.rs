@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
 use crate::context::Timezone;
 use crate::envelope::{Envelope, ErrorEnvelope, Paged};
 use crate::error_code::ErrorCode;
+use crate::etag::ValidatorHeaders;
 use crate::routes::history::{
     GroupedEntry, HistoryPaged, SingleTransaction, StreamEntryType, StreamGroup, StreamInfo,
     Transaction, TransactionEntryType, TransactionKind,
@@ -68,7 +69,7 @@ use crate::routes::{health, history, me, profiles, relationships, search, userna
         ProfileBatch, UnavailableProfile, UnavailableCode, Envelope<ProfileBatch>, UserIdText, UsernameText,
         Relationship, Following, RelationshipList, Envelope<RelationshipList>,
     )),
-    modifiers(&BearerJwt, &RequestIdHeader, &OptionalProfileUpdateBody, &PageLimits),
+    modifiers(&BearerJwt, &RequestIdHeader, &ValidatorHeaders, &OptionalProfileUpdateBody, &PageLimits),
     tags((name = "Users", description = "User profiles and statistics"), (name = "Credits", description = "The signed-in user's credit history"), (name = "Health", description = "Liveness and readiness probes")),
 )]
 #[derive(Debug)]

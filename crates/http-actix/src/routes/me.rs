@@ -19,6 +19,7 @@ use crate::docs::{
 };
 use crate::envelope::{Envelope, ErrorEnvelope, ok};
 use crate::error::{ApiError, Detail, ErrorCode};
+use crate::etag::{Audience, NotModified, Revalidation};
 use crate::routes::profiles::{Availability, PublicProfile};
 use crate::state::ApiState;
 
@@ -34,10 +35,11 @@ pub const ME: &str = "/api/v1/users/me";
     path = ME,
     tag = "Users",
     operation_id = "getMe",
-    params(StandardHeaders),
+    params(StandardHeaders, Revalidation),
     security(("JWT-auth" = [])),
     responses(
         (status = 200, description = "The caller's profile", body = Envelope<OwnProfileResponse>, example = json!(examples::own_profile())),
+        NotModified,
         (status = 400, description = "A header is invalid", body = ErrorEnvelope,
             example = json!(error_example(400, &["Validation failed", "X-Timezone: must be one of the documented offsets, such as UTC+03:00"], "VALIDATION_FAILED"))),
         (status = 401, description = "No token, or an invalid or expired one, or an inactive account", body = ErrorEnvelope,
@@ -49,9 +51,11 @@ pub async fn me(
     state: web::Data<ApiState>,
     context: RequestContext,
     caller: Authenticated,
+    revalidation: Revalidation,
 ) -> Result<HttpResponse, ApiError> {
     let own = state.profiles.own_profile(&caller.0).await?;
-    Ok(ok(OwnProfileResponse::new(&own, context.timezone)))
+    let data = OwnProfileResponse::new(&own, context.timezone);
+    revalidation.answer(data, Audience::CallerInTimeZone)
 }
 
 /// Update profile (partial).

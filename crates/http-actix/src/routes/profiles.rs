@@ -13,8 +13,9 @@ use crate::caller::{Authenticated, LimitedViewer};
 use crate::docs::{
     RateLimited, ServiceUnavailable, StandardHeaders, Unauthenticated, error_example,
 };
-use crate::envelope::{Envelope, ErrorEnvelope, ok};
+use crate::envelope::{Envelope, ErrorEnvelope};
 use crate::error::{ApiError, Detail};
+use crate::etag::{Audience, NotModified, Revalidation};
 use crate::state::ApiState;
 
 pub(crate) use examples::profile_data as profile_example_data;
@@ -85,10 +86,11 @@ pub struct NoUserWithId(pub ErrorEnvelope);
     path = BY_USERNAME,
     tag = "Users",
     operation_id = "getProfileByUsername",
-    params(("username" = String, Path, description = "The username whose profile to return (any case): 3-30 letters, digits, `_` and `.`, no `.` first, last or doubled", min_length = 3, max_length = 30, pattern = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$", example = "johndoe123"), StandardHeaders),
+    params(("username" = String, Path, description = "The username whose profile to return (any case): 3-30 letters, digits, `_` and `.`, no `.` first, last or doubled", min_length = 3, max_length = 30, pattern = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$", example = "johndoe123"), StandardHeaders, Revalidation),
     security((), ("JWT-auth" = [])),
     responses(
         (status = 200, description = "The profile", body = Envelope<PublicProfile>, example = json!(examples::profile())),
+        NotModified,
         (status = 400, description = "The username is malformed, or a header is invalid", body = ErrorEnvelope,
             example = json!(error_example(400, &["Validation failed", "username: a username has at least 3 characters"], "VALIDATION_FAILED"))),
         (status = 401, description = "A token was given but is invalid, expired, or names an inactive account", body = ErrorEnvelope,
@@ -104,12 +106,13 @@ pub async fn profile_by_username(
     state: web::Data<ApiState>,
     viewer: LimitedViewer,
     username: web::Path<String>,
+    revalidation: Revalidation,
 ) -> Result<HttpResponse, ApiError> {
     let view = state
         .profiles
         .profile_by_username(viewer.as_ref(), &username)
         .await?;
-    Ok(ok(PublicProfile::from(&view)))
+    revalidation.answer(PublicProfile::from(&view), Audience::of(viewer.as_ref()))
 }
 
 /// Public profile by id.
@@ -121,10 +124,11 @@ pub async fn profile_by_username(
     path = BY_ID,
     tag = "Users",
     operation_id = "getProfileById",
-    params(UserIdPath, StandardHeaders),
+    params(UserIdPath, StandardHeaders, Revalidation),
     security((), ("JWT-auth" = [])),
     responses(
         (status = 200, description = "The profile", body = Envelope<PublicProfile>, example = json!(examples::profile())),
+        NotModified,
         BadUserId,
         (status = 401, description = "A token was given but is invalid, expired, or names an inactive account", body = ErrorEnvelope,
             example = json!(error_example(401, &["Authentication required", "Authorization: the token is invalid"], "AUTHENTICATION_REQUIRED"))),
@@ -138,9 +142,10 @@ pub async fn profile_by_id(
     state: web::Data<ApiState>,
     viewer: LimitedViewer,
     id: UserIdPath,
+    revalidation: Revalidation,
 ) -> Result<HttpResponse, ApiError> {
     let view = state.profiles.profile_by_id(viewer.as_ref(), &id.0).await?;
-    Ok(ok(PublicProfile::from(&view)))
+    revalidation.answer(PublicProfile::from(&view), Audience::of(viewer.as_ref()))
 }
 
 /// Get user statistics.
@@ -153,10 +158,11 @@ pub async fn profile_by_id(
     path = STATS,
     tag = "Users",
     operation_id = "getUserStats",
-    params(UserIdPath, StandardHeaders),
+    params(UserIdPath, StandardHeaders, Revalidation),
     security(("JWT-auth" = [])),
     responses(
         (status = 200, description = "The counts", body = Envelope<StatsResponse>, example = json!(examples::stats())),
+        NotModified,
         BadUserId,
         Unauthenticated,
         StatsForbidden,
@@ -168,13 +174,14 @@ pub async fn stats(
     state: web::Data<ApiState>,
     caller: Authenticated,
     id: UserIdPath,
+    revalidation: Revalidation,
 ) -> Result<HttpResponse, ApiError> {
     let stats = state
         .profiles
         .stats(&caller.0, &id.0)
         .await
         .map_err(ApiError::for_stats)?;
-    Ok(ok(StatsResponse::from(stats)))
+    revalidation.answer(StatsResponse::from(stats), Audience::Caller)
 }
 
 /// Whether a user is open to live-stream calls.

@@ -94,7 +94,7 @@ async fn cors_is_off_by_default_no_header_and_a_preflight_is_the_usual_405() {
 #[tokio::test]
 async fn a_preflight_from_a_listed_origin_allows_the_served_methods_and_documented_headers() {
     let app = spawn().await;
-    let asked = "authorization, content-type, x-language, x-timezone, x-request-id, x-platform, x-app-version, x-device-id";
+    let asked = "authorization, content-type, x-language, x-timezone, x-request-id, x-platform, x-app-version, x-device-id, if-none-match";
     let response = preflight(&app, "/api/v1/users/me", ALLOWED, "PATCH", asked)
         .send()
         .await

@@ -220,7 +220,8 @@ async fn the_openapi_document_is_3_1_with_every_endpoint_and_the_bearer_scheme()
                 "X-Timezone",
                 "X-Platform",
                 "X-App-Version",
-                "X-Device-ID"
+                "X-Device-ID",
+                "If-None-Match"
             ],
             "{path}"
         );

@@ -9,6 +9,7 @@ mod compression;
 mod contract;
 mod cors;
 mod envelope;
+mod etag;
 mod fuzz;
 mod history;
 mod hostile_input;
