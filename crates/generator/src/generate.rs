@@ -1,7 +1,7 @@
 //! The load: [`generate`] checks that the names and ids it will create are
 //! free, streams every table with COPY in one transaction with the triggers
 //! off, recomputes the counters, claims the usernames and notes every new user
-//! in the search outbox with the triggers back on, commits, and vacuums;
+//! in the change feed with the triggers back on, commits, and vacuums;
 //! [`GeneratorReport`] says what was loaded and how long each phase took.
 
 use std::fmt;
@@ -118,7 +118,7 @@ pub async fn generate(
     })
     .await?;
     lap(&mut phases, "credit transactions");
-    // Still without triggers: the search outbox gets one row per user below,
+    // Still without triggers: the change feed gets one row per user below,
     // not one per changed counter.
     sqlx::query(RECOMPUTE_COUNTERS).execute(&mut *tx).await?;
     lap(&mut phases, "counters");
@@ -148,18 +148,20 @@ pub async fn generate(
         });
     }
     lap(&mut phases, "username claims");
-    // Last, because the first note takes the outbox's lock until the commit:
-    // running search indexes then pick the new users up like any other change.
+    // One change per new user, as the users trigger would have written: the
+    // readers of the change feed (running search indexes) pick the new users
+    // up like any other change. The follows and blocks among them are not
+    // noted one by one (millions of rows): they only involve the new users,
+    // whose own changes tell a reader to read them afresh.
     sqlx::query(
-        "SELECT count(*) FROM (
-             SELECT search_outbox_note(id) FROM users WHERE id BETWEEN $1 AND $2 ORDER BY id
-         ) notes",
+        "INSERT INTO change_feed (kind, user_id)
+         SELECT 'user', id FROM users WHERE id BETWEEN $1 AND $2 ORDER BY id",
     )
     .bind(object_id(USER_PREFIX, 1).as_slice())
     .bind(object_id(USER_PREFIX, plan.users).as_slice())
     .execute(&mut *tx)
     .await?;
-    lap(&mut phases, "search outbox");
+    lap(&mut phases, "change feed");
     tx.commit().await?;
     lap(&mut phases, "commit");
 
@@ -172,7 +174,7 @@ pub async fn generate(
         "VACUUM (ANALYZE) live_streams",
         "VACUUM (ANALYZE) credit_transactions",
         "VACUUM (ANALYZE) credit_transaction_type_counts",
-        "VACUUM (ANALYZE) search_outbox",
+        "VACUUM (ANALYZE) change_feed",
     ] {
         sqlx::raw_sql(statement).execute(&mut conn).await?;
     }

@@ -52,7 +52,7 @@
 //! Then every counter is recomputed from the tables with one set-based
 //! `UPDATE`, and the per-(user, type) counts of credit transactions with one
 //! upsert (`credit_transaction_type_counts`); with the triggers back on, the usernames are claimed and each
-//! new user gets one row in the search outbox (so running instances index
+//! new user gets one row in the change feed (so running instances index
 //! them like any other change); the transaction commits, and the tables are
 //! vacuumed and analysed.
 //!

@@ -91,13 +91,18 @@ async fn the_report_counts_what_the_tables_hold() {
         .await as u64,
         USERS
     );
-    // Running search indexes learn of every new user, once.
+    // The change feed's readers (running search indexes) learn of every new
+    // user, once, and of nothing else.
     assert_eq!(
-        count(pool, "SELECT count(DISTINCT user_id) FROM search_outbox").await as u64,
+        count(
+            pool,
+            "SELECT count(DISTINCT user_id) FROM change_feed WHERE kind = 'user'"
+        )
+        .await as u64,
         USERS
     );
     assert_eq!(
-        count(pool, "SELECT count(*) FROM search_outbox").await as u64,
+        count(pool, "SELECT count(*) FROM change_feed").await as u64,
         USERS
     );
     // Roughly the sizes asked for.

@@ -8,6 +8,7 @@
 mod database;
 mod demo;
 mod errors;
+mod feed;
 mod history;
 mod rows;
 mod search;
@@ -20,8 +21,9 @@ pub mod testing;
 pub use database::{ConnectError, DatabaseSettings, MIGRATOR, connect, ping};
 pub use demo::{DEMO_USER_ID, DemoSeed, has_users, seed_demo};
 pub use errors::repository_error;
+pub use feed::{CHANGE_FEED_APPLICATION, PgChangeFeed};
 pub use history::PgHistory;
-pub use search::{OUTBOX_CHANNEL, OutboxListener, PgSearch};
+pub use search::PgSearch;
 pub use usernames::PgUsernames;
 pub use users::PgUsers;
 

@@ -1,7 +1,8 @@
 //! What search reads from PostgreSQL: the users a viewer must not see (blocks
-//! either way), the hydration of a page of hits, and the outbox feed that keeps
-//! every instance's index current (its snapshot, its changes after a position,
-//! and the trim of old rows behind a horizon).
+//! either way), the hydration of a page of hits, and what keeps every
+//! instance's index current: a snapshot of the users, the change feed read
+//! as index changes after a position, and the trim of old feed rows behind a
+//! horizon (see [`crate::feed`]).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -9,21 +10,19 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 
 use allmine_domain::RepositoryError;
 use allmine_domain::UserId;
+use allmine_domain::feed::{Change, FeedError, FeedPosition};
 use allmine_domain::search::{FeedRead, LiveNow, SearchCandidate, SearchDirectory, SearchFeed};
 use allmine_domain::search::{IndexChange, IndexedUser};
 
 use crate::errors::repository_error;
-use crate::rows::{count, follow_state, indexed_user, profile_photo, quantity, stream_id, user_id};
+use crate::feed;
+use crate::rows::{follow_state, indexed_user, profile_photo, quantity, stream_id, user_id};
 
-/// The channel the outbox triggers notify.
-pub const OUTBOX_CHANNEL: &str = "search_outbox";
-
-/// What search needs from PostgreSQL: exclusions, hydration, and the outbox
-/// feed (see migration `search_outbox`).
+/// What search needs from PostgreSQL: exclusions, hydration, and the change
+/// feed (see migration `change_feed`).
 #[derive(Debug, Clone)]
 pub struct PgSearch {
     pool: PgPool,
@@ -129,102 +128,78 @@ impl SearchFeed for PgSearch {
     #[tracing::instrument(name = "db.search_changes", skip(self), err(Debug))]
     async fn changes_since(
         &self,
-        position: i64,
+        position: FeedPosition,
         at_most: usize,
     ) -> Result<FeedRead, RepositoryError> {
-        let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
-        // Outbox rows take their seq in commit order (see the migration), so
-        // every seq below the highest one visible is final.
-        let mut tx = self.pool.begin().await.map_err(repository_error)?;
-        sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            .execute(&mut *tx)
+        let mut conn = self.pool.acquire().await.map_err(repository_error)?;
+        let batch = match feed::read(&mut conn, position, at_most).await {
+            Ok(batch) => batch,
+            Err(FeedError::Trimmed) => return Ok(FeedRead::Trimmed),
+            Err(FeedError::Repository(error)) => return Err(error),
+        };
+        // Follow states and blocks are not in the index: they only move the
+        // position.
+        let mut changed: Vec<Vec<u8>> = batch
+            .changes
+            .iter()
+            .filter_map(|change| match change {
+                Change::User(id) => Some(id.as_bytes().to_vec()),
+                Change::Pair(..) => None,
+            })
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+        let mut changes = Vec::with_capacity(changed.len());
+        if !changed.is_empty() {
+            // Read after the feed, in a later snapshot: the state is at least
+            // as new as the changes, and anything newer comes again in a
+            // later read (re-applying a current state is harmless).
+            let active = sqlx::query!(
+                r#"
+                SELECT id, username, name, surname, followers_count
+                FROM users WHERE id = ANY($1) AND deactivated_at IS NULL
+                "#,
+                &changed,
+            )
+            .fetch_all(&mut *conn)
             .await
             .map_err(repository_error)?;
-        // Read in the same snapshot as the rows: a trim deletes rows and
-        // raises the horizon in one statement.
-        let trimmed_through =
-            sqlx::query_scalar!("SELECT trimmed_through FROM search_outbox_horizon WHERE only_row")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(repository_error)?;
-        if position < trimmed_through {
-            return Ok(FeedRead::Trimmed);
-        }
-        let rows = sqlx::query!(
-            r#"
-            WITH batch AS (
-                SELECT seq, user_id FROM search_outbox
-                WHERE seq > $1 ORDER BY seq LIMIT $2
-            )
-            SELECT (SELECT max(seq) FROM batch) AS "last!", user_id
-            FROM (SELECT DISTINCT user_id FROM batch) AS changed
-            "#,
-            position,
-            at_most,
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(repository_error)?;
-        let Some(last) = rows.first().map(|row| row.last) else {
-            return Ok(FeedRead::UpToDate);
-        };
-        let changed: Vec<Vec<u8>> = rows.into_iter().map(|row| row.user_id).collect();
-        let active = sqlx::query!(
-            r#"
-            SELECT id, username, name, surname, followers_count
-            FROM users WHERE id = ANY($1) AND deactivated_at IS NULL
-            "#,
-            &changed,
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(repository_error)?;
-        tx.commit().await.map_err(repository_error)?;
-        let mut changes = Vec::with_capacity(changed.len());
-        let still_active: HashSet<Vec<u8>> = active.iter().map(|row| row.id.clone()).collect();
-        for row in active {
-            changes.push(IndexChange::Upsert(indexed_user(
-                &row.id,
-                row.username,
-                row.name,
-                row.surname,
-                row.followers_count,
-            )?));
-        }
-        for id in &changed {
-            if !still_active.contains(id.as_slice()) {
-                changes.push(IndexChange::Remove(user_id(id, "search_outbox.user_id")?));
+            let still_active: HashSet<Vec<u8>> = active.iter().map(|row| row.id.clone()).collect();
+            for row in active {
+                changes.push(IndexChange::Upsert(indexed_user(
+                    &row.id,
+                    row.username,
+                    row.name,
+                    row.surname,
+                    row.followers_count,
+                )?));
+            }
+            for id in &changed {
+                if !still_active.contains(id.as_slice()) {
+                    changes.push(IndexChange::Remove(user_id(id, "change_feed.user_id")?));
+                }
             }
         }
         Ok(FeedRead::Changes {
             changes,
-            through: last,
+            through: batch.through,
+            complete: batch.complete,
         })
     }
 
     #[tracing::instrument(name = "db.search_snapshot", skip(self), err(Debug))]
-    async fn snapshot(&self) -> Result<(Vec<IndexedUser>, i64), RepositoryError> {
+    async fn snapshot(&self) -> Result<(Vec<IndexedUser>, FeedPosition), RepositoryError> {
         let mut tx = self.pool.begin().await.map_err(repository_error)?;
         sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             .execute(&mut *tx)
             .await
             .map_err(repository_error)?;
-        // Read in the same snapshot as the users: every outbox row up to
-        // `through` is reflected in them.
-        // Never below the horizon: the users reflect every trimmed change,
-        // and a trim may have left the outbox empty.
-        let through = sqlx::query_scalar!(
-            r#"
-            SELECT greatest(
-                (SELECT max(seq) FROM search_outbox),
-                (SELECT trimmed_through FROM search_outbox_horizon WHERE only_row),
-                0
-            ) AS "through!"
-            "#
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(repository_error)?;
+        // The transaction's snapshot is taken here, and the users below are
+        // read in it: every transaction below its xmin is reflected in them,
+        // so the snapshot covers every change before that transaction. Never
+        // below the horizon: a trim only deletes rows of transactions below
+        // the xmin of its own, earlier, snapshot.
+        let through = feed::head(&mut tx).await?;
         // Streamed: a million users are held once, as `IndexedUser`s, never
         // also as driver rows.
         let mut users = Vec::new();
@@ -248,52 +223,12 @@ impl SearchFeed for PgSearch {
 }
 
 impl PgSearch {
-    /// Deletes the outbox rows older than `retention` and raises the horizon
-    /// to the highest `seq` deleted, in one statement (instances trimming at
-    /// once queue on the horizon row). Returns how many rows went.
-    #[tracing::instrument(name = "db.trim_search_outbox", skip(self), err(Debug))]
-    pub async fn trim_outbox(&self, retention: Duration) -> Result<u64, RepositoryError> {
-        let retention_secs = retention.as_secs_f64();
-        let deleted = sqlx::query_scalar!(
-            r#"
-            WITH cutoff AS (
-                SELECT max(seq) AS seq FROM search_outbox
-                WHERE created_at < now() - make_interval(secs => $1)
-            ), gone AS (
-                DELETE FROM search_outbox WHERE seq <= (SELECT seq FROM cutoff)
-                RETURNING seq
-            ), raised AS (
-                UPDATE search_outbox_horizon
-                SET trimmed_through = (SELECT max(seq) FROM gone)
-                WHERE only_row AND (SELECT max(seq) FROM gone) > trimmed_through
-            )
-            SELECT count(*) AS "deleted!" FROM gone
-            "#,
-            retention_secs,
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(repository_error)?;
-        count(deleted, "search_outbox")
-    }
-}
-
-/// Wakes its owner when the outbox gets new rows.
-#[derive(Debug)]
-pub struct OutboxListener(PgListener);
-
-impl OutboxListener {
-    /// Listens on the outbox channel over a connection of its own.
-    pub async fn connect(pool: &PgPool) -> Result<Self, sqlx::Error> {
-        let mut listener = PgListener::connect_with(pool).await?;
-        listener.listen(OUTBOX_CHANNEL).await?;
-        Ok(Self(listener))
-    }
-
-    /// Waits for the next notification. Returns `Ok(false)` when the
-    /// connection was lost (it reconnects on the next call): notifications may
-    /// have been missed, so the caller should catch up.
-    pub async fn wait(&mut self) -> Result<bool, sqlx::Error> {
-        Ok(self.0.try_recv().await?.is_some())
+    /// Deletes the change feed's rows older than `retention` and raises the
+    /// feed's horizon past them, in one statement. Returns how many rows went.
+    /// (The feed is shared by every reader; search's upkeep trims it because
+    /// every instance runs one.)
+    #[tracing::instrument(name = "db.trim_change_feed", skip(self), err(Debug))]
+    pub async fn trim_feed(&self, retention: Duration) -> Result<u64, RepositoryError> {
+        feed::trim(&self.pool, retention).await
     }
 }

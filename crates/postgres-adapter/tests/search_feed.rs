@@ -1,45 +1,40 @@
-//! The search change feed (the outbox) against a real PostgreSQL, a fresh database per test.
+//! Search's side of the change feed against a real PostgreSQL, a fresh database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use allmine_domain::search::IndexChange;
-use common::insert_user;
 use std::time::Duration;
 
-use allmine_domain::search::{FeedRead, SearchFeed};
+use allmine_domain::feed::FeedPosition;
+use allmine_domain::search::{FeedRead, IndexChange, SearchFeed};
 use allmine_postgres::PgSearch;
 use allmine_postgres::testing::TestDatabase;
-use sqlx::PgPool;
+use common::{age_feed, feed_head, feed_horizon, insert_user, settle};
 
-async fn outbox_end(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("SELECT COALESCE(max(seq), 0) FROM search_outbox")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-/// The changes and position of a read that found some.
-fn changed(read: FeedRead) -> (Vec<IndexChange>, i64) {
+/// The changes, position and completeness of a read that was not trimmed.
+fn changed(read: FeedRead) -> (Vec<IndexChange>, FeedPosition, bool) {
     match read {
-        FeedRead::Changes { changes, through } => (changes, through),
-        other => panic!("expected changes, got {other:?}"),
+        FeedRead::Changes {
+            changes,
+            through,
+            complete,
+        } => (changes, through, complete),
+        FeedRead::Trimmed => panic!("expected changes, got Trimmed"),
     }
 }
 
-async fn age_outbox(pool: &PgPool, days: i32) {
-    sqlx::query("UPDATE search_outbox SET created_at = created_at - make_interval(days => $1)")
-        .bind(days)
-        .execute(pool)
-        .await
-        .unwrap();
-}
-
-async fn horizon(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("SELECT trimmed_through FROM search_outbox_horizon")
-        .fetch_one(pool)
-        .await
-        .unwrap()
+/// Every final change after `position`, read to the end.
+async fn read_all(feed: &PgSearch, mut position: FeedPosition) -> (Vec<IndexChange>, FeedPosition) {
+    let mut all = Vec::new();
+    loop {
+        let (changes, through, complete) =
+            changed(feed.changes_since(position, 100).await.unwrap());
+        all.extend(changes);
+        position = through;
+        if complete {
+            return (all, position);
+        }
+    }
 }
 
 fn usernames(changes: &[IndexChange]) -> Vec<String> {
@@ -55,23 +50,25 @@ fn usernames(changes: &[IndexChange]) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn the_feed_is_read_in_batches_of_changes_in_commit_order_until_nothing_is_left() {
+async fn the_feed_is_read_in_batches_in_transaction_order_until_a_batch_is_complete() {
     let db = TestDatabase::new().await;
     let feed = PgSearch::new(db.pool.clone());
-    let start = outbox_end(&db.pool).await;
+    let start = feed_head(&db.pool).await;
     for name in ["feed_a", "feed_b", "feed_c", "feed_d", "feed_e"] {
         insert_user(&db.pool, name).await;
     }
+    settle(&db.pool).await;
 
-    let (first, after_first) = changed(feed.changes_since(start, 3).await.unwrap());
+    let (first, after_first, complete) = changed(feed.changes_since(start, 3).await.unwrap());
     assert_eq!(usernames(&first), ["feed_a", "feed_b", "feed_c"]);
-    let (rest, after_rest) = changed(feed.changes_since(after_first, 3).await.unwrap());
+    assert!(!complete);
+    let (rest, after_rest, complete) = changed(feed.changes_since(after_first, 3).await.unwrap());
     assert_eq!(usernames(&rest), ["feed_d", "feed_e"]);
-    assert_eq!(after_rest, outbox_end(&db.pool).await);
-    assert_eq!(
-        feed.changes_since(after_rest, 3).await.unwrap(),
-        FeedRead::UpToDate
-    );
+    assert!(complete);
+    assert!(after_first < after_rest);
+    let (nothing, still, complete) = changed(feed.changes_since(after_rest, 3).await.unwrap());
+    assert!(nothing.is_empty() && complete);
+    assert_eq!(still, after_rest);
 }
 
 #[tokio::test]
@@ -79,7 +76,7 @@ async fn a_user_changed_twice_in_a_batch_comes_once_with_the_latest_state_and_a_
  {
     let db = TestDatabase::new().await;
     let feed = PgSearch::new(db.pool.clone());
-    let start = outbox_end(&db.pool).await;
+    let start = feed_head(&db.pool).await;
     let renamed = insert_user(&db.pool, "feed_old").await;
     sqlx::query("UPDATE users SET username = 'feed_new' WHERE id = $1")
         .bind(renamed.as_bytes().as_slice())
@@ -92,65 +89,107 @@ async fn a_user_changed_twice_in_a_batch_comes_once_with_the_latest_state_and_a_
         .execute(&db.pool)
         .await
         .unwrap();
+    settle(&db.pool).await;
 
-    let (changes, through) = changed(feed.changes_since(start, 100).await.unwrap());
+    let (changes, through, complete) = changed(feed.changes_since(start, 100).await.unwrap());
 
     assert_eq!(
         usernames(&changes),
         ["feed_new".to_owned(), format!("removed {leaving}")]
     );
-    assert_eq!(through, outbox_end(&db.pool).await);
+    assert!(complete);
+    assert!(through > start);
+}
+
+#[tokio::test]
+async fn a_block_moves_the_position_and_changes_nothing_in_the_index() {
+    let db = TestDatabase::new().await;
+    let feed = PgSearch::new(db.pool.clone());
+    let blocker = insert_user(&db.pool, "pair_blocker").await;
+    let blocked = insert_user(&db.pool, "pair_blocked").await;
+    settle(&db.pool).await;
+    let (_, before) = read_all(&feed, feed_head(&db.pool).await).await;
+
+    sqlx::query("INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2)")
+        .bind(blocker.as_bytes().as_slice())
+        .bind(blocked.as_bytes().as_slice())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    settle(&db.pool).await;
+
+    let (changes, after) = read_all(&feed, before).await;
+    assert!(changes.is_empty(), "{changes:?}");
+    assert!(after > before);
 }
 
 #[tokio::test]
 async fn trimming_deletes_only_rows_older_than_the_retention_and_raises_the_horizon() {
     let db = TestDatabase::new().await;
     let feed = PgSearch::new(db.pool.clone());
+    let start = feed_head(&db.pool).await;
     insert_user(&db.pool, "trim_old").await;
-    let old_end = outbox_end(&db.pool).await;
-    age_outbox(&db.pool, 2).await;
+    settle(&db.pool).await;
+    let (_, old_end) = read_all(&feed, start).await;
+    age_feed(&db.pool, 2).await;
     insert_user(&db.pool, "trim_new").await;
+    settle(&db.pool).await;
 
     let deleted = feed
-        .trim_outbox(Duration::from_secs(24 * 3600))
+        .trim_feed(Duration::from_secs(24 * 3600))
         .await
         .unwrap();
 
     assert!(deleted >= 1, "{deleted}");
-    assert_eq!(horizon(&db.pool).await, old_end);
-    let (changes, _) = changed(feed.changes_since(old_end, 100).await.unwrap());
+    assert_eq!(feed_horizon(&db.pool).await, old_end);
+    let (changes, _) = read_all(&feed, old_end).await;
     assert_eq!(usernames(&changes), ["trim_new"]);
     // Nothing is old enough any more: a second trim changes nothing.
     assert_eq!(
-        feed.trim_outbox(Duration::from_secs(24 * 3600))
+        feed.trim_feed(Duration::from_secs(24 * 3600))
             .await
             .unwrap(),
         0
     );
-    assert_eq!(horizon(&db.pool).await, old_end);
+    assert_eq!(feed_horizon(&db.pool).await, old_end);
 }
 
 #[tokio::test]
-async fn a_position_below_the_horizon_is_told_to_rebuild_and_a_snapshot_starts_at_or_above_it() {
+async fn a_position_below_the_horizon_is_told_to_rebuild_and_a_snapshot_starts_above_it() {
     let db = TestDatabase::new().await;
     let feed = PgSearch::new(db.pool.clone());
-    let start = outbox_end(&db.pool).await;
+    let start = feed_head(&db.pool).await;
     insert_user(&db.pool, "gone_a").await;
     insert_user(&db.pool, "gone_b").await;
-    let end = outbox_end(&db.pool).await;
-    age_outbox(&db.pool, 10).await;
-    feed.trim_outbox(Duration::from_secs(3600)).await.unwrap();
+    settle(&db.pool).await;
+    let (_, end) = read_all(&feed, start).await;
+    age_feed(&db.pool, 10).await;
+    feed.trim_feed(Duration::from_secs(3600)).await.unwrap();
 
     assert_eq!(
         feed.changes_since(start, 100).await.unwrap(),
         FeedRead::Trimmed
     );
-    // The outbox is empty now, yet the snapshot covers the trimmed changes.
+    // The feed is empty now, yet the snapshot covers the trimmed changes.
     let (users, through) = feed.snapshot().await.unwrap();
-    assert_eq!(through, end);
+    assert!(through > end && through > feed_horizon(&db.pool).await);
     assert!(users.iter().any(|user| user.username == "gone_b"));
-    assert_eq!(
-        feed.changes_since(through, 100).await.unwrap(),
-        FeedRead::UpToDate
-    );
+    let (changes, _) = read_all(&feed, through).await;
+    assert!(changes.is_empty(), "{changes:?}");
+}
+
+#[tokio::test]
+async fn a_snapshot_covers_every_change_below_its_position_and_later_ones_come_from_the_feed() {
+    let db = TestDatabase::new().await;
+    let feed = PgSearch::new(db.pool.clone());
+    insert_user(&db.pool, "before_snapshot").await;
+    settle(&db.pool).await;
+
+    let (users, through) = feed.snapshot().await.unwrap();
+    insert_user(&db.pool, "after_snapshot").await;
+    settle(&db.pool).await;
+
+    assert!(users.iter().any(|user| user.username == "before_snapshot"));
+    let (changes, _) = read_all(&feed, through).await;
+    assert_eq!(usernames(&changes), ["after_snapshot"]);
 }

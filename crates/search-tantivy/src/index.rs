@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use allmine_domain::BoxError;
 use allmine_domain::UserId;
+use allmine_domain::feed::FeedPosition;
 use allmine_domain::search::{
     IndexChange, IndexedUser, SearchError, SearchHits, SearchIndexWriter, UserSearch,
 };
@@ -192,7 +193,7 @@ impl TantivyUserIndex {
     pub fn apply_blocking(
         &self,
         changes: Vec<IndexChange>,
-        through_sequence: i64,
+        through: FeedPosition,
     ) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
         let changed = changes.len();
@@ -206,32 +207,37 @@ impl TantivyUserIndex {
                 Ok(())
             }
         });
-        let result = staged.and_then(|()| commit(&mut writer, through_sequence));
+        let result = staged.and_then(|()| commit(&mut writer, through));
         self.finish_write(writer, result)?;
-        tracing::debug!(changed, through_sequence, "search index changes applied");
+        tracing::debug!(changed, ?through, "search index changes applied");
         Ok(())
     }
 
     /// [`SearchIndexWriter::applied_through`], synchronously.
-    pub fn applied_through_blocking(&self) -> Result<Option<i64>, SearchError> {
+    ///
+    /// A payload that is not a position in this format (an index written before the change
+    /// feed, whose payload was a bare outbox sequence) reads as `None`: the index is then
+    /// rebuilt, as one never written would be.
+    pub fn applied_through_blocking(&self) -> Result<Option<FeedPosition>, SearchError> {
         let metas = self.index.load_metas().map_err(engine)?;
-        metas
-            .payload
-            .map(|payload| {
-                payload.parse::<i64>().map_err(|error| {
-                    engine(format!(
-                        "the index's commit payload {payload:?} is not a sequence: {error}"
-                    ))
-                })
-            })
-            .transpose()
+        let Some(payload) = metas.payload else {
+            return Ok(None);
+        };
+        let position = parse_position(&payload);
+        if position.is_none() {
+            tracing::warn!(
+                payload,
+                "the search index's position is not a change feed position; rebuilding it"
+            );
+        }
+        Ok(position)
     }
 
     /// [`SearchIndexWriter::replace_all`], synchronously.
     pub fn replace_all_blocking(
         &self,
         users: Vec<IndexedUser>,
-        through_sequence: i64,
+        through: FeedPosition,
     ) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
         let indexed = users.len();
@@ -240,10 +246,10 @@ impl TantivyUserIndex {
                 .iter()
                 .try_for_each(|user| writer.add_document(self.fields.document(user)).map(drop))
         });
-        let result = staged.and_then(|()| commit(&mut writer, through_sequence));
+        let result = staged.and_then(|()| commit(&mut writer, through));
         self.finish_write(writer, result)?;
         self.merge_segments();
-        tracing::info!(indexed, through_sequence, "search index rebuilt");
+        tracing::info!(indexed, ?through, "search index rebuilt");
         Ok(())
     }
 
@@ -280,7 +286,7 @@ impl TantivyUserIndex {
     }
 
     /// After a commit: makes it visible to searches, or, if it failed, drops what was staged
-    /// so that a later commit cannot record it under another sequence.
+    /// so that a later commit cannot record it under another position.
     fn finish_write(
         &self,
         mut writer: MutexGuard<'_, IndexWriter>,
@@ -352,11 +358,33 @@ impl TantivyUserIndex {
     }
 }
 
-/// Commits what is staged, recording `through_sequence` as the commit's payload.
-fn commit(writer: &mut IndexWriter, through_sequence: i64) -> tantivy::Result<()> {
+/// The commit payload's prefix: names the format, so that a payload of another
+/// format (the outbox's bare sequence) is never mistaken for a position.
+const POSITION_PREFIX: &str = "feed:";
+
+/// Commits what is staged, recording `through` as the commit's payload.
+fn commit(writer: &mut IndexWriter, through: FeedPosition) -> tantivy::Result<()> {
     let mut prepared = writer.prepare_commit()?;
-    prepared.set_payload(&through_sequence.to_string());
+    prepared.set_payload(&format_position(through));
     prepared.commit().map(drop)
+}
+
+/// `feed:<transaction>:<change>`.
+fn format_position(position: FeedPosition) -> String {
+    format!(
+        "{POSITION_PREFIX}{}:{}",
+        position.transaction(),
+        position.change()
+    )
+}
+
+/// The position [`format_position`] wrote, or `None` for anything else.
+fn parse_position(payload: &str) -> Option<FeedPosition> {
+    let (transaction, change) = payload.strip_prefix(POSITION_PREFIX)?.split_once(':')?;
+    Some(FeedPosition::new(
+        transaction.parse().ok()?,
+        change.parse().ok()?,
+    ))
 }
 
 /// Up to `wanted` distinct live documents, not in `excluded`, picked uniformly at random.
@@ -460,20 +488,43 @@ impl SearchIndexWriter for TantivyUserIndex {
     async fn apply(
         &self,
         changes: Vec<IndexChange>,
-        through_sequence: i64,
+        through: FeedPosition,
     ) -> Result<(), SearchError> {
-        self.apply_blocking(changes, through_sequence)
+        self.apply_blocking(changes, through)
     }
 
-    async fn applied_through(&self) -> Result<Option<i64>, SearchError> {
+    async fn applied_through(&self) -> Result<Option<FeedPosition>, SearchError> {
         self.applied_through_blocking()
     }
 
     async fn replace_all(
         &self,
         users: Vec<IndexedUser>,
-        through_sequence: i64,
+        through: FeedPosition,
     ) -> Result<(), SearchError> {
-        self.replace_all_blocking(users, through_sequence)
+        self.replace_all_blocking(users, through)
+    }
+}
+
+#[cfg(test)]
+mod position_tests {
+    use super::*;
+
+    #[test]
+    fn a_position_reads_back_as_written() {
+        for position in [
+            FeedPosition::START,
+            FeedPosition::new(741, 12),
+            FeedPosition::new(u64::MAX, u64::MAX),
+        ] {
+            assert_eq!(parse_position(&format_position(position)), Some(position));
+        }
+    }
+
+    #[test]
+    fn an_outbox_sequence_or_anything_else_is_no_position() {
+        for payload in ["42", "", "feed:", "feed:1", "feed:1:x", "feed:-1:2", "7:8"] {
+            assert_eq!(parse_position(payload), None, "{payload:?}");
+        }
     }
 }

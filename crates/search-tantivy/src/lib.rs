@@ -2,7 +2,7 @@
 //! [`UserSearch`](allmine_domain::search::UserSearch) and
 //! [`SearchIndexWriter`](allmine_domain::search::SearchIndexWriter) ports, as
 //! [`TantivyUserIndex`]. It knows nothing of where users come from: the caller feeds it
-//! [`IndexChange`](allmine_domain::search::IndexChange)s, numbered by the store's sequence.
+//! [`IndexChange`](allmine_domain::search::IndexChange)s, numbered by the store's change feed position.
 //!
 //! # The index
 //!
@@ -74,7 +74,7 @@
 //! # Writing
 //!
 //! [`apply`](allmine_domain::search::SearchIndexWriter::apply) replaces each upserted user
-//! (delete by `id`, then add) and deletes removed ones, then commits with the sequence as
+//! (delete by `id`, then add) and deletes removed ones, then commits with the feed position as
 //! the commit's payload, so [`applied_through`](allmine_domain::search::SearchIndexWriter::applied_through)
 //! reads it back after a restart; the reader is reloaded before it returns, so the changes
 //! are visible at once. A failed commit rolls the writer back to the last commit.

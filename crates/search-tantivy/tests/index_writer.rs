@@ -1,11 +1,11 @@
-//! How `apply` and `replace_all` change the index, and how the applied sequence is kept.
+//! How `apply` and `replace_all` change the index, and how the applied feed position is kept.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use allmine_domain::search::{IndexChange, SearchIndexWriter, UserSearch};
 use allmine_search::{SCHEMA_DIR, TantivyUserIndex};
-use common::{Fixture, id_of, user};
+use common::{Fixture, at, id_of, user};
 
 #[tokio::test]
 async fn an_upserted_user_is_found_at_once() {
@@ -15,7 +15,7 @@ async fn an_upserted_user_is_found_at_once() {
 
     fixture
         .index
-        .apply(vec![IndexChange::Upsert(kemal)], 2)
+        .apply(vec![IndexChange::Upsert(kemal)], at(2))
         .await
         .unwrap();
 
@@ -27,7 +27,7 @@ async fn a_renamed_user_is_found_under_the_new_name_only() {
     let fixture = Fixture::with(vec![user("ks1", "Kemal", "Sunal", 1)]).await;
     let renamed = IndexChange::Upsert(user("ks1", "Burak", "Sunal", 1));
 
-    fixture.index.apply(vec![renamed], 2).await.unwrap();
+    fixture.index.apply(vec![renamed], at(2)).await.unwrap();
 
     assert_eq!(fixture.find("burak").await, ["ks1"]);
     assert!(fixture.find("kemal").await.is_empty());
@@ -47,7 +47,7 @@ async fn a_changed_username_is_found_under_the_new_username_only() {
 
     fixture
         .index
-        .apply(vec![IndexChange::Upsert(renamed)], 2)
+        .apply(vec![IndexChange::Upsert(renamed)], at(2))
         .await
         .unwrap();
 
@@ -72,7 +72,7 @@ async fn changes_in_one_batch_apply_in_order() {
                 IndexChange::Upsert(second),
                 IndexChange::Remove(gone.id),
             ],
-            2,
+            at(2),
         )
         .await
         .unwrap();
@@ -93,7 +93,7 @@ async fn a_removed_user_is_no_longer_found() {
 
     fixture
         .index
-        .apply(vec![IndexChange::Remove(id_of("kemal"))], 2)
+        .apply(vec![IndexChange::Remove(id_of("kemal"))], at(2))
         .await
         .unwrap();
 
@@ -108,7 +108,7 @@ async fn removing_a_user_who_is_not_indexed_is_harmless() {
 
     fixture
         .index
-        .apply(vec![IndexChange::Remove(id_of("nobody"))], 2)
+        .apply(vec![IndexChange::Remove(id_of("nobody"))], at(2))
         .await
         .unwrap();
 
@@ -123,18 +123,18 @@ async fn a_new_index_has_applied_nothing() {
 }
 
 #[tokio::test]
-async fn applied_through_is_the_sequence_of_the_last_commit() {
+async fn applied_through_is_the_position_of_the_last_commit() {
     let index = TantivyUserIndex::in_memory().unwrap();
 
     index
-        .apply(vec![IndexChange::Upsert(user("a", "A", "A", 1))], 5)
+        .apply(vec![IndexChange::Upsert(user("a", "A", "A", 1))], at(5))
         .await
         .unwrap();
-    assert_eq!(index.applied_through().await.unwrap(), Some(5));
+    assert_eq!(index.applied_through().await.unwrap(), Some(at(5)));
 
     // Even a batch without changes moves it (the store's changes may all be irrelevant).
-    index.apply(Vec::new(), 9).await.unwrap();
-    assert_eq!(index.applied_through().await.unwrap(), Some(9));
+    index.apply(Vec::new(), at(9)).await.unwrap();
+    assert_eq!(index.applied_through().await.unwrap(), Some(at(9)));
 }
 
 #[tokio::test]
@@ -147,13 +147,20 @@ async fn replace_all_rebuilds_the_whole_index() {
     let tarik = user("tarik", "Tarık", "Akan", 1);
     fixture.know(&tarik);
 
-    fixture.index.replace_all(vec![tarik], 100).await.unwrap();
+    fixture
+        .index
+        .replace_all(vec![tarik], at(100))
+        .await
+        .unwrap();
 
     assert!(fixture.find("kemal").await.is_empty());
     assert!(fixture.find("sener").await.is_empty());
     assert_eq!(fixture.find("tarik").await, ["tarik"]);
     assert_eq!(fixture.index.sample(&[], 10).await.unwrap().total, 1);
-    assert_eq!(fixture.index.applied_through().await.unwrap(), Some(100));
+    assert_eq!(
+        fixture.index.applied_through().await.unwrap(),
+        Some(at(100))
+    );
 }
 
 #[tokio::test]
@@ -163,13 +170,13 @@ async fn applied_through_and_the_users_survive_reopening_the_index() {
         let index = TantivyUserIndex::open_or_create(dir.path()).unwrap();
         assert_eq!(index.applied_through().await.unwrap(), None);
         index
-            .replace_all(vec![user("kemal", "Kemal", "Sunal", 1)], 40)
+            .replace_all(vec![user("kemal", "Kemal", "Sunal", 1)], at(40))
             .await
             .unwrap();
         index
             .apply(
                 vec![IndexChange::Upsert(user("sener", "Şener", "Şen", 1))],
-                42,
+                at(42),
             )
             .await
             .unwrap();
@@ -177,7 +184,7 @@ async fn applied_through_and_the_users_survive_reopening_the_index() {
 
     let reopened = TantivyUserIndex::open_or_create(dir.path()).unwrap();
 
-    assert_eq!(reopened.applied_through().await.unwrap(), Some(42));
+    assert_eq!(reopened.applied_through().await.unwrap(), Some(at(42)));
     let hits = reopened.search("sener", &[], 0, 10).await.unwrap();
     assert_eq!(hits.ids, [id_of("sener")]);
     assert_eq!(reopened.sample(&[], 10).await.unwrap().total, 2);
@@ -208,7 +215,7 @@ async fn an_index_of_another_schema_in_the_directory_is_left_alone_and_a_new_one
 
     assert_eq!(index.applied_through().await.unwrap(), None);
     index
-        .replace_all(vec![user("kemal", "Kemal", "Sunal", 1)], 7)
+        .replace_all(vec![user("kemal", "Kemal", "Sunal", 1)], at(7))
         .await
         .unwrap();
     assert!(dir.path().join(SCHEMA_DIR).join("meta.json").is_file());
@@ -216,5 +223,5 @@ async fn an_index_of_another_schema_in_the_directory_is_left_alone_and_a_new_one
         std::fs::read_to_string(dir.path().join("meta.json")).unwrap(),
         "{\"not\": \"this schema\"}"
     );
-    assert_eq!(index.applied_through().await.unwrap(), Some(7));
+    assert_eq!(index.applied_through().await.unwrap(), Some(at(7)));
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use allmine_domain::UserId;
 use allmine_domain::search::{IndexChange, SearchIndexWriter, UserSearch};
-use common::{Fixture, id_of, user};
+use common::{Fixture, at, id_of, user};
 
 fn numbered(count: usize) -> Vec<allmine_domain::search::IndexedUser> {
     (0..count)
@@ -81,7 +81,7 @@ async fn a_sample_skips_removed_users() {
     let removals = (2..30)
         .map(|n| IndexChange::Remove(id_of(&format!("user{n}"))))
         .collect();
-    fixture.index.apply(removals, 2).await.unwrap();
+    fixture.index.apply(removals, at(2)).await.unwrap();
 
     for _ in 0..10 {
         let hits = fixture.index.sample(&[], 2).await.unwrap();

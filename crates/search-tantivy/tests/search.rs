@@ -6,7 +6,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 
 use allmine_domain::search::{IndexChange, IndexedUser, SearchIndexWriter, fold_for_search};
-use common::{Fixture, user};
+use common::{Fixture, at, user};
 
 // Ranking
 
@@ -246,7 +246,7 @@ async fn tiers_and_followers_order_users_across_index_segments() {
         fixture.know(&added);
         fixture
             .index
-            .apply(vec![IndexChange::Upsert(added)], sequence)
+            .apply(vec![IndexChange::Upsert(added)], at(sequence))
             .await
             .unwrap();
     }
@@ -596,7 +596,7 @@ async fn a_caller_with_thousands_of_exclusions_sees_none_of_them_with_exact_tota
     let fixture = Fixture::with(users.clone()).await;
     for chunk in users[..600].chunks(200) {
         let changes = chunk.iter().cloned().map(IndexChange::Upsert).collect();
-        fixture.index.apply(changes, 2).await.unwrap();
+        fixture.index.apply(changes, at(2)).await.unwrap();
     }
     for excluded_count in [2_000usize, 5] {
         let excluded: Vec<String> = (0..3_000u64)

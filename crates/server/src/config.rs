@@ -88,8 +88,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where this instance keeps its search index.
     pub search_index_dir: std::path::PathBuf,
-    /// How long search outbox rows are kept; `None`: forever.
-    pub outbox_retention: Option<Duration>,
+    /// How long change feed rows are kept; `None`: forever.
+    pub feed_retention: Option<Duration>,
     /// Abuse limits, per minute.
     pub rate_limits: allmine_http::RateLimitSettings,
     /// The origins browsers may call the API from (`CORS_ALLOWED_ORIGINS`); none: CORS off.
@@ -170,12 +170,25 @@ impl Config {
             )
             .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", e.to_string()))?,
             search_index_dir,
-            outbox_retention: match number(&lookup, "SEARCH_OUTBOX_RETENTION_HOURS", 168u64)? {
+            feed_retention: match feed_retention_hours(&lookup)? {
                 0 => None,
                 hours => Some(Duration::from_secs(hours.saturating_mul(3600))),
             },
         })
     }
+}
+
+/// `CHANGE_FEED_RETENTION_HOURS`, or the name it had when the feed was the
+/// search outbox (deployments configured then keep their setting), or a week.
+fn feed_retention_hours(lookup: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
+    let name = if lookup("CHANGE_FEED_RETENTION_HOURS").is_none()
+        && lookup("SEARCH_OUTBOX_RETENTION_HOURS").is_some()
+    {
+        "SEARCH_OUTBOX_RETENTION_HOURS"
+    } else {
+        "CHANGE_FEED_RETENTION_HOURS"
+    };
+    number(lookup, name, 168)
 }
 
 fn number<T: FromStr>(
@@ -365,14 +378,28 @@ mod tests {
     }
 
     #[test]
-    fn the_search_outbox_is_kept_a_week_unless_told_otherwise_and_0_keeps_it_forever() {
+    fn the_change_feed_is_kept_a_week_unless_told_otherwise_and_0_keeps_it_forever() {
         let week = Duration::from_secs(7 * 24 * 3600);
-        assert_eq!(config(&[]).unwrap().outbox_retention, Some(week));
-        let day = config(&[("SEARCH_OUTBOX_RETENTION_HOURS", "24")]).unwrap();
-        assert_eq!(day.outbox_retention, Some(Duration::from_secs(24 * 3600)));
-        let forever = config(&[("SEARCH_OUTBOX_RETENTION_HOURS", "0")]).unwrap();
-        assert_eq!(forever.outbox_retention, None);
-        assert!(config(&[("SEARCH_OUTBOX_RETENTION_HOURS", "-1")]).is_err());
+        let day = Some(Duration::from_secs(24 * 3600));
+        assert_eq!(config(&[]).unwrap().feed_retention, Some(week));
+        let set = config(&[("CHANGE_FEED_RETENTION_HOURS", "24")]).unwrap();
+        assert_eq!(set.feed_retention, day);
+        let forever = config(&[("CHANGE_FEED_RETENTION_HOURS", "0")]).unwrap();
+        assert_eq!(forever.feed_retention, None);
+        assert!(config(&[("CHANGE_FEED_RETENTION_HOURS", "-1")]).is_err());
+    }
+
+    #[test]
+    fn the_outbox_s_retention_setting_still_counts_unless_the_feed_s_is_set() {
+        let old = config(&[("SEARCH_OUTBOX_RETENTION_HOURS", "24")]).unwrap();
+        assert_eq!(old.feed_retention, Some(Duration::from_secs(24 * 3600)));
+        let both = config(&[
+            ("SEARCH_OUTBOX_RETENTION_HOURS", "24"),
+            ("CHANGE_FEED_RETENTION_HOURS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(both.feed_retention, None);
+        assert!(config(&[("SEARCH_OUTBOX_RETENTION_HOURS", "x")]).is_err());
     }
 
     #[test]

@@ -141,7 +141,7 @@ async fn run_server(config: Config) -> Result<(), String> {
         pool.clone(),
         search::sync_for(&pool, index.clone()),
         search_freshness.clone(),
-        config.outbox_retention,
+        config.feed_retention,
     ));
     let parts = Parts {
         pool: pool.clone(),

@@ -1,6 +1,8 @@
 //! Keeping this instance's search index fresh: build or catch up at start,
-//! then follow the outbox, woken by NOTIFY and by a one-second tick that
-//! catches up after a missed notification or a reconnect.
+//! then poll the change feed every [`POLL_EVERY`], catching up until a read
+//! reaches every final change. Polling, not LISTEN/NOTIFY: NOTIFY makes every
+//! writing transaction queue on one cluster-wide lock at commit (ADR 0011),
+//! and an idle poll is one indexed query.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,11 +11,16 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use allmine_domain::search::{SearchSync, SyncError};
-use allmine_postgres::{OutboxListener, PgPool, PgSearch};
+use allmine_postgres::{PgPool, PgSearch};
 use allmine_search::TantivyUserIndex;
 
-/// Longest a change waits when a notification was missed.
-pub const CATCH_UP_EVERY: Duration = Duration::from_secs(1);
+/// How often the change feed is polled: the longest a final change waits
+/// before this instance reads it. A change is final once every writing
+/// transaction older than it has ended, so a long transaction elsewhere in
+/// the cluster delays changes beyond this.
+pub const POLL_EVERY: Duration = Duration::from_millis(100);
+/// How long to wait before trying again to build the index at start.
+pub const RETRY_PREPARE_EVERY: Duration = Duration::from_secs(1);
 /// Readiness fails once catching up has kept failing this long: the index
 /// then shows a past state of the users.
 pub const STALE_AFTER: Duration = Duration::from_secs(10);
@@ -73,64 +80,50 @@ pub fn open_index(dir: &Path) -> Result<Arc<TantivyUserIndex>, String> {
         .map_err(|e| format!("cannot open the search index in {}: {e}", dir.display()))
 }
 
-/// The sync between `pool`'s outbox and `index`.
+/// The sync between `pool`'s change feed and `index`.
 pub fn sync_for(pool: &PgPool, index: Arc<TantivyUserIndex>) -> SearchSync {
     SearchSync::new(Arc::new(PgSearch::new(pool.clone())), index)
 }
 
-/// How often an instance trims the outbox (every instance does; the trims
-/// are idempotent).
+/// How often an instance trims the change feed (every instance does; the
+/// trims are idempotent).
 pub const TRIM_EVERY: Duration = Duration::from_secs(3600);
 
 /// Builds the index if it was never written, catches up, marks `freshness`
-/// ready, then follows the outbox until the task is dropped, trimming rows
-/// older than `retention` (if any) every [`TRIM_EVERY`].
+/// ready, then polls the change feed every [`POLL_EVERY`] until the task is
+/// dropped, trimming rows older than `retention` (if any) every
+/// [`TRIM_EVERY`].
 pub async fn keep_fresh(
     pool: PgPool,
     sync: SearchSync,
     freshness: Arc<SearchFreshness>,
     retention: Option<Duration>,
 ) {
-    let outbox = PgSearch::new(pool.clone());
+    let feed = PgSearch::new(pool);
     let mut next_trim = Instant::now();
     loop {
         match sync.prepare().await {
             Ok(()) => break,
             Err(error) => {
                 tracing::warn!(error = %error_chain(&error), "search index not ready; retrying");
-                tokio::time::sleep(CATCH_UP_EVERY).await;
+                tokio::time::sleep(RETRY_PREPARE_EVERY).await;
             }
         }
     }
     freshness.caught_up();
     tracing::info!("search index caught up");
+    let mut poll = tokio::time::interval(POLL_EVERY);
+    // After a slow catch-up (a bulk load), wait a whole interval rather than
+    // polling again at once for every tick missed.
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let mut listener = match OutboxListener::connect(&pool).await {
-            Ok(listener) => listener,
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for search changes; polling meanwhile");
-                catch_up(&sync, &freshness).await;
-                tokio::time::sleep(CATCH_UP_EVERY).await;
-                continue;
-            }
-        };
-        loop {
-            match tokio::time::timeout(CATCH_UP_EVERY, listener.wait()).await {
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "lost the search change listener; reconnecting");
-                    catch_up(&sync, &freshness).await;
-                    break;
-                }
-                // A notification, a lost connection (reconnects on the next
-                // wait), or the tick: catch up in every case.
-                Ok(Ok(_)) | Err(_) => catch_up(&sync, &freshness).await,
-            }
-            if let Some(retention) = retention
-                && Instant::now() >= next_trim
-            {
-                next_trim = Instant::now() + TRIM_EVERY;
-                trim(&outbox, retention).await;
-            }
+        poll.tick().await;
+        catch_up(&sync, &freshness).await;
+        if let Some(retention) = retention
+            && Instant::now() >= next_trim
+        {
+            next_trim = Instant::now() + TRIM_EVERY;
+            trim(&feed, retention).await;
         }
     }
 }
@@ -150,11 +143,11 @@ async fn catch_up(sync: &SearchSync, freshness: &SearchFreshness) {
     }
 }
 
-async fn trim(outbox: &PgSearch, retention: Duration) {
-    match outbox.trim_outbox(retention).await {
+async fn trim(feed: &PgSearch, retention: Duration) {
+    match feed.trim_feed(retention).await {
         Ok(0) => {}
-        Ok(deleted) => tracing::info!(deleted, "trimmed the search outbox"),
-        Err(error) => tracing::warn!(%error, "could not trim the search outbox"),
+        Ok(deleted) => tracing::info!(deleted, "trimmed the change feed"),
+        Err(error) => tracing::warn!(%error, "could not trim the change feed"),
     }
 }
 

@@ -502,8 +502,11 @@ const STALLS: [(&str, &str); 3] = [
         "LOCK TABLE username_history IN SHARE MODE",
         "%INSERT INTO username_history%",
     ),
-    // At COMMIT: the search outbox's deferred trigger takes this lock.
-    ("SELECT pg_advisory_xact_lock(7261024)", "COMMIT%"),
+    // Inside the compare-and-set UPDATE of users: its change feed row.
+    (
+        "LOCK TABLE change_feed IN SHARE MODE",
+        "%UPDATE users SET username%",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

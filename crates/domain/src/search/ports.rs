@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use super::model::{IndexChange, IndexedUser, SearchCandidate, SearchHits};
 use crate::error::{BoxError, RepositoryError};
+use crate::feed::FeedPosition;
 use crate::ids::UserId;
 
 /// Why the search engine could not answer or apply changes.
@@ -37,30 +38,31 @@ pub trait UserSearch: Send + Sync {
     async fn sample(&self, excluded: &[UserId], count: usize) -> Result<SearchHits, SearchError>;
 }
 
-/// Keeps the search index in step with the users' store, which numbers its changes with
-/// an increasing sequence.
+/// Keeps the search index in step with the users' store, whose change feed orders its
+/// changes by [`FeedPosition`].
 #[async_trait]
 pub trait SearchIndexWriter: Send + Sync {
-    /// Applies `changes` in order and commits them together with `through_sequence`, the
-    /// sequence of the last change they include; once this returns, searches see them and
-    /// [`applied_through`](Self::applied_through) says `through_sequence`, even after a restart.
+    /// Applies `changes` in order and commits them together with `through`, the feed
+    /// position they reach; once this returns, searches see them and
+    /// [`applied_through`](Self::applied_through) says `through`, even after a restart.
     async fn apply(
         &self,
         changes: Vec<IndexChange>,
-        through_sequence: i64,
+        through: FeedPosition,
     ) -> Result<(), SearchError>;
 
-    /// The `through_sequence` of the last committed [`apply`](Self::apply) or
+    /// The `through` of the last committed [`apply`](Self::apply) or
     /// [`replace_all`](Self::replace_all): where to resume after a restart. `None` for an
-    /// index that was never written to.
-    async fn applied_through(&self) -> Result<Option<i64>, SearchError>;
+    /// index that was never written to, or whose position was written in a format this
+    /// version does not read (it is rebuilt).
+    async fn applied_through(&self) -> Result<Option<FeedPosition>, SearchError>;
 
-    /// Replaces the whole index with `users`, which reflect the store up to
-    /// `through_sequence`, and commits.
+    /// Replaces the whole index with `users`, which reflect the store up to the feed
+    /// position `through`, and commits.
     async fn replace_all(
         &self,
         users: Vec<IndexedUser>,
-        through_sequence: i64,
+        through: FeedPosition,
     ) -> Result<(), SearchError>;
 }
 
@@ -79,38 +81,43 @@ pub trait SearchDirectory: Send + Sync {
     ) -> Result<Vec<SearchCandidate>, RepositoryError>;
 }
 
-/// The store's change feed for the index. A feed position is an opaque,
-/// increasing number: everything before it is final and has been read.
-/// The feed forgets old changes; see [`FeedRead::Trimmed`].
+/// The store's change feed for the index, read from a [`FeedPosition`]
+/// (see [`crate::feed`]): only final changes are read, in order, so a reader
+/// that moves to the position a read reached never skips a change nor reads
+/// one twice. The feed forgets old changes; see [`FeedRead::Trimmed`].
 #[async_trait]
 pub trait SearchFeed: Send + Sync {
-    /// What changed in the next `at_most` changes after `position`.
+    /// What the next `at_most` changes after `position` changed in the index,
+    /// as the current state of the users they name.
     async fn changes_since(
         &self,
-        position: i64,
+        position: FeedPosition,
         at_most: usize,
     ) -> Result<FeedRead, RepositoryError>;
 
-    /// Every active user, and the position the snapshot covers: changes from
-    /// it on may or may not be in the snapshot, and are applied again
-    /// (applying a user's current state twice is harmless). The position is
-    /// never below what the feed has forgotten.
-    async fn snapshot(&self) -> Result<(Vec<IndexedUser>, i64), RepositoryError>;
+    /// Every active user, and the position the snapshot covers: every change
+    /// below it is in the snapshot; changes after it may or may not be, and
+    /// are applied again (applying a user's current state twice is harmless).
+    /// The position is never below what the feed has forgotten.
+    async fn snapshot(&self) -> Result<(Vec<IndexedUser>, FeedPosition), RepositoryError>;
 }
 
 /// One read of the [`SearchFeed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedRead {
     /// The current state of the users changed (a user changed twice is in it
-    /// once), and the position after those changes.
+    /// once), and the position after those changes. Changes that search does
+    /// not show (follow states, blocks) move the position and change nothing.
     Changes {
-        /// Upserts and removals.
+        /// Upserts and removals; empty when nothing search shows changed.
         changes: Vec<IndexChange>,
-        /// The position the changes reach.
-        through: i64,
+        /// The position the read reached (the one read from when nothing
+        /// changed after it).
+        through: FeedPosition,
+        /// Whether the read reached every final change (a reader that asked
+        /// for fewer than there were reads again from `through`).
+        complete: bool,
     },
-    /// Nothing changed after the position.
-    UpToDate,
     /// Changes after the position were forgotten (the feed keeps them for a
     /// limited time): an index at that position must be rebuilt.
     Trimmed,

@@ -4,8 +4,14 @@
 use std::collections::HashMap;
 
 use allmine_domain::UserId;
+use allmine_domain::feed::FeedPosition;
 use allmine_domain::search::{IndexedUser, SearchIndexWriter, UserSearch};
 use allmine_search::TantivyUserIndex;
+
+/// The feed position of the `n`th change (one transaction per change).
+pub fn at(n: u64) -> FeedPosition {
+    FeedPosition::new(n, n)
+}
 
 /// A user with an id derived from its username, so tests can speak in usernames.
 pub fn user(username: &str, name: &str, surname: &str, followers: u64) -> IndexedUser {
@@ -44,7 +50,7 @@ impl Fixture {
             .iter()
             .map(|user| (user.id, user.username.clone()))
             .collect();
-        index.replace_all(users, 1).await.unwrap();
+        index.replace_all(users, at(1)).await.unwrap();
         Fixture { index, names }
     }
 

@@ -1,7 +1,7 @@
 //! What every endpoint keeps: the envelope for every answer, the X-* headers,
 //! the OpenAPI document and Swagger UI.
 
-use allmine_server::search::{CATCH_UP_EVERY, STALE_AFTER};
+use allmine_server::search::{POLL_EVERY, STALE_AFTER};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -168,12 +168,12 @@ async fn readiness_fails_once_the_search_index_cannot_catch_up_for_stale_after()
             ready = true;
             break;
         }
-        tokio::time::sleep(CATCH_UP_EVERY / 10).await;
+        tokio::time::sleep(POLL_EVERY).await;
     }
     assert!(ready, "never ready");
 
-    // The database answers, but the outbox is gone: every catch-up fails.
-    sqlx::query("DROP TABLE search_outbox CASCADE")
+    // The database answers, but the change feed is gone: every catch-up fails.
+    sqlx::query("DROP TABLE change_feed CASCADE")
         .execute(&app.db.pool)
         .await
         .unwrap();
@@ -181,7 +181,7 @@ async fn readiness_fails_once_the_search_index_cannot_catch_up_for_stale_after()
     let (status, body) = send(app.get("/health/ready")).await;
     assert_eq!(assert_ok(status, &body)["status"], "ok", "stale too soon");
 
-    tokio::time::sleep(STALE_AFTER / 2 + CATCH_UP_EVERY * 2).await;
+    tokio::time::sleep(STALE_AFTER / 2 + POLL_EVERY * 20).await;
     let (status, body) = send(app.get("/health/ready")).await;
     assert_error(status, &body, 503, "SERVICE_UNAVAILABLE");
     let (status, body) = send(app.get("/health/live")).await;
