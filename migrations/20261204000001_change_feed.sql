@@ -40,15 +40,8 @@ CREATE TABLE change_feed (
     user_id    bytea NOT NULL,
     -- Of a pair, the followee or the blocked user.
     other_id   bytea,
-    -- Of a pair: the change also moved both users' follow counters (a follow
-    -- accepted, or an accepted one removed), and stands for their 'user'
-    -- rows, which the counter updates made by `follows_counters` do not write
-    -- (below): one row per follow instead of three, the difference between
-    -- 0.74x and 0.9x of follow throughput (ADR 0011). Readers expand it.
-    counters   boolean NOT NULL DEFAULT false,
     created_at timestamptz NOT NULL DEFAULT now(),
     CHECK ((kind = 'pair') = (other_id IS NOT NULL)),
-    CHECK (kind = 'pair' OR NOT counters),
     -- The readers' order, and the only b-tree: each index costs every write.
     PRIMARY KEY (xid, seq)
 );
@@ -91,39 +84,24 @@ FOR EACH ROW EXECUTE FUNCTION change_feed_user_row();
 -- check reads, and no other: credit balances and counts, `updated_at` and
 -- `username_key` (generated from `username`) change nothing those show. The
 -- WHEN clause is evaluated without calling the function, so an UPDATE that
--- writes a listed column with its old value costs no row; an UPDATE that sets
--- none of them (the counter updates) does not even evaluate it.
+-- writes a listed column with its old value costs no row.
 CREATE TRIGGER users_change_feed_changed
 AFTER UPDATE OF id, username, username_changed_at, name, surname, bio, interests, expertise,
     birth_date, availability_status, minute_price_in_live_stream, instagram, snapchat, x,
-    tiktok, facebook, is_private, deactivated_at, profile_photo_id ON users
+    tiktok, facebook, is_private, deactivated_at, profile_photo_id, followers_count,
+    following_count, total_live_streams ON users
 FOR EACH ROW
 WHEN ((OLD.id, OLD.username, OLD.username_changed_at, OLD.name, OLD.surname, OLD.bio,
        OLD.interests, OLD.expertise, OLD.birth_date, OLD.availability_status,
        OLD.minute_price_in_live_stream, OLD.instagram, OLD.snapchat, OLD.x, OLD.tiktok,
-       OLD.facebook, OLD.is_private, OLD.deactivated_at, OLD.profile_photo_id)
+       OLD.facebook, OLD.is_private, OLD.deactivated_at, OLD.profile_photo_id,
+       OLD.followers_count, OLD.following_count, OLD.total_live_streams)
       IS DISTINCT FROM
       (NEW.id, NEW.username, NEW.username_changed_at, NEW.name, NEW.surname, NEW.bio,
        NEW.interests, NEW.expertise, NEW.birth_date, NEW.availability_status,
        NEW.minute_price_in_live_stream, NEW.instagram, NEW.snapchat, NEW.x, NEW.tiktok,
-       NEW.facebook, NEW.is_private, NEW.deactivated_at, NEW.profile_photo_id))
-EXECUTE FUNCTION change_feed_user_row();
-
--- The counters, apart: an update made by another trigger
--- (`pg_trigger_depth() > 0` when the row event is queued) writes no row,
--- because the row that moved the counters says so itself: `follows_counters`
--- runs with the follow's pair row (marked `counters`, below), and
--- `live_streams_counters` with the stream's row for its host. A counter set
--- directly (depth 0) is noted like any other column. Two updates of users per
--- follow made a single trigger comparing every column cost 15 % of follow
--- throughput; this one's WHEN is cheap (ADR 0011).
-CREATE TRIGGER users_change_feed_counted
-AFTER UPDATE OF followers_count, following_count, total_live_streams ON users
-FOR EACH ROW
-WHEN (pg_trigger_depth() = 0
-      AND (OLD.followers_count, OLD.following_count, OLD.total_live_streams)
-          IS DISTINCT FROM
-          (NEW.followers_count, NEW.following_count, NEW.total_live_streams))
+       NEW.facebook, NEW.is_private, NEW.deactivated_at, NEW.profile_photo_id,
+       NEW.followers_count, NEW.following_count, NEW.total_live_streams))
 EXECUTE FUNCTION change_feed_user_row();
 
 -- Photos: a profile shows its photo's URL and type, search its 96 px variant.
@@ -192,25 +170,19 @@ EXECUTE FUNCTION change_feed_live_stream_row();
 
 -- Pairs ----------------------------------------------------------------------
 
--- A follow requested, accepted or removed: (follower, followee), marked
--- `counters` when `follows_counters` moves both users' counters for it (an
--- accepted follow inserted or deleted, a status changing to or from accepted).
+-- A follow requested, accepted or removed: (follower, followee). The counters
+-- it moves write 'user' rows through the users trigger.
 CREATE FUNCTION change_feed_follow_row() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND (NEW.follower_id, NEW.followee_id) = (OLD.follower_id, OLD.followee_id) THEN
-        INSERT INTO change_feed (kind, user_id, other_id, counters)
-        VALUES ('pair', NEW.follower_id, NEW.followee_id,
-                (OLD.status = 'accepted') <> (NEW.status = 'accepted'));
-        RETURN NULL;
-    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO change_feed (kind, user_id, other_id, counters)
-        VALUES ('pair', OLD.follower_id, OLD.followee_id, OLD.status = 'accepted');
+        INSERT INTO change_feed (kind, user_id, other_id)
+        VALUES ('pair', OLD.follower_id, OLD.followee_id);
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO change_feed (kind, user_id, other_id, counters)
-        VALUES ('pair', NEW.follower_id, NEW.followee_id, NEW.status = 'accepted');
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.follower_id, NEW.followee_id)
+                                                  <> (OLD.follower_id, OLD.followee_id)) THEN
+        INSERT INTO change_feed (kind, user_id, other_id)
+        VALUES ('pair', NEW.follower_id, NEW.followee_id);
     END IF;
     RETURN NULL;
 END
