@@ -76,3 +76,8 @@ load *args:
 # Measure the search and history budgets on the generated million users (wrk, 16 connections).
 bench:
     deploy/bench.sh
+
+# What the change feed costs writers: pgbench follows/s with its triggers on and off, 3 alternating rounds (creates and seeds allmine_feedcost if missing; needs the release binary).
+feed-cost *args:
+    cargo build --release -p allmine-server
+    deploy/feed-cost.sh {{ args }}

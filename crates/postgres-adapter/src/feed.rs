@@ -11,6 +11,11 @@
 //! xid extended by its wraparound epoch, below 2^63 until PostgreSQL has gone
 //! through 2^31 epochs, so the cast cannot fail in practice, and the domain's
 //! `u64` holds every value.
+//!
+//! A follow that moves the counters writes one row, not three: its pair row
+//! is marked `counters` and read as the `Pair` and both users' `User`
+//! changes, numbered inside the row (see [`CHANGES_PER_ROW`]), so a
+//! position is `(xid, seq * 3 + k)`.
 
 use std::time::Duration;
 
@@ -100,6 +105,20 @@ pub(crate) async fn head(conn: &mut PgConnection) -> Result<FeedPosition, Reposi
     )?))
 }
 
+/// Changes numbered per row: a row's changes are numbered `seq * 3 + k`, its
+/// last one always `k = 2` (a `user` row's only change, a pair's `Pair`; a
+/// pair marked `counters` comes as `Pair`, then `User` of each side, at
+/// `k = 0, 1, 2`), so a batch can end inside a row and a position that has
+/// read a whole row is the row's `seq * 3 + 2`, whatever its kind.
+const CHANGES_PER_ROW: u64 = 3;
+
+/// The changes one row stands for, first to last, with their numbers.
+fn expand(row_seq: u64, changes: &[Change]) -> impl Iterator<Item = (u64, Change)> + '_ {
+    let last = row_seq * CHANGES_PER_ROW + (CHANGES_PER_ROW - 1);
+    let first = last + 1 - changes.len() as u64;
+    (first..).zip(changes.iter().copied())
+}
+
 /// [`ChangeFeed::read`] on `conn`, in one statement: the horizon, the
 /// snapshot's bounds and the rows are all read in the statement's snapshot,
 /// so a trim that commits meanwhile is seen either whole or not at all.
@@ -108,35 +127,40 @@ pub(crate) async fn read(
     after: FeedPosition,
     at_most: usize,
 ) -> Result<FeedBatch, FeedError> {
-    let after_change = i64::try_from(after.change())
-        .map_err(|_| RepositoryError::Failed("a feed position beyond the change range".into()))?;
-    let limit = i64::try_from(at_most).unwrap_or(i64::MAX);
+    let out_of_range = || RepositoryError::Failed("a feed position beyond the change range".into());
+    let after_seq = i64::try_from(after.change() / CHANGES_PER_ROW).map_err(|_| out_of_range())?;
+    let after_change = i64::try_from(after.change()).map_err(|_| out_of_range())?;
+    // The row `after` is in may be partly read: one row more than changes
+    // wanted always holds them.
+    let limit = i64::try_from(at_most).unwrap_or(i64::MAX).saturating_add(1);
     // The LEFT JOIN keeps the head row when the batch is empty.
     let rows = sqlx::query!(
         r#"
         WITH head AS (
             SELECT pg_snapshot_xmin(pg_current_snapshot()) AS settled_below,
                    pg_snapshot_xmax(pg_current_snapshot()) AS unstarted_from,
-                   ($1::text::xid8, $2::int8) < (h.trimmed_xid, h.trimmed_seq) AS trimmed
+                   ($1::text::xid8, $3::int8) < (h.trimmed_xid, h.trimmed_seq * 3 + 2) AS trimmed
             FROM change_feed_horizon h WHERE h.only_row
         ), batch AS (
-            SELECT f.xid, f.seq, f.kind, f.user_id, f.other_id
+            SELECT f.xid, f.seq, f.kind, f.user_id, f.other_id, f.counters
             FROM change_feed f
-            WHERE (f.xid, f.seq) > ($1::text::xid8, $2::int8)
+            WHERE (f.xid, f.seq) >= ($1::text::xid8, $2::int8)
               AND f.xid < (SELECT settled_below FROM head)
               AND NOT (SELECT trimmed FROM head)
             ORDER BY f.xid, f.seq
-            LIMIT $3
+            LIMIT $4
         )
         SELECT head.settled_below::text::int8 AS "settled_below!",
                head.unstarted_from::text::int8 AS "unstarted_from!",
                head.trimmed AS "trimmed!",
                batch.xid::text::int8 AS "xid?", batch.seq AS "seq?", batch.kind AS "kind?",
-               batch.user_id AS "user_id?", batch.other_id AS "other_id?"
+               batch.user_id AS "user_id?", batch.other_id AS "other_id?",
+               batch.counters AS "counters?"
         FROM head LEFT JOIN batch ON true
         ORDER BY batch.xid, batch.seq
         "#,
         after.transaction().to_string(),
+        after_seq,
         after_change,
         limit,
     )
@@ -152,9 +176,10 @@ pub(crate) async fn read(
     }
     let settled_below = count(head.settled_below, "pg_snapshot_xmin")?;
     let unstarted_from = count(head.unstarted_from, "pg_snapshot_xmax")?;
-    let mut changes = Vec::with_capacity(rows.len());
+    let mut changes = Vec::with_capacity(at_most.min(rows.len() * 3));
     let mut through = after;
-    for row in &rows {
+    let mut full = false;
+    'rows: for row in &rows {
         let (Some(xid), Some(seq), Some(kind), Some(user)) = (
             row.xid,
             row.seq,
@@ -163,14 +188,28 @@ pub(crate) async fn read(
         ) else {
             continue;
         };
-        changes.push(change(kind, user, row.other_id.as_deref())?);
-        through = FeedPosition::new(
-            count(xid, "change_feed.xid")?,
-            count(seq, "change_feed.seq")?,
-        );
+        let xid = count(xid, "change_feed.xid")?;
+        let seq = count(seq, "change_feed.seq")?;
+        if seq > u64::MAX / CHANGES_PER_ROW - 1 {
+            return Err(out_of_range().into());
+        }
+        let named = row_changes(kind, user, row.other_id.as_deref(), row.counters)?;
+        for (number, change) in expand(seq, &named) {
+            let position = FeedPosition::new(xid, number);
+            if position <= after {
+                continue;
+            }
+            if changes.len() == at_most {
+                full = true;
+                break 'rows;
+            }
+            changes.push(change);
+            through = position;
+        }
     }
     Ok(FeedBatch {
-        complete: changes.len() < at_most,
+        // Fewer rows than asked for were final, and all of them fitted.
+        complete: !full && (rows.len() as i64) < limit && changes.len() < at_most,
         changes,
         through,
         settled_below,
@@ -178,11 +217,29 @@ pub(crate) async fn read(
     })
 }
 
-fn change(kind: &str, user: &[u8], other: Option<&[u8]>) -> Result<Change, RepositoryError> {
+/// What one row stands for: a `user` row its user; a pair the `Pair`, then,
+/// when it moved the follow counters, each side's `User`.
+fn row_changes(
+    kind: &str,
+    user: &[u8],
+    other: Option<&[u8]>,
+    counters: Option<bool>,
+) -> Result<Vec<Change>, RepositoryError> {
     let user = user_id(user, "change_feed.user_id")?;
     match (kind, other) {
-        ("user", None) => Ok(Change::User(user)),
-        ("pair", Some(other)) => Ok(Change::Pair(user, user_id(other, "change_feed.other_id")?)),
+        ("user", None) => Ok(vec![Change::User(user)]),
+        ("pair", Some(other)) => {
+            let other = user_id(other, "change_feed.other_id")?;
+            if counters == Some(true) {
+                Ok(vec![
+                    Change::Pair(user, other),
+                    Change::User(user),
+                    Change::User(other),
+                ])
+            } else {
+                Ok(vec![Change::Pair(user, other)])
+            }
+        }
         _ => Err(corrupt("change_feed.kind")),
     }
 }

@@ -58,23 +58,42 @@ fn hex(id: &UserId) -> String {
     id.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Every row of the table after `start`, in feed order, as changes.
+/// A `change_feed` row: kind, user, other user, counters.
+type FeedRow = (String, Vec<u8>, Option<Vec<u8>>, bool);
+
+/// Every change the table's rows after `start` stand for, in feed order: a
+/// pair that moved the follow counters is the pair, then each side.
 async fn table(pool: &PgPool, start: FeedPosition) -> Vec<Change> {
-    let rows: Vec<(String, Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
-        "SELECT kind, user_id, other_id FROM change_feed
-         WHERE (xid, seq) > ($1::text::xid8, $2) ORDER BY xid, seq",
+    assert_eq!(
+        start.change(),
+        0,
+        "tables are read from before a transaction"
+    );
+    let rows: Vec<FeedRow> = sqlx::query_as(
+        "SELECT kind, user_id, other_id, counters FROM change_feed
+         WHERE xid >= $1::text::xid8 ORDER BY xid, seq",
     )
     .bind(start.transaction().to_string())
-    .bind(start.change() as i64)
     .fetch_all(pool)
     .await
     .unwrap();
     rows.into_iter()
-        .map(|(kind, user, other)| {
+        .flat_map(|(kind, user, other, counters)| {
             let user = UserId::from_slice(&user).unwrap();
             match (kind.as_str(), other) {
-                ("user", None) => Change::User(user),
-                ("pair", Some(other)) => Change::Pair(user, UserId::from_slice(&other).unwrap()),
+                ("user", None) => vec![Change::User(user)],
+                ("pair", Some(other)) => {
+                    let other = UserId::from_slice(&other).unwrap();
+                    if counters {
+                        vec![
+                            Change::Pair(user, other),
+                            Change::User(user),
+                            Change::User(other),
+                        ]
+                    } else {
+                        vec![Change::Pair(user, other)]
+                    }
+                }
                 row => panic!("a malformed row {row:?}"),
             }
         })
@@ -107,6 +126,8 @@ async fn each_kind_of_change_made_in_sql_comes_out_as_the_change_it_names() {
             format!("INSERT INTO follows (follower_id, followee_id, status) VALUES ('\\x{a_}', '\\x{b_}', 'accepted')"),
             vec![pair(&a, &b), user(&a), user(&b)],
         ),
+        // A counter set directly (not by a follow): the user's own change.
+        (format!("UPDATE users SET followers_count = 7 WHERE id = '\\x{b_}'"), vec![user(&b)]),
         (format!("UPDATE users SET is_private = true WHERE id = '\\x{b_}'"), vec![user(&b)]),
         // A follow request: the pair only, no counter moves.
         (
@@ -281,6 +302,14 @@ async fn paging_with_a_small_at_most_walks_every_row_once_in_order() {
         assert_eq!(changes, table(&db.pool, start).await, "pages of {page}");
     }
     assert_eq!(table(&db.pool, start).await.len(), 7 + 3 * 6);
+    // One row per accepted follow stands for its three changes.
+    let rows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM change_feed WHERE xid >= $1::text::xid8")
+            .bind(start.transaction().to_string())
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(rows, 7 + 6);
 }
 
 #[tokio::test]
@@ -534,10 +563,9 @@ async fn changes_committed_at_once_from_many_connections_are_each_read_exactly_o
     // And the table holds exactly the changes of the transactions that
     // committed having written some: none of a rolled-back one.
     let xids: HashSet<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT xid::text::int8 FROM change_feed WHERE (xid, seq) > ($1::text::xid8, $2)",
+        "SELECT DISTINCT xid::text::int8 FROM change_feed WHERE xid >= $1::text::xid8",
     )
     .bind(start.transaction().to_string())
-    .bind(start.change() as i64)
     .fetch_all(&db.pool)
     .await
     .unwrap()

@@ -56,14 +56,15 @@ pub async fn feed_head(pool: &PgPool) -> allmine_domain::feed::FeedPosition {
     allmine_domain::feed::FeedPosition::before_transaction(xmin as u64)
 }
 
-/// The feed's trim horizon: changes up to it are gone.
+/// The feed's trim horizon: changes up to it are gone. (The last change of
+/// row `seq` is numbered `seq * 3 + 2`.)
 pub async fn feed_horizon(pool: &PgPool) -> allmine_domain::feed::FeedPosition {
     let (xid, seq): (i64, i64) =
         sqlx::query_as("SELECT trimmed_xid::text::int8, trimmed_seq FROM change_feed_horizon")
             .fetch_one(pool)
             .await
             .unwrap();
-    allmine_domain::feed::FeedPosition::new(xid as u64, seq as u64)
+    allmine_domain::feed::FeedPosition::new(xid as u64, seq as u64 * 3 + 2)
 }
 
 /// Makes every change feed row look `days` older, as if written then.
