@@ -8,8 +8,10 @@
 //! allmine-ceiling [BODY_FILE]
 //! ```
 //!
-//! `BODY_FILE` is a real answer of the server (the bench captures one); without
-//! it, the committed `profile.json` (the same kind of answer, about 700 bytes).
+//! `BODY_FILE` is a real answer of the server (the bench captures one at each
+//! run); without it, the committed `profile.json`: one such answer, for one of
+//! the fullest generated profiles (576 bytes; the docs' example, with a photo,
+//! is about 700).
 //! `BIND_ADDRESS` (default `127.0.0.1:8090`) and `HTTP_WORKERS` (default one
 //! per CPU, as the server) are read from the environment.
 
@@ -18,8 +20,9 @@ use std::process::ExitCode;
 use actix_web::http::header::ContentType;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-/// A profile envelope as the server answers it, captured from a generated
-/// user, for when no body file is given.
+/// A profile envelope as the server answered it for a generated user
+/// (`deploy/read-bench.sh` writes one to `target/bench/read-ceiling-body.json`),
+/// for when no body file is given.
 const DEFAULT_BODY: &str = include_str!("../profile.json");
 
 #[actix_web::main]
