@@ -158,8 +158,9 @@ stop "$server"; server=""
 # PostgreSQL alone: the SQL the server runs for an anonymous profile read by
 # username, as compiled into it (the .sqlx/ metadata of find_for_viewer in
 # crates/postgres-adapter/src/users.rs). Its parameters for pgbench: no id
-# ($1) and no viewer ($3), bound as NULL as the server binds them, and the
-# username key ($2) of a random generated user.
+# ($1) and no viewer ($3), written as NULL::bytea (pgbench cannot bind a NULL;
+# the server binds NULL, and an index probe with a NULL key is skipped either
+# way), and the username key ($2) of a random generated user, `user_N`.
 mapfile -t query_files < <(grep -l 'WITH target AS' .sqlx/query-*.json | xargs grep -l 'username_key = \$2')
 [ "${#query_files[@]}" -eq 1 ] \
   || { echo "read-bench: expected one .sqlx query for find_for_viewer, found ${#query_files[@]}" >&2; exit 1; }
