@@ -73,9 +73,16 @@ ci:
 load *args:
     deploy/load.sh {{ args }}
 
-# Measure the search and history budgets on the generated million users (wrk, 16 connections).
-bench:
-    deploy/bench.sh
+# Benchmarks on the generated million users (wrk): `just bench` runs both, `just bench reads` the profile reads against PostgreSQL and a static ceiling (deploy/read-bench.sh), `just bench search` the search and history budgets (deploy/bench.sh).
+bench which="all":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    case "{{ which }}" in
+      all) deploy/read-bench.sh; deploy/bench.sh ;;
+      reads) deploy/read-bench.sh ;;
+      search) deploy/bench.sh ;;
+      *) echo "just bench [all|reads|search]" >&2; exit 2 ;;
+    esac
 
 # What the change feed costs writers: pgbench follows/s with its triggers on and off, 3 alternating rounds (creates and seeds allmine_feedcost if missing; needs the release binary).
 feed-cost *args:
