@@ -12,17 +12,20 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use allmine_domain::Clock;
 use allmine_domain::history::HistoryService;
-use allmine_domain::profiles::ProfileService;
-use allmine_domain::search::SearchService;
+use allmine_domain::profiles::{ProfileService, UserRepository};
 use allmine_domain::search::UserSearch;
-use allmine_domain::usernames::UsernameService;
+use allmine_domain::search::{SearchDirectory, SearchService};
+use allmine_domain::usernames::{UsernameReservations, UsernameService};
 use allmine_http::compression::{finish_compression, keep_small_answers_plain};
 use allmine_http::cors::{AllowedOrigin, cors, cors_headers_for_allowed_origins_only};
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
     envelope_middleware, timezone_gate,
 };
-use allmine_postgres::{PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
+use allmine_postgres::{PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
+use allmine_read_model::{
+    CachedDirectory, CachedUsernames, CachedUsers, FeedFollower, FollowSettings, ReadModel,
+};
 
 use crate::search::SearchFreshness;
 
@@ -63,6 +66,9 @@ pub struct Parts {
     pub workers: usize,
     /// The origins browsers may call the API from; none turns CORS off.
     pub cors_allowed_origins: Vec<AllowedOrigin>,
+    /// The read model profile, account and relationship reads go through;
+    /// `None`: every read goes to PostgreSQL. `serve` starts its feed follower.
+    pub read_model: Option<Arc<ReadModel>>,
 }
 
 impl std::fmt::Debug for Parts {
@@ -70,6 +76,41 @@ impl std::fmt::Debug for Parts {
         f.debug_struct("Parts")
             .field("workers", &self.workers)
             .finish_non_exhaustive()
+    }
+}
+
+/// The ports reads go through.
+struct ReadPorts {
+    users: Arc<dyn UserRepository>,
+    names: Arc<dyn UsernameReservations>,
+    directory: Arc<dyn SearchDirectory>,
+}
+
+/// The ports, through the read model when there is one (its feed follower
+/// then runs until the runtime stops).
+fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
+    let users: Arc<dyn UserRepository> = Arc::new(PgUsers::new(pool.clone()));
+    let names: Arc<dyn UsernameReservations> = Arc::new(PgUsernames::new(pool.clone()));
+    let directory: Arc<dyn SearchDirectory> = Arc::new(PgSearch::new(pool.clone()));
+    let Some(model) = read_model else {
+        return ReadPorts {
+            users,
+            names,
+            directory,
+        };
+    };
+    let feed = Arc::new(PgChangeFeed::new(&pool.connect_options()));
+    let follower = FeedFollower::new(
+        model.clone(),
+        feed,
+        users.clone(),
+        FollowSettings::default(),
+    );
+    tokio::spawn(follower.run());
+    ReadPorts {
+        users: Arc::new(CachedUsers::new(users, model.clone())),
+        names: Arc::new(CachedUsernames::new(names, model.clone())),
+        directory: Arc::new(CachedDirectory::new(directory, model)),
     }
 }
 
@@ -85,13 +126,17 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         rate_limits,
         workers,
         cors_allowed_origins,
+        read_model,
     } = parts;
-    let users = Arc::new(PgUsers::new(pool.clone()));
-    let names = Arc::new(PgUsernames::new(pool.clone()));
+    let ReadPorts {
+        users,
+        names,
+        directory,
+    } = read_ports(&pool, read_model);
     let profiles = ProfileService::new(users.clone(), clock.clone());
     let usernames = UsernameService::new(users, names, clock);
     let history = HistoryService::new(Arc::new(PgHistory::new(pool.clone())));
-    let search = SearchService::new(search, Arc::new(PgSearch::new(pool.clone())));
+    let search = SearchService::new(search, directory);
     let state = web::Data::new(ApiState {
         profiles,
         usernames,

@@ -15,6 +15,8 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/allmi
 /// one subdirectory per database, so that pointing `DATABASE_URL` at another
 /// database never reuses an index built from a different one.
 pub const DEFAULT_SEARCH_INDEX_DIR: &str = "data/search-index";
+/// The read model's default size: 64 MiB.
+pub const DEFAULT_READ_MODEL_BYTES: u64 = 64 * 1024 * 1024;
 /// The default listen address.
 pub const DEFAULT_BIND_ADDRESS: &str = "127.0.0.1:8080";
 /// The HS256 secret used in development when none is configured. Production
@@ -94,6 +96,8 @@ pub struct Config {
     pub rate_limits: allmine_http::RateLimitSettings,
     /// The origins browsers may call the API from (`CORS_ALLOWED_ORIGINS`); none: CORS off.
     pub cors_allowed_origins: Vec<AllowedOrigin>,
+    /// The read model's size in bytes (`READ_MODEL_BYTES`); 0: no read model.
+    pub read_model_bytes: u64,
 }
 
 impl Config {
@@ -170,6 +174,7 @@ impl Config {
             )
             .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", e.to_string()))?,
             search_index_dir,
+            read_model_bytes: number(&lookup, "READ_MODEL_BYTES", DEFAULT_READ_MODEL_BYTES)?,
             feed_retention: match feed_retention_hours(&lookup)? {
                 0 => None,
                 hours => Some(Duration::from_secs(hours.saturating_mul(3600))),

@@ -15,6 +15,7 @@ use allmine_domain::{UserId, Username};
 use allmine_generator::{GeneratorSettings, check_counters, generate};
 use allmine_http::JwtVerifier;
 use allmine_postgres::{ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, seed_demo};
+use allmine_read_model::ReadModel;
 use allmine_server::config::{Config, Environment};
 use allmine_server::{Parts, search, serve, telemetry};
 
@@ -152,6 +153,8 @@ async fn run_server(config: Config) -> Result<(), String> {
         rate_limits: config.rate_limits,
         workers: config.workers,
         cors_allowed_origins: config.cors_allowed_origins,
+        read_model: (config.read_model_bytes > 0)
+            .then(|| Arc::new(ReadModel::new(config.read_model_bytes))),
     };
     let server = serve(listener, parts).map_err(|e| e.to_string())?;
     tracing::info!(%address, "serving the Users API; Swagger UI at http://{address}/docs/");

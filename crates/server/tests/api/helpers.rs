@@ -12,7 +12,11 @@ use allmine_http::cors::AllowedOrigin;
 use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, RateLimitSettings, VerificationKey};
 use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;
+use allmine_read_model::ReadModel;
 use allmine_server::{Parts, search};
+
+/// The read models of the tests: room for every user a test makes.
+const READ_MODEL_BYTES: u64 = 8 * 1024 * 1024;
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
@@ -52,6 +56,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Arc<TestDatabase>,
     pub clock: Arc<TestClock>,
+    /// The read model this instance reads through, if it has one.
+    pub read_model: Option<Arc<ReadModel>>,
     issuer: JwtIssuer,
     _index_dir: tempfile::TempDir,
 }
@@ -80,7 +86,34 @@ impl TestApp {
         let db = TestDatabase::new().await;
         seed_demo(&db.pool).await.unwrap();
         let origins = allmine_http::cors::parse_origins(origins).unwrap();
-        Self::start_with(Arc::new(db), limits, hs256_settings(), origins).await
+        Self::start_with(Arc::new(db), limits, hs256_settings(), origins, None).await
+    }
+
+    /// A server that reads profiles, accounts and relationships through a
+    /// read model kept by the change feed.
+    pub async fn spawn_with_read_model() -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        Self::start_with(
+            Arc::new(db),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            Some(Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+        )
+        .await
+    }
+
+    /// A second instance over the same database with a read model of its own.
+    pub async fn spawn_peer_with_read_model(&self) -> Self {
+        Self::start_with(
+            self.db.clone(),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            Some(Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+        )
+        .await
     }
 
     /// A server that verifies tokens with these settings.
@@ -100,7 +133,7 @@ impl TestApp {
         rate_limits: RateLimitSettings,
         settings: JwtSettings,
     ) -> Self {
-        Self::start_with(db, rate_limits, settings, Vec::new()).await
+        Self::start_with(db, rate_limits, settings, Vec::new(), None).await
     }
 
     async fn start_with(
@@ -108,6 +141,7 @@ impl TestApp {
         rate_limits: RateLimitSettings,
         settings: JwtSettings,
         cors_allowed_origins: Vec<AllowedOrigin>,
+        read_model: Option<Arc<ReadModel>>,
     ) -> Self {
         capture_logs();
         let verifier = JwtVerifier::new(&settings).unwrap();
@@ -134,6 +168,7 @@ impl TestApp {
             rate_limits,
             workers: 2,
             cors_allowed_origins,
+            read_model: read_model.clone(),
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());
         Self {
@@ -141,6 +176,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             clock,
+            read_model,
             issuer: JwtIssuer::hs256(&SecretString::from(SECRET.to_owned()), None, None),
             _index_dir: index_dir,
         }

@@ -18,6 +18,7 @@ mod openapi;
 mod privacy;
 mod profile;
 mod rate_limits;
+mod read_model;
 mod relationships;
 mod search;
 mod stats;

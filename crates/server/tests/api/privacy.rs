@@ -379,7 +379,7 @@ fn every_door_reveals_exactly_what_the_privacy_rule_allows() {
         .enable_all()
         .build()
         .unwrap();
-    let app = runtime.block_on(TestApp::spawn());
+    let app = runtime.block_on(TestApp::spawn_with_read_model());
     let mut runner = TestRunner::new(Config {
         cases: 12,
         failure_persistence: None,

@@ -82,6 +82,7 @@ impl TestServer {
             rate_limits: GENEROUS,
             workers: 2,
             cors_allowed_origins: Vec::new(),
+            read_model: None,
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());
         let server = Self {
