@@ -124,10 +124,7 @@ impl FeedFollower {
 
     /// One read and its application: the position reached and whether the
     /// read was complete.
-    pub(crate) async fn step(
-        &mut self,
-        position: FeedPosition,
-    ) -> Result<(FeedPosition, bool), FeedError> {
+    async fn step(&mut self, position: FeedPosition) -> Result<(FeedPosition, bool), FeedError> {
         let read_at = Instant::now();
         let batch = self.feed.read(position, self.settings.batch).await?;
         self.freshness.read_taken(read_at, batch.unstarted_from);

@@ -40,6 +40,14 @@ impl Read {
         }
     }
 
+    /// `target`'s profile by id, read by `viewer` (`None`: anonymous).
+    fn profile(viewer: Option<&str>, target: &str) -> Self {
+        Self {
+            path: format!("/api/v1/users/profile/{target}"),
+            viewer: viewer.map(str::to_owned),
+        }
+    }
+
     async fn send(&self, app: &TestApp) -> (StatusCode, Value) {
         let request = app.get(&self.path);
         let request = match &self.viewer {
@@ -427,20 +435,14 @@ async fn privacy_never_goes_stale_across_random_changes_made_in_sql() {
             let app = if draws.below(2) == 0 { &a } else { &b };
             let viewer = viewers[draws.below(viewers.len())];
             let target = &people[draws.below(people.len())];
-            let read = match viewer {
-                Some(v) => Read::by(v, format!("/api/v1/users/profile/{target}")),
-                None => Read::anonymous(format!("/api/v1/users/profile/{target}")),
-            };
+            let read = Read::profile(viewer, target);
             read.send(app).await;
         }
         tokio::time::sleep(BOUND).await;
         for viewer in &viewers {
             for target in &people {
                 let expected = rule_on_database(&a, *viewer, target).await;
-                let read = match viewer {
-                    Some(v) => Read::by(v, format!("/api/v1/users/profile/{target}")),
-                    None => Read::anonymous(format!("/api/v1/users/profile/{target}")),
-                };
+                let read = Read::profile(*viewer, target);
                 for (instance, app) in [("A", &a), ("B", &b)] {
                     let (status, body) = read.send(app).await;
                     let code = body["code"].as_str();
