@@ -12,7 +12,8 @@
 //!
 //! Below the areas are shared leaves that use no area: twelve-byte ids ([`UserId`] and
 //! the others), the username's own rules ([`Username`], re-exported by [`usernames`]),
-//! the [`Clock`], the [`RepositoryError`] every storage port returns, [`paging`], and the
+//! the [`Clock`], the [`RepositoryError`] every storage port returns, [`paging`], the abuse
+//! [`limits`] and the port that counts requests against them, and the
 //! [`feed`] of changes that keeps copies of the users (search, the read model) current. An
 //! area may use the leaves and a lower area, never the other way round.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -21,6 +22,7 @@ mod clock;
 mod error;
 pub mod feed;
 mod ids;
+pub mod limits;
 mod naming;
 pub mod paging;
 

@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use allmine_domain::profiles::CurrentUser;
 
 use crate::auth::TokenRejection;
+use crate::client_address::ClientAddress;
 use crate::error::{ApiError, Detail, ErrorCode};
 use crate::rate_limit::{RateLimitStatus, RateLimiters, UserLimit};
 use crate::state::ApiState;
@@ -76,14 +77,10 @@ impl FromRequest for Authenticated {
     }
 }
 
-/// Counts the request with `check` (when that limit is on), leaves the status
-/// for the envelope middleware's headers, and refuses past the limit.
-fn count(
-    req: &HttpRequest,
-    check: impl FnOnce(&RateLimiters) -> Option<RateLimitStatus>,
-) -> Result<(), ApiError> {
-    let state = req.app_data::<web::Data<ApiState>>().cloned();
-    let Some(status) = state.and_then(|state| check(&state.limits)) else {
+/// Leaves `status` (when that limit is on) for the envelope middleware's
+/// headers, and refuses past the limit.
+fn enforce(req: &HttpRequest, status: Option<RateLimitStatus>) -> Result<(), ApiError> {
+    let Some(status) = status else {
         return Ok(());
     };
     req.extensions_mut().insert(status);
@@ -95,6 +92,11 @@ fn count(
     } else {
         Ok(())
     }
+}
+
+fn limits(req: &HttpRequest) -> Option<RateLimiters> {
+    req.app_data::<web::Data<ApiState>>()
+        .map(|state| state.limits.clone())
 }
 
 /// The signed-in caller, counted against the per-user limit `L`: 401 without
@@ -111,7 +113,9 @@ impl<L: UserLimit + 'static> FromRequest for LimitedCaller<L> {
         let req = req.clone();
         Box::pin(async move {
             let Authenticated(current) = caller.await?;
-            count(&req, |limits| limits.check_user(L::KIND, current.id()))?;
+            if let Some(limits) = limits(&req) {
+                enforce(&req, limits.check_user::<L>(current.id()).await)?;
+            }
             Ok(Self(current, PhantomData))
         })
     }
@@ -131,7 +135,7 @@ impl FromRequest for LimitedViewer {
         let req = req.clone();
         Box::pin(async move {
             let viewer = viewer.await?.0;
-            count_profile_reads(&req, viewer.as_ref(), NonZeroU32::MIN)?;
+            count_profile_reads(&req, viewer.as_ref(), NonZeroU32::MIN).await?;
             Ok(Self(viewer))
         })
     }
@@ -139,16 +143,21 @@ impl FromRequest for LimitedViewer {
 
 /// Counts a read of `profiles` profiles against the per-address limit when
 /// the viewer is anonymous (a signed-in viewer is not limited): 429 past the
-/// limit. One request asking for several users counts each of them.
-pub(crate) fn count_profile_reads(
+/// limit. One request asking for several users counts each of them. The
+/// address is the client's as [`ClientAddress`] found it (behind a trusted
+/// proxy, the forwarded one), the TCP peer's otherwise.
+pub(crate) async fn count_profile_reads(
     req: &HttpRequest,
     viewer: Option<&CurrentUser>,
     profiles: NonZeroU32,
 ) -> Result<(), ApiError> {
-    match (viewer, req.peer_addr()) {
-        (None, Some(peer)) => count(req, |limits| limits.check_anonymous(&peer.ip(), profiles)),
-        _ => Ok(()),
+    if viewer.is_some() {
+        return Ok(());
     }
+    let (Some(limits), Some(address)) = (limits(req), ClientAddress::of(req)) else {
+        return Ok(());
+    };
+    enforce(req, limits.check_anonymous(address.ip(), profiles).await)
 }
 
 impl LimitedViewer {

@@ -4,7 +4,7 @@
 //!
 //! Each resource is one module under [`routes`]; the cross-cutting pieces
 //! beside it never import a route: [`envelope`], [`error`] (with its message
-//! catalogue), [`error_code`], [`etag`], [`context`], [`i18n`], [`auth`], [`caller`],
+//! catalogue), [`error_code`], [`etag`], [`context`], [`i18n`], [`auth`], [`caller`], [`client_address`],
 //! [`rate_limit`], [`query`], [`body`], [`strict_json`], [`state`],
 //! [`docs`], [`middleware`], [`cors`] and [`compression`]. [`openapi`] assembles the
 //! document from the routes.
@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod body;
 pub mod caller;
+pub mod client_address;
 pub mod compression;
 pub mod context;
 pub mod cors;
@@ -35,7 +36,8 @@ pub use body::{MAX_BODY_BYTES, json_config};
 pub use error::{ApiError, Detail, ErrorCode};
 pub use middleware::{envelope_middleware, timezone_gate};
 pub use openapi::ApiDoc;
-pub use rate_limit::{RateLimitSettings, RateLimiters};
+pub use client_address::TrustedProxies;
+pub use rate_limit::{MemoryCounter, RateLimitSettings, RateLimiters};
 pub use routes::configure;
 pub use routes::health::{Readiness, SharedReadiness};
 pub use state::ApiState;

@@ -1,5 +1,6 @@
-//! The envelope middleware reads the request's context, gives every response
-//! an `X-Request-Id`, logs it, and makes sure every error, ours or the
+//! The envelope middleware reads the request's context, finds the client's
+//! address (behind the trusted proxies, see [`crate::client_address`]),
+//! gives every response an `X-Request-Id`, logs it, and makes sure every error, ours or the
 //! framework's, leaves as the envelope in the request's language. The
 //! timezone gate, innermost, refuses a request whose `X-Timezone` the
 //! envelope middleware could not read; it is a separate layer so that the
@@ -11,9 +12,10 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse};
+use actix_web::{HttpMessage, HttpResponse, web};
 use tracing::Instrument;
 
+use crate::client_address::{ClientAddress, TrustedProxies};
 use crate::context::{RequestContext, StandardHeaders};
 use crate::envelope;
 use crate::error::{ApiError, Detail, ErrorCode};
@@ -41,9 +43,19 @@ pub async fn envelope_middleware(
         .filter(|id| is_safe_request_id(id))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let client = req.peer_addr().map(|peer| {
+        let trusted = req.app_data::<web::Data<TrustedProxies>>();
+        let trusted = trusted.map(|data| data.get_ref());
+        ClientAddress::find(
+            trusted.unwrap_or(&TrustedProxies::default()),
+            peer.ip(),
+            headers,
+        )
+    });
     let span = tracing::info_span!(
         "http.request",
         request_id = %request_id,
+        client = field_of(client),
         method = %req.method(),
         path = %req.path(),
         platform = field(&standard.platform),
@@ -58,6 +70,9 @@ pub async fn envelope_middleware(
     };
 
     req.extensions_mut().insert(context.clone());
+    if let Some(client) = client {
+        req.extensions_mut().insert(client);
+    }
     if timezone.is_none() {
         req.extensions_mut().insert(UnknownTimezone);
     }
@@ -160,6 +175,11 @@ fn render_error(error: &ApiError, context: &RequestContext, span: &tracing::Span
 
 fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// The client's address for the log span (empty when unknown).
+fn field_of(client: Option<ClientAddress>) -> tracing::field::DisplayValue<String> {
+    tracing::field::display(client.map(|c| c.to_string()).unwrap_or_default())
 }
 
 /// Header values go into logs: cap their length so a client cannot flood them.

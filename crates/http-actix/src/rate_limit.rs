@@ -3,46 +3,33 @@
 //! it asks for). Every limited response carries
 //! `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` so clients
 //! can pace themselves; a refusal is 429 in the envelope with `Retry-After`.
-//! The counting is governor's GCRA, keyed by user or address.
+//! The counting goes through the domain's
+//! [`RequestCounter`](allmine_domain::limits::RequestCounter) port: here in
+//! the process's memory ([`MemoryCounter`], governor's GCRA), or in a store
+//! the server wires for the whole fleet. The anonymous limit is keyed by the
+//! client's address as [`crate::client_address`] finds it.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use async_trait::async_trait;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{InsufficientCapacity, Quota, RateLimiter};
 
 use allmine_domain::UserId;
+pub use allmine_domain::limits::{Limit as LimitName, RateLimitSettings};
+use allmine_domain::limits::{CounterUnavailable, LimitKey, LimitStatus, RequestCounter};
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 
-/// How many requests a minute each limit allows; 0 turns a limit off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimitSettings {
-    /// `POST /api/v1/users/check-username`, per user.
-    pub username_checks_per_minute: u32,
-    /// `PATCH /api/v1/users/username`, per user.
-    pub username_changes_per_minute: u32,
-    /// `GET /api/v2/users/search`, per user.
-    pub searches_per_minute: u32,
-    /// Profile reads without a token, per client address.
-    pub anonymous_profile_reads_per_minute: u32,
-}
-
-impl Default for RateLimitSettings {
-    fn default() -> Self {
-        Self {
-            username_checks_per_minute: 30,
-            username_changes_per_minute: 5,
-            searches_per_minute: 120,
-            anonymous_profile_reads_per_minute: 120,
-        }
-    }
-}
+/// The refusals counter: `allmine_rate_limit_refusals_total{limit}`.
+pub const REFUSALS_METRIC: &str = "allmine_rate_limit_refusals_total";
 
 /// Where a request stands with its limit; the envelope middleware turns it
 /// into the `RateLimit-*` headers.
@@ -57,6 +44,17 @@ pub struct RateLimitStatus {
     pub reset_secs: u64,
     /// Whether this request was refused.
     pub refused: bool,
+}
+
+impl From<LimitStatus> for RateLimitStatus {
+    fn from(status: LimitStatus) -> Self {
+        Self {
+            limit: status.limit,
+            remaining: status.remaining,
+            reset_secs: status.reset_secs,
+            refused: status.refused,
+        }
+    }
 }
 
 impl RateLimitStatus {
@@ -103,6 +101,7 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
         })
     }
 
+    #[cfg(test)]
     fn check(&self, key: &K) -> RateLimitStatus {
         self.check_n(key, NonZeroU32::MIN)
     }
@@ -119,12 +118,7 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
             // More than the whole allowance (`capacity`): no wait would make it
             // fit. Refused, with the minute after which a smaller request surely fits.
             Err(InsufficientCapacity(capacity)) => {
-                return RateLimitStatus {
-                    limit: capacity,
-                    remaining: 0,
-                    reset_secs: 60,
-                    refused: true,
-                };
+                return LimitStatus::beyond_allowance(capacity).into();
             }
         };
         match outcome {
@@ -158,22 +152,23 @@ fn ceil_secs(duration: Duration) -> u64 {
     duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
-/// The limiters of one server process.
-pub struct RateLimiters {
-    username_checks: Option<Limit<UserId>>,
-    username_changes: Option<Limit<UserId>>,
-    searches: Option<Limit<UserId>>,
-    anonymous_profile_reads: Option<Limit<IpAddr>>,
+/// The limits counted in this process's memory (governor's GCRA): each
+/// process has its own counts.
+pub struct MemoryCounter {
+    username_checks: Option<Limit<LimitKey>>,
+    username_changes: Option<Limit<LimitKey>>,
+    searches: Option<Limit<LimitKey>>,
+    anonymous_profile_reads: Option<Limit<LimitKey>>,
 }
 
-impl std::fmt::Debug for RateLimiters {
+impl std::fmt::Debug for MemoryCounter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RateLimiters").finish_non_exhaustive()
+        f.debug_struct("MemoryCounter").finish_non_exhaustive()
     }
 }
 
-impl RateLimiters {
-    /// Limiters for these settings.
+impl MemoryCounter {
+    /// Counts for these settings.
     pub fn new(settings: RateLimitSettings) -> Self {
         Self {
             username_checks: Limit::per_minute(settings.username_checks_per_minute),
@@ -182,48 +177,100 @@ impl RateLimiters {
             anonymous_profile_reads: Limit::per_minute(settings.anonymous_profile_reads_per_minute),
         }
     }
+
+    /// Counts at once, without waiting for anything.
+    pub fn count_now(&self, limit: LimitName, key: &LimitKey, n: NonZeroU32) -> Option<LimitStatus> {
+        let counts = match limit {
+            LimitName::UsernameChecks => self.username_checks.as_ref(),
+            LimitName::UsernameChanges => self.username_changes.as_ref(),
+            LimitName::Searches => self.searches.as_ref(),
+            LimitName::AnonymousProfileReads => self.anonymous_profile_reads.as_ref(),
+        }?;
+        let status = counts.check_n(key, n);
+        Some(LimitStatus {
+            limit: status.limit,
+            remaining: status.remaining,
+            reset_secs: status.reset_secs,
+            refused: status.refused,
+        })
+    }
 }
 
-/// The per-user limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserLimitKind {
-    /// `POST /api/v1/users/check-username`.
-    UsernameChecks,
-    /// `PATCH /api/v1/users/username`.
-    UsernameChanges,
-    /// `GET /api/v2/users/search`.
-    Searches,
+#[async_trait]
+impl RequestCounter for MemoryCounter {
+    async fn count(
+        &self,
+        limit: LimitName,
+        key: &LimitKey,
+        n: NonZeroU32,
+    ) -> Result<Option<LimitStatus>, CounterUnavailable> {
+        Ok(self.count_now(limit, key, n))
+    }
+}
+
+/// The limits the handlers count against, through whichever store the
+/// server wired (this process's memory, or one the fleet shares).
+#[derive(Debug, Clone)]
+pub struct RateLimiters {
+    counter: Arc<dyn RequestCounter>,
 }
 
 impl RateLimiters {
-    /// Counts a request of `user` against the limit `kind`; `None` when that
-    /// limit is off.
-    pub fn check_user(&self, kind: UserLimitKind, user: &UserId) -> Option<RateLimitStatus> {
-        let limit = match kind {
-            UserLimitKind::UsernameChecks => self.username_checks.as_ref(),
-            UserLimitKind::UsernameChanges => self.username_changes.as_ref(),
-            UserLimitKind::Searches => self.searches.as_ref(),
+    /// Limits counted in this process's memory.
+    pub fn new(settings: RateLimitSettings) -> Self {
+        Self::with_counter(Arc::new(MemoryCounter::new(settings)))
+    }
+
+    /// Limits counted by `counter`.
+    pub fn with_counter(counter: Arc<dyn RequestCounter>) -> Self {
+        Self { counter }
+    }
+
+    /// Counts `n` requests of `key` against `limit`; `None` when that limit
+    /// is off. A store that cannot answer lets the request through (the
+    /// server wraps its shared store in a fallback, so this is a last
+    /// resort), and every refusal is counted in [`REFUSALS_METRIC`].
+    async fn count(&self, limit: LimitName, key: LimitKey, n: NonZeroU32) -> Option<RateLimitStatus> {
+        let status = match self.counter.count(limit, &key, n).await {
+            Ok(status) => status?,
+            Err(error) => {
+                tracing::debug!(%error, %limit, "rate limit not counted");
+                return None;
+            }
         };
-        limit.map(|limit| limit.check(user))
+        if status.refused {
+            metrics::counter!(REFUSALS_METRIC, "limit" => limit.name()).increment(1);
+        }
+        Some(status.into())
+    }
+
+    /// Counts a request of `user` against the limit `L`; `None` when that
+    /// limit is off.
+    pub async fn check_user<L: UserLimit>(&self, user: &UserId) -> Option<RateLimitStatus> {
+        self.count(L::LIMIT, LimitKey::User(*user), NonZeroU32::MIN)
+            .await
     }
 
     /// Counts an anonymous read of `profiles` profiles from `address` (one
     /// request, one or several users); `None` when that limit is off.
-    pub fn check_anonymous(
+    pub async fn check_anonymous(
         &self,
-        address: &IpAddr,
+        address: IpAddr,
         profiles: NonZeroU32,
     ) -> Option<RateLimitStatus> {
-        self.anonymous_profile_reads
-            .as_ref()
-            .map(|limit| limit.check_n(address, profiles))
+        self.count(
+            LimitName::AnonymousProfileReads,
+            LimitKey::Address(address),
+            profiles,
+        )
+        .await
     }
 }
 
 /// Which per-user limit an endpoint counts against.
 pub trait UserLimit {
     /// The limit.
-    const KIND: UserLimitKind;
+    const LIMIT: LimitName;
 }
 
 /// `POST /api/v1/users/check-username`.
@@ -237,13 +284,13 @@ pub enum UsernameChanges {}
 pub enum Searches {}
 
 impl UserLimit for UsernameChecks {
-    const KIND: UserLimitKind = UserLimitKind::UsernameChecks;
+    const LIMIT: LimitName = LimitName::UsernameChecks;
 }
 impl UserLimit for UsernameChanges {
-    const KIND: UserLimitKind = UserLimitKind::UsernameChanges;
+    const LIMIT: LimitName = LimitName::UsernameChanges;
 }
 impl UserLimit for Searches {
-    const KIND: UserLimitKind = UserLimitKind::Searches;
+    const LIMIT: LimitName = LimitName::Searches;
 }
 
 #[cfg(test)]

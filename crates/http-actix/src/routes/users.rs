@@ -114,7 +114,7 @@ impl FromRequest for BatchRequest {
                 .ok()
                 .and_then(NonZeroU32::new)
                 .unwrap_or(NonZeroU32::MIN);
-            count_profile_reads(&req, viewer.as_ref(), count)?;
+            count_profile_reads(&req, viewer.as_ref(), count).await?;
             Ok(Self { viewer, wanted })
         })
     }
