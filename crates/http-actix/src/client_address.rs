@@ -316,9 +316,9 @@ fn split_outside_quotes(text: &str, separator: char) -> Option<Vec<&str>> {
 /// RFC 7230's token.
 fn is_token(text: &str) -> bool {
     !text.is_empty()
-        && text.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// A parameter's value: a quoted string (unescaped) or a bare value of
@@ -579,7 +579,10 @@ mod tests {
     #[test]
     fn x_forwarded_for_reads_addresses_with_or_without_ports() {
         assert_eq!(
-            parse_x_forwarded_for(" 203.0.113.7 ,2001:db8::1, [2001:db8::2]:80, 10.0.0.2:443, unknown").unwrap(),
+            parse_x_forwarded_for(
+                " 203.0.113.7 ,2001:db8::1, [2001:db8::2]:80, 10.0.0.2:443, unknown"
+            )
+            .unwrap(),
             [
                 Hop::Address(ip("203.0.113.7")),
                 Hop::Address(ip("2001:db8::1")),
@@ -588,7 +591,14 @@ mod tests {
                 Hop::Hidden,
             ]
         );
-        for bad in ["", " , ", "1.2.3.4, host", "1.2.3.4;5.6.7.8", "1.2.3.4:x", "[::1"] {
+        for bad in [
+            "",
+            " , ",
+            "1.2.3.4, host",
+            "1.2.3.4;5.6.7.8",
+            "1.2.3.4:x",
+            "[::1",
+        ] {
             assert_eq!(parse_x_forwarded_for(bad), None, "{bad:?}");
         }
     }
@@ -648,7 +658,10 @@ mod tests {
             ("x-forwarded-for", "203.0.113.7"),
             ("x-forwarded-for", "198.51.100.9, 10.0.0.3"),
         ]);
-        assert_eq!(proxies.client_of(ip("10.0.0.1"), &lines), ip("198.51.100.9"));
+        assert_eq!(
+            proxies.client_of(ip("10.0.0.1"), &lines),
+            ip("198.51.100.9")
+        );
     }
 
     #[test]
@@ -656,7 +669,10 @@ mod tests {
         let proxies = trusted("10.0.0.0/8");
         for bad in [
             headers(&[("forwarded", "for=\"oops")]),
-            headers(&[("forwarded", "for=evil"), ("x-forwarded-for", "203.0.113.7")]),
+            headers(&[
+                ("forwarded", "for=evil"),
+                ("x-forwarded-for", "203.0.113.7"),
+            ]),
             headers(&[("x-forwarded-for", "203.0.113.7, not-an-address")]),
             headers(&[("x-forwarded-for", "")]),
         ] {

@@ -33,10 +33,10 @@ pub mod strict_json;
 
 pub use auth::{JwtIssuer, JwtSettings, JwtVerifier, VerificationKey};
 pub use body::{MAX_BODY_BYTES, json_config};
+pub use client_address::TrustedProxies;
 pub use error::{ApiError, Detail, ErrorCode};
 pub use middleware::{envelope_middleware, timezone_gate};
 pub use openapi::ApiDoc;
-pub use client_address::TrustedProxies;
 pub use rate_limit::{MemoryCounter, RateLimitSettings, RateLimiters};
 pub use routes::configure;
 pub use routes::health::{Readiness, SharedReadiness};

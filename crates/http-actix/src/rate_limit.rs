@@ -23,8 +23,8 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{InsufficientCapacity, Quota, RateLimiter};
 
 use allmine_domain::UserId;
-pub use allmine_domain::limits::{Limit as LimitName, RateLimitSettings};
 use allmine_domain::limits::{CounterUnavailable, LimitKey, LimitStatus, RequestCounter};
+pub use allmine_domain::limits::{Limit as LimitName, RateLimitSettings};
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 
@@ -179,7 +179,12 @@ impl MemoryCounter {
     }
 
     /// Counts at once, without waiting for anything.
-    pub fn count_now(&self, limit: LimitName, key: &LimitKey, n: NonZeroU32) -> Option<LimitStatus> {
+    pub fn count_now(
+        &self,
+        limit: LimitName,
+        key: &LimitKey,
+        n: NonZeroU32,
+    ) -> Option<LimitStatus> {
         let counts = match limit {
             LimitName::UsernameChecks => self.username_checks.as_ref(),
             LimitName::UsernameChanges => self.username_changes.as_ref(),
@@ -230,7 +235,12 @@ impl RateLimiters {
     /// is off. A store that cannot answer lets the request through (the
     /// server wraps its shared store in a fallback, so this is a last
     /// resort), and every refusal is counted in [`REFUSALS_METRIC`].
-    async fn count(&self, limit: LimitName, key: LimitKey, n: NonZeroU32) -> Option<RateLimitStatus> {
+    async fn count(
+        &self,
+        limit: LimitName,
+        key: LimitKey,
+        n: NonZeroU32,
+    ) -> Option<RateLimitStatus> {
         let status = match self.counter.count(limit, &key, n).await {
             Ok(status) => status?,
             Err(error) => {

@@ -92,6 +92,16 @@ impl From<CallError> for CounterUnavailable {
     }
 }
 
+/// Checks a Redis URL without connecting.
+///
+/// ```
+/// assert!(allmine_redis::parse_url("redis://127.0.0.1:6379/0").is_ok());
+/// assert!(allmine_redis::parse_url("redis://[::1").is_err());
+/// ```
+pub fn parse_url(url: &str) -> Result<(), InvalidRedisUrl> {
+    Client::open(url).map(drop).map_err(|_| InvalidRedisUrl)
+}
+
 /// Request counts in Redis, shared by every process that uses the same
 /// Redis and prefix.
 pub struct RedisCounter {
@@ -116,7 +126,10 @@ impl RedisCounter {
     /// Counts by `limits` in the Redis `settings` name. Connects lazily (and
     /// reconnects by itself), so it can be built while Redis is down; must be
     /// called inside a Tokio runtime.
-    pub fn new(settings: &RedisSettings, limits: RateLimitSettings) -> Result<Self, InvalidRedisUrl> {
+    pub fn new(
+        settings: &RedisSettings,
+        limits: RateLimitSettings,
+    ) -> Result<Self, InvalidRedisUrl> {
         let client = Client::open(settings.url.as_str()).map_err(|_| InvalidRedisUrl)?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(settings.timeout))

@@ -71,7 +71,9 @@ async fn the_allowance_counts_down_then_refuses_with_the_wait_in_seconds() {
         seen.push(count(&counter, Limit::UsernameChecks, &key, 1).await);
     }
     assert_eq!(
-        seen.iter().map(|s| (s.limit, s.remaining, s.refused)).collect::<Vec<_>>(),
+        seen.iter()
+            .map(|s| (s.limit, s.remaining, s.refused))
+            .collect::<Vec<_>>(),
         [(3, 2, false), (3, 1, false), (3, 0, false), (3, 0, true)]
     );
     // One request every 20 s refills a limit of 3 a minute.
@@ -85,10 +87,27 @@ async fn keys_and_limits_have_allowances_of_their_own() {
     let (counter, _) = counter().await;
     let one = address("192.0.2.1");
     let other = address("192.0.2.2");
-    assert_eq!(count(&counter, Limit::AnonymousProfileReads, &one, 10).await.remaining, 0);
-    assert!(count(&counter, Limit::AnonymousProfileReads, &one, 1).await.refused);
-    assert_eq!(count(&counter, Limit::AnonymousProfileReads, &other, 1).await.remaining, 9);
-    assert_eq!(count(&counter, Limit::Searches, &one, 1).await.remaining, 59);
+    assert_eq!(
+        count(&counter, Limit::AnonymousProfileReads, &one, 10)
+            .await
+            .remaining,
+        0
+    );
+    assert!(
+        count(&counter, Limit::AnonymousProfileReads, &one, 1)
+            .await
+            .refused
+    );
+    assert_eq!(
+        count(&counter, Limit::AnonymousProfileReads, &other, 1)
+            .await
+            .remaining,
+        9
+    );
+    assert_eq!(
+        count(&counter, Limit::Searches, &one, 1).await.remaining,
+        59
+    );
 }
 
 #[tokio::test]
@@ -113,7 +132,11 @@ async fn more_than_the_whole_allowance_is_refused_without_touching_redis() {
     let status = count(&counter, Limit::AnonymousProfileReads, &key, 11).await;
     assert_eq!(status, LimitStatus::beyond_allowance(10));
     let stored: Option<String> = redis::cmd("GET")
-        .arg(RedisCounter::key_of(&prefix, Limit::AnonymousProfileReads, &key))
+        .arg(RedisCounter::key_of(
+            &prefix,
+            Limit::AnonymousProfileReads,
+            &key,
+        ))
         .query_async(&mut raw().await)
         .await
         .unwrap();
@@ -137,7 +160,11 @@ async fn keys_expire_when_the_allowance_is_whole_again() {
     let key = address("198.51.100.4");
     count(&counter, Limit::AnonymousProfileReads, &key, 2).await;
     let ttl: i64 = redis::cmd("PTTL")
-        .arg(RedisCounter::key_of(&prefix, Limit::AnonymousProfileReads, &key))
+        .arg(RedisCounter::key_of(
+            &prefix,
+            Limit::AnonymousProfileReads,
+            &key,
+        ))
         .query_async(&mut raw().await)
         .await
         .unwrap();
@@ -150,14 +177,27 @@ async fn the_allowance_comes_back_once_the_key_is_gone() {
     let (counter, prefix) = counter().await;
     let key = address("198.51.100.5");
     count(&counter, Limit::AnonymousProfileReads, &key, 10).await;
-    assert!(count(&counter, Limit::AnonymousProfileReads, &key, 1).await.refused);
+    assert!(
+        count(&counter, Limit::AnonymousProfileReads, &key, 1)
+            .await
+            .refused
+    );
     // What expiry does after the wait, done now.
     let _: i64 = redis::cmd("DEL")
-        .arg(RedisCounter::key_of(&prefix, Limit::AnonymousProfileReads, &key))
+        .arg(RedisCounter::key_of(
+            &prefix,
+            Limit::AnonymousProfileReads,
+            &key,
+        ))
         .query_async(&mut raw().await)
         .await
         .unwrap();
-    assert_eq!(count(&counter, Limit::AnonymousProfileReads, &key, 1).await.remaining, 9);
+    assert_eq!(
+        count(&counter, Limit::AnonymousProfileReads, &key, 1)
+            .await
+            .remaining,
+        9
+    );
 }
 
 #[tokio::test]
@@ -176,7 +216,10 @@ async fn two_counters_on_one_prefix_share_one_allowance() {
     let mut allowed = 0;
     for i in 0..12 {
         let counter = if i % 2 == 0 { &a } else { &b };
-        if !count(counter, Limit::AnonymousProfileReads, &key, 1).await.refused {
+        if !count(counter, Limit::AnonymousProfileReads, &key, 1)
+            .await
+            .refused
+        {
             allowed += 1;
         }
     }
@@ -191,9 +234,9 @@ async fn concurrent_counts_never_allow_more_than_the_allowance() {
     let tasks: Vec<_> = (0..40)
         .map(|_| {
             let counter = counter.clone();
-            tokio::spawn(async move {
-                count(&counter, Limit::AnonymousProfileReads, &key, 1).await
-            })
+            tokio::spawn(
+                async move { count(&counter, Limit::AnonymousProfileReads, &key, 1).await },
+            )
         })
         .collect();
     let mut allowed = 0;

@@ -20,22 +20,27 @@ use allmine_http::compression::{finish_compression, keep_small_answers_plain};
 use allmine_http::cors::{AllowedOrigin, cors, cors_headers_for_allowed_origins_only};
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
-    envelope_middleware, timezone_gate,
+    TrustedProxies, envelope_middleware, timezone_gate,
 };
 use allmine_postgres::{PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
 use allmine_read_model::{
     CachedDirectory, CachedUsernames, CachedUsers, FeedFollower, FollowSettings, ReadModel,
 };
 
+use crate::config::RateLimitStore;
+use crate::limits::{DEGRADED_DETAIL, FallbackCounter, RETRY_EVERY};
 use crate::search::SearchFreshness;
 
 /// How long in-flight requests get to finish after SIGTERM (SIGINT stops at once).
 pub const SHUTDOWN_GRACE_SECS: u64 = 10;
 
-/// Readiness: the database answers and the search index has caught up and keeps up.
+/// Readiness: the database answers and the search index has caught up and
+/// keeps up. A lost Redis does not make the service unready (limits are
+/// counted per process meanwhile); the detail says so.
 struct ServiceReadiness {
     pool: PgPool,
     search: Arc<SearchFreshness>,
+    shared_limits: Option<Arc<FallbackCounter>>,
 }
 
 #[async_trait::async_trait]
@@ -45,6 +50,13 @@ impl Readiness for ServiceReadiness {
             .await
             .map_err(|e| format!("database: {e}"))?;
         self.search.check(Instant::now())
+    }
+
+    async fn detail(&self) -> Option<String> {
+        self.shared_limits
+            .as_ref()
+            .filter(|limits| limits.is_degraded())
+            .map(|_| DEGRADED_DETAIL.to_owned())
     }
 }
 
@@ -62,6 +74,10 @@ pub struct Parts {
     pub search_freshness: Arc<SearchFreshness>,
     /// Abuse limits.
     pub rate_limits: RateLimitSettings,
+    /// Where the limits are counted.
+    pub rate_limit_store: RateLimitStore,
+    /// The proxies whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
     /// HTTP worker threads.
     pub workers: usize,
     /// The origins browsers may call the API from; none turns CORS off.
@@ -114,6 +130,24 @@ fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
     }
 }
 
+/// The limiters counting in `store`; with Redis, also the fallback that
+/// readiness asks about (its watcher then runs until the runtime stops).
+fn limiters(
+    settings: RateLimitSettings,
+    store: &RateLimitStore,
+) -> std::io::Result<(RateLimiters, Option<Arc<FallbackCounter>>)> {
+    match store {
+        RateLimitStore::Memory => Ok((RateLimiters::new(settings), None)),
+        RateLimitStore::Redis(redis) => {
+            let shared =
+                allmine_redis::RedisCounter::new(redis, settings).map_err(std::io::Error::other)?;
+            let fallback = Arc::new(FallbackCounter::new(Arc::new(shared), settings));
+            tokio::spawn(fallback.clone().watch(RETRY_EVERY));
+            Ok((RateLimiters::with_counter(fallback.clone()), Some(fallback)))
+        }
+    }
+}
+
 /// Builds the HTTP server on `listener` from `parts`. The returned server runs
 /// when awaited and drains gracefully on SIGTERM.
 pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
@@ -124,10 +158,13 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         search,
         search_freshness,
         rate_limits,
+        rate_limit_store,
+        trusted_proxies,
         workers,
         cors_allowed_origins,
         read_model,
     } = parts;
+    let (limits, shared_limits) = limiters(rate_limits, &rate_limit_store)?;
     let ReadPorts {
         users,
         names,
@@ -143,17 +180,20 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         history,
         search,
         tokens,
-        limits: RateLimiters::new(rate_limits),
+        limits,
     });
+    let trusted_proxies = web::Data::new(trusted_proxies);
     let readiness: web::Data<SharedReadiness> = web::Data::new(Arc::new(ServiceReadiness {
         pool,
         search: search_freshness,
+        shared_limits,
     }));
     let openapi = ApiDoc::openapi();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(readiness.clone())
+            .app_data(trusted_proxies.clone())
             .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
             .configure(allmine_http::configure)
             // Innermost first; compression sees only final bodies.

@@ -3,10 +3,12 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use allmine_http::TrustedProxies;
 use allmine_http::cors::{AllowedOrigin, parse_origins};
 use allmine_http::{JwtIssuer, JwtSettings, VerificationKey};
 use allmine_postgres::DatabaseSettings;
 use allmine_postgres::PgConnectOptions;
+use allmine_redis::RedisSettings;
 use secrecy::SecretString;
 
 /// The default database, as the README promises.
@@ -19,6 +21,11 @@ pub const DEFAULT_SEARCH_INDEX_DIR: &str = "data/search-index";
 pub const DEFAULT_READ_MODEL_BYTES: u64 = 64 * 1024 * 1024;
 /// The default listen address.
 pub const DEFAULT_BIND_ADDRESS: &str = "127.0.0.1:8080";
+/// Redis in development when `RATE_LIMIT_STORE=redis` and `REDIS_URL` is not set.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// The default deadline of one call to Redis, in milliseconds.
+pub const DEFAULT_REDIS_TIMEOUT_MS: u64 = 50;
+
 /// The HS256 secret used in development when none is configured. Production
 /// refuses to start with it.
 pub const DEVELOPMENT_JWT_SECRET: &str = "allmine-development-secret-never-use-in-production";
@@ -39,6 +46,15 @@ pub enum LogFormat {
     Pretty,
     /// One JSON object per line.
     Json,
+}
+
+/// Where rate limits are counted (`RATE_LIMIT_STORE`).
+#[derive(Debug, Clone)]
+pub enum RateLimitStore {
+    /// In each process's memory: each replica counts on its own (the default).
+    Memory,
+    /// In Redis, once for the whole fleet; per process while Redis is lost.
+    Redis(RedisSettings),
 }
 
 /// A configuration value that cannot be used.
@@ -98,6 +114,12 @@ pub struct Config {
     pub cors_allowed_origins: Vec<AllowedOrigin>,
     /// The read model's size in bytes (`READ_MODEL_BYTES`); 0: no read model.
     pub read_model_bytes: u64,
+    /// The proxies whose `Forwarded` / `X-Forwarded-For` are believed
+    /// (`TRUSTED_PROXIES`); empty: none.
+    pub trusted_proxies: TrustedProxies,
+    /// Where rate limits are counted (`RATE_LIMIT_STORE`, `REDIS_URL`,
+    /// `RATE_LIMIT_REDIS_PREFIX`, `RATE_LIMIT_REDIS_TIMEOUT_MS`).
+    pub rate_limit_store: RateLimitStore,
 }
 
 impl Config {
@@ -175,6 +197,9 @@ impl Config {
             .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", e.to_string()))?,
             search_index_dir,
             read_model_bytes: number(&lookup, "READ_MODEL_BYTES", DEFAULT_READ_MODEL_BYTES)?,
+            trusted_proxies: TrustedProxies::parse(&lookup("TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|e| invalid("TRUSTED_PROXIES", e.to_string()))?,
+            rate_limit_store: rate_limit_store(&lookup, environment)?,
             feed_retention: match feed_retention_hours(&lookup)? {
                 0 => None,
                 hours => Some(Duration::from_secs(hours.saturating_mul(3600))),
@@ -236,6 +261,64 @@ fn rate_limits(
             defaults.anonymous_profile_reads_per_minute,
         )?,
     })
+}
+
+fn rate_limit_store(
+    lookup: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<RateLimitStore, ConfigError> {
+    match lookup("RATE_LIMIT_STORE").as_deref().map(str::trim) {
+        None | Some("memory") => Ok(RateLimitStore::Memory),
+        Some("redis") => {
+            let url = match lookup("REDIS_URL") {
+                Some(url) => url.trim().to_owned(),
+                None if environment == Environment::Development => DEFAULT_REDIS_URL.to_owned(),
+                None => {
+                    return Err(invalid(
+                        "REDIS_URL",
+                        "RATE_LIMIT_STORE=redis needs REDIS_URL in production",
+                    ));
+                }
+            };
+            // Checked here, so a typo stops the start instead of degrading
+            // forever; the value may hold a password, so it is not echoed.
+            if !(url.starts_with("redis://") || url.starts_with("rediss://"))
+                || redis_url_is_unreadable(&url)
+            {
+                return Err(invalid(
+                    "REDIS_URL",
+                    "expected redis://[user:password@]host[:port][/db]",
+                ));
+            }
+            let prefix = lookup("RATE_LIMIT_REDIS_PREFIX")
+                .unwrap_or_else(|| allmine_redis::DEFAULT_PREFIX.to_owned());
+            let timeout_ms = number(
+                lookup,
+                "RATE_LIMIT_REDIS_TIMEOUT_MS",
+                DEFAULT_REDIS_TIMEOUT_MS,
+            )?;
+            if timeout_ms == 0 {
+                return Err(invalid(
+                    "RATE_LIMIT_REDIS_TIMEOUT_MS",
+                    "must be at least 1 (milliseconds)",
+                ));
+            }
+            Ok(RateLimitStore::Redis(RedisSettings {
+                url,
+                prefix,
+                timeout: Duration::from_millis(timeout_ms),
+            }))
+        }
+        Some(other) => Err(invalid(
+            "RATE_LIMIT_STORE",
+            format!("expected memory or redis, got {other:?}"),
+        )),
+    }
+}
+
+/// Whether the Redis client refuses `url` (it needs no server to say so).
+fn redis_url_is_unreadable(url: &str) -> bool {
+    allmine_redis::parse_url(url).is_err()
 }
 
 fn read_pem(
@@ -442,6 +525,88 @@ mod tests {
         assert!(
             error.to_string().starts_with("CORS_ALLOWED_ORIGINS"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn no_proxy_is_trusted_unless_listed_and_a_bad_entry_stops_the_start() {
+        assert!(config(&[]).unwrap().trusted_proxies.is_empty());
+        let listed = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1, fd00::/8")]).unwrap();
+        let trusted = listed.trusted_proxies;
+        assert_eq!(trusted.networks().len(), 3);
+        assert!(trusted.contains("127.0.0.1".parse().unwrap()));
+        assert!(trusted.contains("fd12::1".parse().unwrap()));
+        assert!(!trusted.contains("192.0.2.1".parse().unwrap()));
+        for bad in ["10.0.0.0/33", "lb.internal", "10.1.2.3/8", "::/129"] {
+            let error = config(&[("TRUSTED_PROXIES", bad)]).unwrap_err().to_string();
+            assert!(error.starts_with("TRUSTED_PROXIES"), "{error}");
+            assert!(error.contains(bad), "{error}");
+        }
+    }
+
+    #[test]
+    fn limits_are_counted_in_memory_unless_redis_is_chosen() {
+        assert!(matches!(
+            config(&[]).unwrap().rate_limit_store,
+            RateLimitStore::Memory
+        ));
+        assert!(matches!(
+            config(&[("RATE_LIMIT_STORE", "memory")])
+                .unwrap()
+                .rate_limit_store,
+            RateLimitStore::Memory
+        ));
+        let RateLimitStore::Redis(redis) = config(&[("RATE_LIMIT_STORE", "redis")])
+            .unwrap()
+            .rate_limit_store
+        else {
+            panic!("redis expected");
+        };
+        assert_eq!(redis.url, DEFAULT_REDIS_URL);
+        assert_eq!(redis.prefix, "allmine:rl:");
+        assert_eq!(redis.timeout, Duration::from_millis(50));
+        let RateLimitStore::Redis(redis) = config(&[
+            ("RATE_LIMIT_STORE", "redis"),
+            ("REDIS_URL", "redis://:pw@cache.internal:6380/2"),
+            ("RATE_LIMIT_REDIS_PREFIX", "staging:rl:"),
+            ("RATE_LIMIT_REDIS_TIMEOUT_MS", "20"),
+        ])
+        .unwrap()
+        .rate_limit_store
+        else {
+            panic!("redis expected");
+        };
+        assert_eq!(redis.prefix, "staging:rl:");
+        assert_eq!(redis.timeout, Duration::from_millis(20));
+    }
+
+    #[test]
+    fn bad_rate_limit_store_settings_stop_the_start_without_echoing_secrets() {
+        let error = config(&[("RATE_LIMIT_STORE", "memcached")]).unwrap_err();
+        assert!(error.to_string().starts_with("RATE_LIMIT_STORE"), "{error}");
+        let error = config(&[
+            ("RATE_LIMIT_STORE", "redis"),
+            ("REDIS_URL", "http://user:hunter2@cache"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("REDIS_URL"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+        let error = config(&[
+            ("RATE_LIMIT_STORE", "redis"),
+            ("RATE_LIMIT_REDIS_TIMEOUT_MS", "0"),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().starts_with("RATE_LIMIT_REDIS_TIMEOUT_MS"));
+        let production = config(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("RATE_LIMIT_STORE", "redis"),
+        ])
+        .unwrap_err();
+        assert!(
+            production.to_string().starts_with("REDIS_URL"),
+            "{production}"
         );
     }
 

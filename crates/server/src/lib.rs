@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+pub mod limits;
 pub mod search;
 pub mod telemetry;
 

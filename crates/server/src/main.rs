@@ -151,6 +151,8 @@ async fn run_server(config: Config) -> Result<(), String> {
         search: index,
         search_freshness,
         rate_limits: config.rate_limits,
+        rate_limit_store: config.rate_limit_store,
+        trusted_proxies: config.trusted_proxies,
         workers: config.workers,
         cors_allowed_origins: config.cors_allowed_origins,
         read_model: (config.read_model_bytes > 0)

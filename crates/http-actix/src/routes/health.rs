@@ -20,6 +20,12 @@ pub const READY: &str = "/health/ready";
 pub trait Readiness: Send + Sync {
     /// `Ok` when ready; the error says what is not.
     async fn check(&self) -> Result<(), String>;
+
+    /// What an operator should know while the service is ready anyway (a
+    /// dependency it works without, for now); `None` when all is well.
+    async fn detail(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The readiness probe the app asks.
@@ -31,13 +37,22 @@ pub struct HealthStatus {
     /// `ok` when healthy.
     #[schema(example = "ok")]
     pub status: &'static str,
+    /// On a ready answer, what works in a degraded way meanwhile (for
+    /// example rate limits counted per process while Redis is unreachable);
+    /// absent when all is well.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    pub detail: Option<String>,
 }
 
 /// Liveness: the process serves HTTP.
 #[utoipa::path(get, path = LIVE, tag = "Health", operation_id = "live",
     responses((status = 200, description = "The process is alive", body = Envelope<HealthStatus>)))]
 pub async fn live() -> HttpResponse {
-    ok(HealthStatus { status: "ok" })
+    ok(HealthStatus {
+        status: "ok",
+        detail: None,
+    })
 }
 
 /// Readiness: the service can answer API requests now.
@@ -48,7 +63,10 @@ pub async fn live() -> HttpResponse {
     ))]
 pub async fn ready(readiness: web::Data<SharedReadiness>) -> Result<HttpResponse, ApiError> {
     match readiness.check().await {
-        Ok(()) => Ok(ok(HealthStatus { status: "ok" })),
+        Ok(()) => Ok(ok(HealthStatus {
+            status: "ok",
+            detail: readiness.detail().await,
+        })),
         Err(reason) => {
             tracing::warn!(%reason, "not ready");
             Err(ApiError::new(ErrorCode::ServiceUnavailable))

@@ -9,10 +9,13 @@ use time::{Duration, OffsetDateTime};
 use allmine_domain::Clock;
 use allmine_domain::UserId;
 use allmine_http::cors::AllowedOrigin;
-use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, RateLimitSettings, VerificationKey};
+use allmine_http::{
+    JwtIssuer, JwtSettings, JwtVerifier, RateLimitSettings, TrustedProxies, VerificationKey,
+};
 use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;
 use allmine_read_model::ReadModel;
+use allmine_server::config::RateLimitStore;
 use allmine_server::{Parts, search};
 
 /// The read models of the tests: room for every user a test makes.
@@ -128,6 +131,42 @@ impl TestApp {
         Self::start(self.db.clone(), Self::GENEROUS, hs256_settings()).await
     }
 
+    /// A server over a fresh database that counts `limits` in `store` and
+    /// believes the forwarding headers of `trusted_proxies` (a CIDR list).
+    pub async fn spawn_behind_proxies(
+        limits: RateLimitSettings,
+        trusted_proxies: &str,
+        store: RateLimitStore,
+    ) -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        Self::start_fleet_member(Arc::new(db), limits, trusted_proxies, store).await
+    }
+
+    /// Another instance over the same database, set up like
+    /// [`spawn_behind_proxies`](Self::spawn_behind_proxies).
+    pub async fn spawn_peer_behind_proxies(
+        &self,
+        limits: RateLimitSettings,
+        trusted_proxies: &str,
+        store: RateLimitStore,
+    ) -> Self {
+        Self::start_fleet_member(self.db.clone(), limits, trusted_proxies, store).await
+    }
+
+    async fn start_fleet_member(
+        db: Arc<TestDatabase>,
+        limits: RateLimitSettings,
+        trusted_proxies: &str,
+        store: RateLimitStore,
+    ) -> Self {
+        let fleet = Fleet {
+            trusted_proxies: TrustedProxies::parse(trusted_proxies).unwrap(),
+            store,
+        };
+        Self::start_full(db, limits, hs256_settings(), Vec::new(), None, fleet).await
+    }
+
     async fn start(
         db: Arc<TestDatabase>,
         rate_limits: RateLimitSettings,
@@ -142,6 +181,29 @@ impl TestApp {
         settings: JwtSettings,
         cors_allowed_origins: Vec<AllowedOrigin>,
         read_model: Option<Arc<ReadModel>>,
+    ) -> Self {
+        let fleet = Fleet {
+            trusted_proxies: TrustedProxies::default(),
+            store: RateLimitStore::Memory,
+        };
+        Self::start_full(
+            db,
+            rate_limits,
+            settings,
+            cors_allowed_origins,
+            read_model,
+            fleet,
+        )
+        .await
+    }
+
+    async fn start_full(
+        db: Arc<TestDatabase>,
+        rate_limits: RateLimitSettings,
+        settings: JwtSettings,
+        cors_allowed_origins: Vec<AllowedOrigin>,
+        read_model: Option<Arc<ReadModel>>,
+        fleet: Fleet,
     ) -> Self {
         capture_logs();
         let verifier = JwtVerifier::new(&settings).unwrap();
@@ -166,6 +228,8 @@ impl TestApp {
             search: index,
             search_freshness,
             rate_limits,
+            rate_limit_store: fleet.store,
+            trusted_proxies: fleet.trusted_proxies,
             workers: 2,
             cors_allowed_origins,
             read_model: read_model.clone(),
@@ -254,6 +318,52 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// How an instance of a fleet counts limits and finds its clients.
+struct Fleet {
+    trusted_proxies: TrustedProxies,
+    store: RateLimitStore,
+}
+
+/// The machine's Redis (`TEST_REDIS_URL`, or 127.0.0.1:6379).
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// Counting in the machine's Redis under a prefix no other test uses, after
+/// checking Redis answers: tests that call this NEED Redis, and fail saying
+/// so without it (`.ci/run` starts it).
+pub async fn redis_store() -> RateLimitStore {
+    let settings = allmine_redis::RedisSettings {
+        url: redis_url(),
+        prefix: format!("allmine-test:{}:", uuid::Uuid::new_v4()),
+        // Generous: tests share two cores with builds; speed is not tested here.
+        timeout: std::time::Duration::from_secs(2),
+    };
+    let probe = allmine_redis::RedisCounter::new(&settings, RateLimitSettings::default()).unwrap();
+    if let Err(error) = allmine_domain::limits::RequestCounter::check(&probe).await {
+        panic!(
+            "this test needs Redis at {} ({error}); start it with `redis-server --daemonize yes` \
+             (.ci/run does)",
+            settings.url
+        );
+    }
+    RateLimitStore::Redis(settings)
+}
+
+/// Counting in a Redis that is not there: a local port nothing listens on.
+pub fn unreachable_redis_store() -> RateLimitStore {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    RateLimitStore::Redis(allmine_redis::RedisSettings {
+        url: format!("redis://127.0.0.1:{port}"),
+        prefix: format!("allmine-test:{}:", uuid::Uuid::new_v4()),
+        timeout: std::time::Duration::from_millis(50),
+    })
 }
 
 fn hs256_settings() -> JwtSettings {

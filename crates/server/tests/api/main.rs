@@ -10,6 +10,7 @@ mod contract;
 mod cors;
 mod envelope;
 mod etag;
+mod fleet_limits;
 mod fuzz;
 mod history;
 mod hostile_input;

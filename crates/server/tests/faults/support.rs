@@ -80,6 +80,8 @@ impl TestServer {
             search: index,
             search_freshness,
             rate_limits: GENEROUS,
+            rate_limit_store: allmine_server::config::RateLimitStore::Memory,
+            trusted_proxies: allmine_http::TrustedProxies::default(),
             workers: 2,
             cors_allowed_origins: Vec::new(),
             read_model: None,
