@@ -355,6 +355,116 @@ mod tests {
         assert_eq!(limit.check_n(&1, NonZeroU32::new(3).unwrap()).remaining, 0);
     }
 
+    /// Records counter increments as `name{label=value} +n`.
+    #[derive(Default, Clone)]
+    struct Recorded(Arc<std::sync::Mutex<Vec<String>>>);
+
+    struct Increment(String, Recorded);
+
+    impl metrics::CounterFn for Increment {
+        fn increment(&self, by: u64) {
+            self.1.0.lock().unwrap().push(format!("{} +{by}", self.0));
+        }
+        fn absolute(&self, _: u64) {}
+    }
+
+    impl metrics::Recorder for Recorded {
+        fn describe_counter(
+            &self,
+            _: metrics::KeyName,
+            _: Option<metrics::Unit>,
+            _: metrics::SharedString,
+        ) {
+        }
+        fn describe_gauge(
+            &self,
+            _: metrics::KeyName,
+            _: Option<metrics::Unit>,
+            _: metrics::SharedString,
+        ) {
+        }
+        fn describe_histogram(
+            &self,
+            _: metrics::KeyName,
+            _: Option<metrics::Unit>,
+            _: metrics::SharedString,
+        ) {
+        }
+        fn register_counter(
+            &self,
+            key: &metrics::Key,
+            _: &metrics::Metadata<'_>,
+        ) -> metrics::Counter {
+            let labels: Vec<String> = key
+                .labels()
+                .map(|label| format!("{}={}", label.key(), label.value()))
+                .collect();
+            let name = format!("{}{{{}}}", key.name(), labels.join(","));
+            metrics::Counter::from_arc(Arc::new(Increment(name, self.clone())))
+        }
+        fn register_gauge(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+            metrics::Gauge::noop()
+        }
+        fn register_histogram(
+            &self,
+            _: &metrics::Key,
+            _: &metrics::Metadata<'_>,
+        ) -> metrics::Histogram {
+            metrics::Histogram::noop()
+        }
+    }
+
+    #[test]
+    fn every_refusal_and_only_a_refusal_is_counted_by_limit() {
+        let recorded = Recorded::default();
+        let limits = RateLimiters::new(RateLimitSettings {
+            username_checks_per_minute: 0,
+            username_changes_per_minute: 1,
+            searches_per_minute: 5,
+            anonymous_profile_reads_per_minute: 2,
+        });
+        let user = UserId::parse("507f1f77bcf86cd799439011").unwrap();
+        let address: IpAddr = "192.0.2.1".parse().unwrap();
+        metrics::with_local_recorder(&recorded, || {
+            actix_web::rt::System::new().block_on(async {
+                let two = NonZeroU32::new(2).unwrap();
+                assert!(!limits.check_anonymous(address, two).await.unwrap().refused);
+                assert!(
+                    limits
+                        .check_anonymous(address, NonZeroU32::MIN)
+                        .await
+                        .unwrap()
+                        .refused
+                );
+                assert!(limits.check_anonymous(address, two).await.unwrap().refused);
+                assert!(
+                    !limits
+                        .check_user::<UsernameChanges>(&user)
+                        .await
+                        .unwrap()
+                        .refused
+                );
+                assert!(
+                    limits
+                        .check_user::<UsernameChanges>(&user)
+                        .await
+                        .unwrap()
+                        .refused
+                );
+                assert!(!limits.check_user::<Searches>(&user).await.unwrap().refused);
+                assert_eq!(limits.check_user::<UsernameChecks>(&user).await, None);
+            });
+        });
+        assert_eq!(
+            *recorded.0.lock().unwrap(),
+            [
+                "allmine_rate_limit_refusals_total{limit=anonymous_profile_reads} +1",
+                "allmine_rate_limit_refusals_total{limit=anonymous_profile_reads} +1",
+                "allmine_rate_limit_refusals_total{limit=username_changes} +1",
+            ]
+        );
+    }
+
     #[test]
     fn zero_turns_a_limit_off() {
         assert!(Limit::<u8>::per_minute(0).is_none());

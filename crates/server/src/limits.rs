@@ -185,6 +185,96 @@ mod tests {
         watcher.abort();
     }
 
+    /// Records every value a gauge is set to.
+    #[derive(Debug, Default, Clone)]
+    struct Gauges(Arc<std::sync::Mutex<Vec<(String, f64)>>>);
+
+    struct Setting(String, Gauges);
+
+    impl metrics::GaugeFn for Setting {
+        fn increment(&self, _: f64) {}
+        fn decrement(&self, _: f64) {}
+        fn set(&self, value: f64) {
+            self.1.0.lock().unwrap().push((self.0.clone(), value));
+        }
+    }
+
+    impl metrics::Recorder for Gauges {
+        fn describe_counter(
+            &self,
+            _: metrics::KeyName,
+            _: Option<metrics::Unit>,
+            _: metrics::SharedString,
+        ) {
+        }
+        fn describe_gauge(
+            &self,
+            _: metrics::KeyName,
+            _: Option<metrics::Unit>,
+            _: metrics::SharedString,
+        ) {
+        }
+        fn describe_histogram(
+            &self,
+            _: metrics::KeyName,
+            _: Option<metrics::Unit>,
+            _: metrics::SharedString,
+        ) {
+        }
+        fn register_counter(
+            &self,
+            _: &metrics::Key,
+            _: &metrics::Metadata<'_>,
+        ) -> metrics::Counter {
+            metrics::Counter::noop()
+        }
+        fn register_gauge(&self, key: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+            metrics::Gauge::from_arc(Arc::new(Setting(key.name().to_owned(), self.clone())))
+        }
+        fn register_histogram(
+            &self,
+            _: &metrics::Key,
+            _: &metrics::Metadata<'_>,
+        ) -> metrics::Histogram {
+            metrics::Histogram::noop()
+        }
+    }
+
+    #[test]
+    fn the_degraded_gauge_is_1_only_while_the_shared_store_is_lost() {
+        let gauges = Gauges::default();
+        let shared = Arc::new(Switch::default());
+        shared.up.store(true, Ordering::Relaxed);
+        metrics::with_local_recorder(&gauges, || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let counter = FallbackCounter::new(shared.clone(), ONE_A_MINUTE);
+                read(&counter).await;
+                shared.up.store(false, Ordering::Relaxed);
+                read(&counter).await;
+                read(&counter).await;
+                shared.up.store(true, Ordering::Relaxed);
+                counter.recover();
+            });
+        });
+        let set: Vec<f64> = gauges
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(name, _)| name == DEGRADED_METRIC)
+            .map(|(_, value)| *value)
+            .collect();
+        assert_eq!(
+            set,
+            [0.0, 1.0, 0.0],
+            "set at start, once on loss, once on recovery"
+        );
+    }
+
     #[tokio::test]
     async fn a_store_down_at_start_is_noticed_before_any_request() {
         let shared = Arc::new(Switch::default());
