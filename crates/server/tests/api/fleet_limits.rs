@@ -235,3 +235,49 @@ async fn with_redis_answering_readiness_has_no_detail() {
     let data = assert_ok(StatusCode::OK, &answer.expect("ready"));
     assert!(data.get("detail").is_none(), "{data}");
 }
+
+/// Sends a request with a bad token (which logs a warning inside the
+/// request's span, besides the request log line) and returns the log lines
+/// of that request.
+async fn logged_lines(app: &TestApp, forwarded_for: &str) -> Vec<String> {
+    let request_id = format!("fleet-{}", uuid::Uuid::new_v4());
+    let response = app
+        .get("/api/v1/users/me")
+        .bearer_auth("not-a-token")
+        .header("X-Request-Id", &request_id)
+        .header("X-Forwarded-For", forwarded_for)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    logs()
+        .lines()
+        .filter(|line| line.contains(&request_id))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_request_log_names_the_forwarded_client_only_behind_a_trusted_proxy() {
+    let trusted =
+        TestApp::spawn_behind_proxies(THREE, LOOPBACK_IS_THE_PROXY, RateLimitStore::Memory).await;
+    let lines = logged_lines(&trusted, "203.0.113.77").await;
+    assert!(!lines.is_empty(), "the bad token is logged");
+    assert!(
+        lines
+            .iter()
+            .all(|line| line.contains("client=203.0.113.77")),
+        "{lines:?}"
+    );
+
+    let untrusted =
+        TestApp::spawn_behind_proxies(THREE, "10.0.0.0/8", RateLimitStore::Memory).await;
+    let lines = logged_lines(&untrusted, "203.0.113.78").await;
+    assert!(!lines.is_empty(), "the bad token is logged");
+    assert!(
+        lines
+            .iter()
+            .all(|line| line.contains("client=127.0.0.1") && !line.contains("203.0.113.78")),
+        "{lines:?}"
+    );
+}

@@ -394,7 +394,10 @@ impl std::io::Write for LogBuffer {
 /// Sends every log line of this test process to a buffer the tests can read.
 fn capture_logs() {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        // Warnings, and the request log (its span and "request finished" line).
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "warn,allmine_http::middleware=info",
+        ))
         .with_writer(|| LogBuffer)
         .with_ansi(false)
         .try_init();
