@@ -1,7 +1,8 @@
 //! The envelope middleware reads the request's context, finds the client's
 //! address (behind the trusted proxies, see [`crate::client_address`]),
-//! gives every response an `X-Request-Id`, logs it, and makes sure every error, ours or the
-//! framework's, leaves as the envelope in the request's language. The
+//! gives every response an `X-Request-Id`, logs it (with the client), and
+//! makes sure every error, ours or the framework's, leaves as the envelope in
+//! the request's language. The
 //! timezone gate, innermost, refuses a request whose `X-Timezone` the
 //! envelope middleware could not read; it is a separate layer so that the
 //! CORS middleware can sit between the two and give that refusal its headers.
