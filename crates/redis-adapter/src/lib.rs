@@ -58,8 +58,9 @@ redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', string.format('%d
 return {1, math.floor((tolerance - ahead) / interval), ahead}
 ";
 
-/// How to reach Redis and name the keys.
-#[derive(Debug, Clone)]
+/// How to reach Redis and name the keys. Its `Debug` leaves the URL out:
+/// it may hold a password.
+#[derive(Clone)]
 pub struct RedisSettings {
     /// `redis://[user:password@]host:port[/db]`.
     pub url: String,
@@ -68,6 +69,16 @@ pub struct RedisSettings {
     pub prefix: String,
     /// The deadline of one call (connecting included).
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &"[redacted]")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// The URL could not be read.

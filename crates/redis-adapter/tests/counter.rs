@@ -277,6 +277,18 @@ async fn an_unreachable_redis_fails_fast_instead_of_hanging() {
 }
 
 #[test]
+fn settings_never_print_the_url_which_may_hold_a_password() {
+    let settings = RedisSettings {
+        url: "redis://:hunter2@cache:6379".to_owned(),
+        prefix: "p:".to_owned(),
+        timeout: Duration::from_millis(50),
+    };
+    let printed = format!("{settings:?}");
+    assert!(!printed.contains("hunter2"), "{printed}");
+    assert!(printed.contains("p:"), "{printed}");
+}
+
+#[test]
 fn a_url_that_is_not_redis_is_refused_and_not_echoed() {
     let settings = RedisSettings {
         url: "http://user:secret@example".to_owned(),
