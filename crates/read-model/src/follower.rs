@@ -28,6 +28,9 @@ pub struct FollowSettings {
     pub stale_at_most: Duration,
     /// Changes read at a time.
     pub batch: usize,
+    /// How often the follower counts the feed rows it has not applied yet
+    /// (one bounded query on the feed's pool each time).
+    pub measure_lag_every: Duration,
 }
 
 impl Default for FollowSettings {
@@ -36,6 +39,7 @@ impl Default for FollowSettings {
             poll_every: Duration::from_millis(100),
             stale_at_most: Duration::from_secs(1),
             batch: 2_000,
+            measure_lag_every: Duration::from_secs(1),
         }
     }
 }
@@ -81,6 +85,7 @@ impl FeedFollower {
     pub async fn run(mut self) {
         let mut position = self.start().await;
         let mut failing = false;
+        let mut measure_lag_at = Instant::now();
         loop {
             match self.step(position).await {
                 Ok((next, complete)) => {
@@ -89,6 +94,10 @@ impl FeedFollower {
                         failing = false;
                     }
                     position = next;
+                    if Instant::now() >= measure_lag_at {
+                        measure_lag_at = Instant::now() + self.settings.measure_lag_every;
+                        self.measure_lag(position).await;
+                    }
                     if complete {
                         tokio::time::sleep(self.settings.poll_every).await;
                     }
@@ -137,10 +146,19 @@ impl FeedFollower {
         } = batch;
         self.apply(&changes).await;
         if complete && let Some(fresh_as_of) = self.freshness.applied_below(settled_below) {
+            self.model.fresh_as_of(fresh_as_of);
             self.model
                 .trust_until(fresh_as_of + self.settings.stale_at_most);
         }
         Ok((through, complete))
+    }
+
+    /// Records how many committed rows lie beyond `position`. A failure
+    /// keeps the last count: the step that follows reports the feed's state.
+    async fn measure_lag(&self, position: FeedPosition) {
+        if let Ok(lag) = self.feed.lag(position).await {
+            self.model.feed_lag_rows(lag.rows);
+        }
     }
 
     fn empty(&mut self) {

@@ -68,6 +68,13 @@ pub struct ReadModelStats {
     pub entries: u64,
     /// Estimated bytes held now (approximate).
     pub bytes: u64,
+    /// How long ago the moment is before which every committed change is
+    /// known applied (see the follower); before the first complete read
+    /// since the model was made or emptied, how long ago that was.
+    pub feed_lag: Duration,
+    /// Committed feed rows the follower had not applied when it last
+    /// measured (about once a second).
+    pub feed_lag_rows: u64,
 }
 
 /// The read model's memory: what the caching adapters read and fill, and what
@@ -83,6 +90,8 @@ pub struct ReadModel {
     misses: AtomicU64,
     bypassed: AtomicU64,
     changes: AtomicU64,
+    fresh_as_of_micros: AtomicU64,
+    feed_lag_rows: AtomicU64,
 }
 
 impl std::fmt::Debug for ReadModel {
@@ -111,6 +120,8 @@ impl ReadModel {
             misses: AtomicU64::new(0),
             bypassed: AtomicU64::new(0),
             changes: AtomicU64::new(0),
+            fresh_as_of_micros: AtomicU64::new(0),
+            feed_lag_rows: AtomicU64::new(0),
         }
     }
 
@@ -126,9 +137,24 @@ impl ReadModel {
             .fetch_max(self.micros_since_start(until), Ordering::SeqCst);
     }
 
+    /// Records that every change committed before `at` has been applied
+    /// (never moves back).
+    pub(crate) fn fresh_as_of(&self, at: Instant) {
+        self.fresh_as_of_micros
+            .fetch_max(self.micros_since_start(at), Ordering::Relaxed);
+    }
+
+    /// Records how many committed feed rows are not applied yet.
+    pub(crate) fn feed_lag_rows(&self, rows: u64) {
+        self.feed_lag_rows.store(rows, Ordering::Relaxed);
+    }
+
     /// Stops trusting the model at once and empties it.
     pub(crate) fn clear(&self) {
         self.trusted_until_micros.store(0, Ordering::SeqCst);
+        // Lag now counts from the emptying: nothing older is held.
+        self.fresh_as_of_micros
+            .store(self.micros_since_start(Instant::now()), Ordering::Relaxed);
         // Every read in flight must not put back what it read before.
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         for slot in self.last_change.iter() {
@@ -146,6 +172,11 @@ impl ReadModel {
             changes: self.changes.load(Ordering::Relaxed),
             entries: self.entries.entry_count(),
             bytes: self.entries.weighted_size(),
+            feed_lag: self
+                .micros_since_start(Instant::now())
+                .checked_sub(self.fresh_as_of_micros.load(Ordering::Relaxed))
+                .map_or(Duration::ZERO, Duration::from_micros),
+            feed_lag_rows: self.feed_lag_rows.load(Ordering::Relaxed),
         }
     }
 

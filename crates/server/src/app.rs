@@ -1,10 +1,12 @@
 //! Wiring: adapters into use cases, use cases into the HTTP app.
 
+use std::future::Future;
 use std::net::TcpListener;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
@@ -20,13 +22,15 @@ use allmine_http::compression::{finish_compression, keep_small_answers_plain};
 use allmine_http::cors::{AllowedOrigin, cors, cors_headers_for_allowed_origins_only};
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
-    envelope_middleware, timezone_gate,
+    envelope_middleware, record_request_metrics, timezone_gate,
 };
 use allmine_postgres::{PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
 use allmine_read_model::{
     CachedDirectory, CachedUsernames, CachedUsers, FeedFollower, FollowSettings, ReadModel,
 };
 
+use crate::prometheus::{MetricsEndpoint, metrics_server};
+use crate::sampling::{self, Sampled};
 use crate::search::SearchFreshness;
 
 /// How long in-flight requests get to finish after SIGTERM (SIGINT stops at once).
@@ -69,6 +73,10 @@ pub struct Parts {
     /// The read model profile, account and relationship reads go through;
     /// `None`: every read goes to PostgreSQL. `serve` starts its feed follower.
     pub read_model: Option<Arc<ReadModel>>,
+    /// Where to serve `GET /metrics`; `None`: no metrics listener and no
+    /// sampling (requests still go through the facade, a no-op without a
+    /// recorder).
+    pub metrics: Option<MetricsEndpoint>,
 }
 
 impl std::fmt::Debug for Parts {
@@ -84,6 +92,8 @@ struct ReadPorts {
     users: Arc<dyn UserRepository>,
     names: Arc<dyn UsernameReservations>,
     directory: Arc<dyn SearchDirectory>,
+    /// The change feed's own pool, when the read model follows it.
+    feed_pool: Option<PgPool>,
 }
 
 /// The ports, through the read model when there is one (its feed follower
@@ -97,9 +107,11 @@ fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
             users,
             names,
             directory,
+            feed_pool: None,
         };
     };
     let feed = Arc::new(PgChangeFeed::new(&pool.connect_options()));
+    let feed_pool = Some(feed.pool().clone());
     let follower = FeedFollower::new(
         model.clone(),
         feed,
@@ -111,12 +123,35 @@ fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
         users: Arc::new(CachedUsers::new(users, model.clone())),
         names: Arc::new(CachedUsernames::new(names, model.clone())),
         directory: Arc::new(CachedDirectory::new(directory, model)),
+        feed_pool,
     }
 }
 
-/// Builds the HTTP server on `listener` from `parts`. The returned server runs
-/// when awaited and drains gracefully on SIGTERM.
-pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
+/// A running server: the API, and the metrics listener if there is one.
+/// Awaiting it runs them; on SIGTERM the API drains, then the metrics
+/// listener stops (so the drain can be watched), and the samplers with it.
+#[must_use = "a server does nothing until it is awaited or spawned"]
+pub struct Running(Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>);
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running").finish_non_exhaustive()
+    }
+}
+
+impl Future for Running {
+    type Output = std::io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+/// Builds the HTTP server on `listener` from `parts` (and the metrics
+/// listener, with its samplers, if `parts` has one). The returned server runs
+/// when awaited and drains gracefully on SIGTERM. Call it on a Tokio runtime:
+/// the read model's follower and the samplers start at once.
+pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Running> {
     let Parts {
         pool,
         tokens,
@@ -127,12 +162,21 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         workers,
         cors_allowed_origins,
         read_model,
+        metrics,
     } = parts;
     let ReadPorts {
         users,
         names,
         directory,
-    } = read_ports(&pool, read_model);
+        feed_pool,
+    } = read_ports(&pool, read_model.clone());
+    let mut pools = vec![(sampling::pool::PRIMARY, pool.clone())];
+    pools.extend(feed_pool.map(|feed| (sampling::pool::CHANGE_FEED, feed)));
+    let sampled = Sampled {
+        pools,
+        read_model,
+        search: Some(search_freshness.clone()),
+    };
     let profiles = ProfileService::new(users.clone(), clock.clone());
     let usernames = UsernameService::new(users, names, clock);
     let history = HistoryService::new(Arc::new(PgHistory::new(pool.clone())));
@@ -150,7 +194,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         search: search_freshness,
     }));
     let openapi = ApiDoc::openapi();
-    let server = HttpServer::new(move || {
+    let api = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(readiness.clone())
@@ -167,10 +211,27 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .wrap(from_fn(keep_small_answers_plain))
             .wrap(Compress::default())
             .wrap(from_fn(finish_compression))
+            // Outermost: the time and status the client sees.
+            .wrap(from_fn(record_request_metrics))
     })
     .workers(workers.max(1))
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .listen(listener)?
     .run();
-    Ok(server)
+    let Some(endpoint) = metrics else {
+        return Ok(Running(Box::pin(api)));
+    };
+    let metrics = metrics_server(endpoint)?;
+    let stop_metrics = metrics.handle();
+    let metrics = tokio::spawn(metrics);
+    let samplers = sampling::start(sampled);
+    Ok(Running(Box::pin(async move {
+        let served = api.await;
+        stop_metrics.stop(true).await;
+        let _ = metrics.await;
+        for sampler in samplers {
+            sampler.abort();
+        }
+        served
+    })))
 }

@@ -5,7 +5,9 @@
 
 pub mod app;
 pub mod config;
+pub mod prometheus;
+pub mod sampling;
 pub mod search;
 pub mod telemetry;
 
-pub use app::{Parts, serve};
+pub use app::{Parts, Running, serve};

@@ -17,6 +17,7 @@ use allmine_http::JwtVerifier;
 use allmine_postgres::{ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, seed_demo};
 use allmine_read_model::ReadModel;
 use allmine_server::config::{Config, Environment};
+use allmine_server::prometheus::{self, MetricsEndpoint};
 use allmine_server::{Parts, search, serve, telemetry};
 
 #[derive(Debug, Parser)]
@@ -136,6 +137,17 @@ async fn run_server(config: Config) -> Result<(), String> {
     let listener = TcpListener::bind(&config.bind_address)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_address))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let metrics = match config.metrics_address {
+        None => None,
+        Some(metrics_address) => {
+            let handle = prometheus::install().map_err(|e| e.to_string())?;
+            let listener = TcpListener::bind(metrics_address).map_err(|e| {
+                format!("cannot listen on {metrics_address} (METRICS_ADDRESS): {e}")
+            })?;
+            tracing::info!(%metrics_address, "serving metrics at http://{metrics_address}/metrics");
+            Some(MetricsEndpoint { listener, handle })
+        }
+    };
     let index = search::open_index(&config.search_index_dir)?;
     let search_freshness = Arc::new(search::SearchFreshness::default());
     tokio::spawn(search::keep_fresh(
@@ -155,6 +167,7 @@ async fn run_server(config: Config) -> Result<(), String> {
         cors_allowed_origins: config.cors_allowed_origins,
         read_model: (config.read_model_bytes > 0)
             .then(|| Arc::new(ReadModel::new(config.read_model_bytes))),
+        metrics,
     };
     let server = serve(listener, parts).map_err(|e| e.to_string())?;
     tracing::info!(%address, "serving the Users API; Swagger UI at http://{address}/docs/");

@@ -54,6 +54,11 @@ impl SearchSync {
         Ok(count)
     }
 
+    /// The position the index has applied the feed through; `None`: never written.
+    pub async fn applied_through(&self) -> Result<Option<FeedPosition>, SyncError> {
+        Ok(self.index.applied_through().await?)
+    }
+
     /// Opens the way for serving: rebuilds a never-written index, then catches up.
     pub async fn prepare(&self) -> Result<(), SyncError> {
         if self.index.applied_through().await?.is_none() {

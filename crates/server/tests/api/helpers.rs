@@ -13,6 +13,7 @@ use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, RateLimitSettings, Verif
 use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;
 use allmine_read_model::ReadModel;
+use allmine_server::prometheus::MetricsEndpoint;
 use allmine_server::{Parts, search};
 
 /// The read models of the tests: room for every user a test makes.
@@ -58,6 +59,8 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     /// The read model this instance reads through, if it has one.
     pub read_model: Option<Arc<ReadModel>>,
+    /// `http://host:port` of this instance's metrics listener, if it has one.
+    pub metrics_address: Option<String>,
     issuer: JwtIssuer,
     _index_dir: tempfile::TempDir,
 }
@@ -104,6 +107,23 @@ impl TestApp {
         .await
     }
 
+    /// A server with a read model that also serves its metrics on a listener
+    /// of its own (the recorder is the process's: every app of this test
+    /// binary counts into it once one test has installed it).
+    pub async fn spawn_with_metrics() -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        Self::start_observed(
+            Arc::new(db),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            Some(Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+            true,
+        )
+        .await
+    }
+
     /// A second instance over the same database with a read model of its own.
     pub async fn spawn_peer_with_read_model(&self) -> Self {
         Self::start_with(
@@ -143,6 +163,27 @@ impl TestApp {
         cors_allowed_origins: Vec<AllowedOrigin>,
         read_model: Option<Arc<ReadModel>>,
     ) -> Self {
+        Self::start_observed(
+            db,
+            rate_limits,
+            settings,
+            cors_allowed_origins,
+            read_model,
+            false,
+        )
+        .await
+    }
+
+    /// [`Self::start_with`], with a metrics listener on 127.0.0.1:0 when
+    /// `metrics` is set.
+    async fn start_observed(
+        db: Arc<TestDatabase>,
+        rate_limits: RateLimitSettings,
+        settings: JwtSettings,
+        cors_allowed_origins: Vec<AllowedOrigin>,
+        read_model: Option<Arc<ReadModel>>,
+        metrics: bool,
+    ) -> Self {
         capture_logs();
         let verifier = JwtVerifier::new(&settings).unwrap();
         let index_dir = tempfile::tempdir().unwrap();
@@ -159,6 +200,14 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(TestClock::default());
+        let metrics = metrics.then(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let handle = allmine_server::prometheus::install().unwrap();
+            MetricsEndpoint { listener, handle }
+        });
+        let metrics_address = metrics
+            .as_ref()
+            .map(|endpoint| format!("http://{}", endpoint.listener.local_addr().unwrap()));
         let parts = Parts {
             pool: db.pool.clone(),
             tokens: verifier,
@@ -169,6 +218,7 @@ impl TestApp {
             workers: 2,
             cors_allowed_origins,
             read_model: read_model.clone(),
+            metrics,
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());
         Self {
@@ -177,6 +227,7 @@ impl TestApp {
             db,
             clock,
             read_model,
+            metrics_address,
             issuer: JwtIssuer::hs256(&SecretString::from(SECRET.to_owned()), None, None),
             _index_dir: index_dir,
         }
