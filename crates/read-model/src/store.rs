@@ -163,8 +163,11 @@ impl ReadModel {
         self.entries.invalidate_all();
     }
 
-    /// What the model has answered and holds.
+    /// What the model has answered and holds. Runs the cache's pending
+    /// housekeeping first, without which its counts of entries and bytes
+    /// trail the inserts (call it about once a second, not per request).
     pub fn stats(&self) -> ReadModelStats {
+        self.entries.run_pending_tasks();
         ReadModelStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),

@@ -491,18 +491,42 @@ mod tests {
 
     #[test]
     fn metrics_are_off_when_the_address_is_empty_or_off() {
-        assert_eq!(config(&[("METRICS_ADDRESS", "")]).unwrap().metrics_address, None);
-        assert_eq!(config(&[("METRICS_ADDRESS", " ")]).unwrap().metrics_address, None);
-        assert_eq!(config(&[("METRICS_ADDRESS", "off")]).unwrap().metrics_address, None);
-        assert_eq!(config(&[("METRICS_ADDRESS", "OFF")]).unwrap().metrics_address, None);
+        assert_eq!(
+            config(&[("METRICS_ADDRESS", "")]).unwrap().metrics_address,
+            None
+        );
+        assert_eq!(
+            config(&[("METRICS_ADDRESS", " ")]).unwrap().metrics_address,
+            None
+        );
+        assert_eq!(
+            config(&[("METRICS_ADDRESS", "off")])
+                .unwrap()
+                .metrics_address,
+            None
+        );
+        assert_eq!(
+            config(&[("METRICS_ADDRESS", "OFF")])
+                .unwrap()
+                .metrics_address,
+            None
+        );
     }
 
     #[test]
     fn a_metrics_address_that_is_not_ip_and_port_stops_the_start() {
-        for bad in ["9090", "localhost:9090", "127.0.0.1", "127.0.0.1:99999", "on"] {
+        for bad in [
+            "9090",
+            "localhost:9090",
+            "127.0.0.1",
+            "127.0.0.1:99999",
+            "on",
+        ] {
             let error = config(&[("METRICS_ADDRESS", bad)]).unwrap_err();
             assert!(
-                error.to_string().starts_with("METRICS_ADDRESS: expected ip:port"),
+                error
+                    .to_string()
+                    .starts_with("METRICS_ADDRESS: expected ip:port"),
                 "{bad}: {error}"
             );
         }

@@ -107,10 +107,11 @@ impl TestApp {
         .await
     }
 
-    /// A server with a read model that also serves its metrics on a listener
-    /// of its own (the recorder is the process's: every app of this test
-    /// binary counts into it once one test has installed it).
-    pub async fn spawn_with_metrics() -> Self {
+    /// A server that also serves its metrics on a listener of its own, with
+    /// a read model or without (the recorder is the process's: every app of
+    /// this test binary counts into it once one test has installed it, and
+    /// the samplers of every app with metrics set the same gauges).
+    pub async fn spawn_with_metrics(with_read_model: bool) -> Self {
         let db = TestDatabase::new().await;
         seed_demo(&db.pool).await.unwrap();
         Self::start_observed(
@@ -118,7 +119,7 @@ impl TestApp {
             Self::GENEROUS,
             hs256_settings(),
             Vec::new(),
-            Some(Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+            with_read_model.then(|| Arc::new(ReadModel::new(READ_MODEL_BYTES))),
             true,
         )
         .await
