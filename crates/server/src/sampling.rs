@@ -74,7 +74,7 @@ pub fn start(sampled: Sampled) -> Vec<JoinHandle<()>> {
     let mut tasks: Vec<JoinHandle<()>> = sampled
         .pools
         .iter()
-        .map(|(label, pool)| tokio::spawn(probe(*label, pool.clone())))
+        .map(|(label, pool)| tokio::spawn(probe(label, pool.clone())))
         .collect();
     tasks.push(tokio::spawn(sample(sampled)));
     tasks
