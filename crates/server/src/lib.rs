@@ -5,6 +5,8 @@
 
 pub mod app;
 pub mod config;
+pub mod healthcheck;
+pub mod progress;
 pub mod search;
 pub mod telemetry;
 
