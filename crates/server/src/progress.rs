@@ -99,7 +99,7 @@ impl Progress for BarProgress {
         }
         let bar = match total {
             Some(total) => ProgressBar::new(total).with_style(
-                style("{prefix:>20} [{bar:30}] {human_pos}/{human_len} {per_sec} eta {eta} ({elapsed})")
+                style("{prefix:>20} [{bar:30}] {human_pos}/{human_len} {per_sec:0} eta {eta} ({elapsed})")
                     .progress_chars("=> "),
             ),
             None => {
