@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use allmine_domain::BoxError;
 use allmine_domain::UserId;
 use allmine_domain::feed::FeedPosition;
+use allmine_domain::progress::{NoProgress, Progress};
 use allmine_domain::search::{
     IndexChange, IndexedUser, SearchError, SearchHits, SearchIndexWriter, UserSearch,
 };
@@ -26,6 +27,9 @@ use crate::matching::{Excluded, Plan, SegmentMatches, docs_of, page};
 use crate::merge::FewSegments;
 use crate::query::query_words;
 use crate::schema::{Fields, content_hash, tokenizers};
+
+/// A rebuild reports its progress every this many users.
+pub const REPORT_EVERY: usize = 10_000;
 
 /// The subdirectory of an index on disk: named for the schema, changed with it.
 pub const SCHEMA_DIR: &str = "schema-3";
@@ -283,15 +287,33 @@ impl TantivyUserIndex {
         users: Vec<IndexedUser>,
         through: FeedPosition,
     ) -> Result<(), SearchError> {
+        self.replace_all_blocking_reporting(users, through, &NoProgress)
+    }
+
+    /// [`SearchIndexWriter::replace_all_reporting`], synchronously: the users added are
+    /// reported every [`REPORT_EVERY`], then the commit and the merge are phases of their
+    /// own.
+    pub fn replace_all_blocking_reporting(
+        &self,
+        users: Vec<IndexedUser>,
+        through: FeedPosition,
+        progress: &dyn Progress,
+    ) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
         let indexed = users.len();
         let staged = writer.delete_all_documents().map(drop).and_then(|()| {
-            users
-                .iter()
-                .try_for_each(|user| writer.add_document(self.fields.document(user)).map(drop))
+            users.chunks(REPORT_EVERY).try_for_each(|chunk| {
+                chunk.iter().try_for_each(|user| {
+                    writer.add_document(self.fields.document(user)).map(drop)
+                })?;
+                progress.advance(chunk.len() as u64);
+                Ok(())
+            })
         });
+        progress.start("commit", None);
         let result = staged.and_then(|()| commit(&mut writer, through));
         self.finish_write(writer, result)?;
+        progress.start("merge segments", None);
         self.merge_segments();
         tracing::info!(indexed, ?through, "search index rebuilt");
         Ok(())
@@ -547,6 +569,15 @@ impl SearchIndexWriter for TantivyUserIndex {
         through: FeedPosition,
     ) -> Result<(), SearchError> {
         self.replace_all_blocking(users, through)
+    }
+
+    async fn replace_all_reporting(
+        &self,
+        users: Vec<IndexedUser>,
+        through: FeedPosition,
+        progress: &dyn Progress,
+    ) -> Result<(), SearchError> {
+        self.replace_all_blocking_reporting(users, through, progress)
     }
 }
 

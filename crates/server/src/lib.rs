@@ -7,6 +7,8 @@ pub mod app;
 pub mod config;
 pub mod prometheus;
 pub mod sampling;
+pub mod healthcheck;
+pub mod progress;
 pub mod search;
 pub mod telemetry;
 
