@@ -138,18 +138,33 @@ pub(crate) async fn lag(pool: &PgPool, after: FeedPosition) -> Result<FeedLag, R
     })
 }
 
-/// [`ChangeFeed::head`] on `conn`: before the oldest transaction still running.
+/// [`ChangeFeed::head`] on `conn`: before the oldest transaction still running,
+/// and never below what the feed has forgotten. On a fresh database a
+/// transaction older than the migration that created the feed (anywhere in the
+/// cluster) holds the oldest running transaction below the horizon the migration
+/// set; a head there would be read as trimmed, over and over.
 pub(crate) async fn head(conn: &mut PgConnection) -> Result<FeedPosition, RepositoryError> {
-    let settled_below = sqlx::query_scalar!(
-        r#"SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS "settled_below!""#
+    let row = sqlx::query!(
+        r#"
+        SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS "settled_below!",
+               h.trimmed_xid::text::int8 AS "trimmed_xid!", h.trimmed_seq AS "trimmed_seq!"
+        FROM change_feed_horizon h WHERE h.only_row
+        "#
     )
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await
-    .map_err(repository_error)?;
-    Ok(FeedPosition::before_transaction(count(
-        settled_below,
-        "pg_snapshot_xmin",
-    )?))
+    .map_err(repository_error)?
+    // The migration inserts the only row; without it nothing can be told.
+    .ok_or_else(|| corrupt("change_feed_horizon"))?;
+    let settled = FeedPosition::before_transaction(count(row.settled_below, "pg_snapshot_xmin")?);
+    let trimmed_seq = count(row.trimmed_seq, "change_feed_horizon.trimmed_seq")?;
+    let forgotten = FeedPosition::new(
+        count(row.trimmed_xid, "change_feed_horizon.trimmed_xid")?,
+        trimmed_seq
+            .saturating_mul(CHANGES_PER_ROW)
+            .saturating_add(CHANGES_PER_ROW - 1),
+    );
+    Ok(settled.max(forgotten))
 }
 
 /// Changes numbered per row: a row's changes are numbered `seq * 3 + k`, its

@@ -628,3 +628,32 @@ async fn lag_counts_committed_rows_after_a_position_final_or_not_and_ages_the_ol
     let (_, all) = read_all(&feed, one.through, 100).await;
     assert_eq!(feed.lag(all).await.unwrap(), FeedLag::default());
 }
+
+#[tokio::test]
+async fn the_head_is_never_below_the_horizon_even_while_an_older_transaction_runs() {
+    // On a fresh database, a transaction anywhere in the cluster that began before the
+    // migration holds the oldest running transaction below the horizon the migration
+    // set. Here: a transaction opened first, then the horizon moved past it.
+    let db = TestDatabase::new().await;
+    let feed = PgChangeFeed::new(&db.options);
+    let mut older = PgConnection::connect_with(&db.options).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut older).await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut older)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE change_feed_horizon SET trimmed_xid = pg_current_xact_id(), trimmed_seq = 0",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+
+    let head = feed.head().await.unwrap();
+
+    assert!(
+        read(&feed, head, 10).await.is_ok(),
+        "a read from the head is never trimmed"
+    );
+    sqlx::query("ROLLBACK").execute(&mut older).await.unwrap();
+}

@@ -105,6 +105,8 @@ impl FeedFollower {
                 Err(FeedError::Trimmed) => {
                     tracing::warn!("the read model fell behind the trimmed feed; emptying it");
                     self.empty();
+                    // Never a hot loop, whatever the feed answers next.
+                    tokio::time::sleep(self.settings.poll_every).await;
                     position = self.start().await;
                 }
                 Err(FeedError::Repository(error)) => {

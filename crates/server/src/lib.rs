@@ -5,10 +5,10 @@
 
 pub mod app;
 pub mod config;
-pub mod prometheus;
-pub mod sampling;
 pub mod healthcheck;
 pub mod progress;
+pub mod prometheus;
+pub mod sampling;
 pub mod search;
 pub mod telemetry;
 

@@ -17,8 +17,8 @@ use allmine_http::JwtVerifier;
 use allmine_postgres::{ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, seed_demo};
 use allmine_read_model::ReadModel;
 use allmine_server::config::{Config, Environment};
-use allmine_server::prometheus::{self, MetricsEndpoint};
 use allmine_server::progress::Reporter;
+use allmine_server::prometheus::{self, MetricsEndpoint};
 use allmine_server::{Parts, search, serve, telemetry};
 
 #[derive(Debug, Parser)]
