@@ -177,6 +177,24 @@ mod tests {
     }
 
     #[test]
+    fn a_viewers_relations_keep_one_follow_per_owner_and_no_not_following() {
+        let (jane, bob) = (UserId::from_bytes([1; 12]), UserId::from_bytes([2; 12]));
+        let relations = ViewerRelations::new(
+            vec![
+                (bob, FollowState::NotFollowing),
+                (jane, FollowState::Accepted),
+                (jane, FollowState::Accepted),
+            ],
+            vec![bob, bob],
+        );
+        assert_eq!(relations.follow_count(), 1);
+        assert_eq!(relations.blocked_either_way(), &[bob]);
+        assert_eq!(relations.with(&jane), with(false, FollowState::Accepted));
+        assert_eq!(relations.with(&bob), with(true, FollowState::NotFollowing));
+        assert_eq!(relations.with(&VIEWER), Relationship::NONE);
+    }
+
+    #[test]
     fn the_owner_always_sees_their_own_profile() {
         let mut owner = user("owner");
         owner.is_private = true;
