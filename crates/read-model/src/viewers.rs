@@ -9,7 +9,7 @@ use allmine_domain::{RepositoryError, UserId};
 use crate::store::{HeldRelations, ReadModel};
 
 /// Follows and blocks together beyond which a viewer's relations are not
-/// held: 100,000 of them weigh about 1.3 MB, a fiftieth of the default
+/// held: 100,000 of them weigh about 1.3 MB, a twenty-fifth of the default
 /// budget. Past it every pair of theirs is read from storage, as without the
 /// read model.
 pub(crate) const RELATIONS_AT_MOST: usize = 100_000;
