@@ -5,7 +5,9 @@
 //! A changed user who is held is re-read and replaced in place (a follow
 //! changes a hot streamer's counters many times a second; dropping the entry
 //! each time would turn the hottest keys into constant misses). A changed pair
-//! is dropped: pairs are per viewer and cheap to read again.
+//! drops both users' relations as viewers: the feed does not say whether a
+//! follow or a block changed, nor which way, and a viewer's relations are one
+//! query to read again.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -168,19 +170,15 @@ impl FeedFollower {
         self.freshness.reset();
     }
 
-    /// Applies `changes`: pairs dropped, held users re-read in place.
+    /// Applies `changes`: both sides of a pair dropped, held users re-read in place.
     async fn apply(&self, changes: &[Change]) {
         let mut users: Vec<UserId> = Vec::new();
         let mut seen = HashSet::new();
         for change in changes {
             match *change {
                 Change::Pair(one, other) => {
-                    self.model.changed(&pair(one, other), true);
-                    self.model.changed(&pair(other, one), true);
-                    // The feed does not say whether a block or a follow
-                    // changed; a follow costs a block list one re-read.
-                    self.model.changed(&Key::Blocks(one), true);
-                    self.model.changed(&Key::Blocks(other), true);
+                    self.model.changed(&Key::Viewer(one), true);
+                    self.model.changed(&Key::Viewer(other), true);
                 }
                 Change::User(id) => {
                     if seen.insert(id) {
@@ -222,8 +220,4 @@ impl FeedFollower {
         }
         Ok(())
     }
-}
-
-fn pair(viewer: UserId, owner: UserId) -> Key {
-    Key::Pair { viewer, owner }
 }

@@ -99,7 +99,8 @@ struct ReadPorts {
 /// The ports, through the read model when there is one (its feed follower
 /// then runs until the runtime stops).
 fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
-    let users: Arc<dyn UserRepository> = Arc::new(PgUsers::new(pool.clone()));
+    let pg_users = Arc::new(PgUsers::new(pool.clone()));
+    let users: Arc<dyn UserRepository> = pg_users.clone();
     let names: Arc<dyn UsernameReservations> = Arc::new(PgUsernames::new(pool.clone()));
     let directory: Arc<dyn SearchDirectory> = Arc::new(PgSearch::new(pool.clone()));
     let Some(model) = read_model else {
@@ -120,9 +121,9 @@ fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
     );
     tokio::spawn(follower.run());
     ReadPorts {
-        users: Arc::new(CachedUsers::new(users, model.clone())),
+        users: Arc::new(CachedUsers::new(users, pg_users.clone(), model.clone())),
         names: Arc::new(CachedUsernames::new(names, model.clone())),
-        directory: Arc::new(CachedDirectory::new(directory, model)),
+        directory: Arc::new(CachedDirectory::new(directory, pg_users, model)),
         feed_pool,
     }
 }

@@ -16,8 +16,10 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/allmi
 /// one subdirectory per database, so that pointing `DATABASE_URL` at another
 /// database never reuses an index built from a different one.
 pub const DEFAULT_SEARCH_INDEX_DIR: &str = "data/search-index";
-/// The read model's default size: 64 MiB.
-pub const DEFAULT_READ_MODEL_BYTES: u64 = 64 * 1024 * 1024;
+/// The read model's default size: 32 MiB of heap, weighed honestly (about
+/// 20,000 users), so that the server stays within 160 MB under load with the
+/// search writer's share (the arithmetic is in ADR 0012).
+pub const DEFAULT_READ_MODEL_BYTES: u64 = 32 * 1024 * 1024;
 /// The address metrics are usually served on (the port the OpenTelemetry
 /// convention gives Prometheus exporters), as the docs suggest it. Not a
 /// default: metrics are off unless `METRICS_ADDRESS` is set, so that no second
