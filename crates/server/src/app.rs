@@ -1,10 +1,12 @@
 //! Wiring: adapters into use cases, use cases into the HTTP app.
 
+use std::future::Future;
 use std::net::TcpListener;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
@@ -20,7 +22,7 @@ use allmine_http::compression::{finish_compression, keep_small_answers_plain};
 use allmine_http::cors::{AllowedOrigin, cors, cors_headers_for_allowed_origins_only};
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
-    TrustedProxies, envelope_middleware, timezone_gate,
+    TrustedProxies, envelope_middleware, record_request_metrics, timezone_gate,
 };
 use allmine_postgres::{PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
 use allmine_read_model::{
@@ -29,6 +31,8 @@ use allmine_read_model::{
 
 use crate::config::RateLimitStore;
 use crate::limits::{DEGRADED_DETAIL, FallbackCounter, RETRY_EVERY};
+use crate::prometheus::{MetricsEndpoint, metrics_server};
+use crate::sampling::{self, Sampled};
 use crate::search::SearchFreshness;
 
 /// How long in-flight requests get to finish after SIGTERM (SIGINT stops at once).
@@ -85,6 +89,10 @@ pub struct Parts {
     /// The read model profile, account and relationship reads go through;
     /// `None`: every read goes to PostgreSQL. `serve` starts its feed follower.
     pub read_model: Option<Arc<ReadModel>>,
+    /// Where to serve `GET /metrics`; `None`: no metrics listener and no
+    /// sampling (requests still go through the facade, a no-op without a
+    /// recorder).
+    pub metrics: Option<MetricsEndpoint>,
 }
 
 impl std::fmt::Debug for Parts {
@@ -100,12 +108,15 @@ struct ReadPorts {
     users: Arc<dyn UserRepository>,
     names: Arc<dyn UsernameReservations>,
     directory: Arc<dyn SearchDirectory>,
+    /// The change feed's own pool, when the read model follows it.
+    feed_pool: Option<PgPool>,
 }
 
 /// The ports, through the read model when there is one (its feed follower
 /// then runs until the runtime stops).
 fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
-    let users: Arc<dyn UserRepository> = Arc::new(PgUsers::new(pool.clone()));
+    let pg_users = Arc::new(PgUsers::new(pool.clone()));
+    let users: Arc<dyn UserRepository> = pg_users.clone();
     let names: Arc<dyn UsernameReservations> = Arc::new(PgUsernames::new(pool.clone()));
     let directory: Arc<dyn SearchDirectory> = Arc::new(PgSearch::new(pool.clone()));
     let Some(model) = read_model else {
@@ -113,9 +124,11 @@ fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
             users,
             names,
             directory,
+            feed_pool: None,
         };
     };
     let feed = Arc::new(PgChangeFeed::new(&pool.connect_options()));
+    let feed_pool = Some(feed.pool().clone());
     let follower = FeedFollower::new(
         model.clone(),
         feed,
@@ -124,9 +137,10 @@ fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
     );
     tokio::spawn(follower.run());
     ReadPorts {
-        users: Arc::new(CachedUsers::new(users, model.clone())),
+        users: Arc::new(CachedUsers::new(users, pg_users.clone(), model.clone())),
         names: Arc::new(CachedUsernames::new(names, model.clone())),
-        directory: Arc::new(CachedDirectory::new(directory, model)),
+        directory: Arc::new(CachedDirectory::new(directory, pg_users, model)),
+        feed_pool,
     }
 }
 
@@ -148,9 +162,31 @@ fn limiters(
     }
 }
 
-/// Builds the HTTP server on `listener` from `parts`. The returned server runs
-/// when awaited and drains gracefully on SIGTERM.
-pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
+/// A running server: the API, and the metrics listener if there is one.
+/// Awaiting it runs them; on SIGTERM the API drains, then the metrics
+/// listener stops (so the drain can be watched), and the samplers with it.
+#[must_use = "a server does nothing until it is awaited or spawned"]
+pub struct Running(Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>);
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running").finish_non_exhaustive()
+    }
+}
+
+impl Future for Running {
+    type Output = std::io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+/// Builds the HTTP server on `listener` from `parts` (and the metrics
+/// listener, with its samplers, if `parts` has one). The returned server runs
+/// when awaited and drains gracefully on SIGTERM. Call it on a Tokio runtime:
+/// the read model's follower and the samplers start at once.
+pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Running> {
     let Parts {
         pool,
         tokens,
@@ -163,13 +199,22 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         workers,
         cors_allowed_origins,
         read_model,
+        metrics,
     } = parts;
     let (limits, shared_limits) = limiters(rate_limits, &rate_limit_store)?;
     let ReadPorts {
         users,
         names,
         directory,
-    } = read_ports(&pool, read_model);
+        feed_pool,
+    } = read_ports(&pool, read_model.clone());
+    let mut pools = vec![(sampling::pool::PRIMARY, pool.clone())];
+    pools.extend(feed_pool.map(|feed| (sampling::pool::CHANGE_FEED, feed)));
+    let sampled = Sampled {
+        pools,
+        read_model,
+        search: Some(search_freshness.clone()),
+    };
     let profiles = ProfileService::new(users.clone(), clock.clone());
     let usernames = UsernameService::new(users, names, clock);
     let history = HistoryService::new(Arc::new(PgHistory::new(pool.clone())));
@@ -189,7 +234,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         shared_limits,
     }));
     let openapi = ApiDoc::openapi();
-    let server = HttpServer::new(move || {
+    let api = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(readiness.clone())
@@ -207,10 +252,27 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .wrap(from_fn(keep_small_answers_plain))
             .wrap(Compress::default())
             .wrap(from_fn(finish_compression))
+            // Outermost: the time and status the client sees.
+            .wrap(from_fn(record_request_metrics))
     })
     .workers(workers.max(1))
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .listen(listener)?
     .run();
-    Ok(server)
+    let Some(endpoint) = metrics else {
+        return Ok(Running(Box::pin(api)));
+    };
+    let metrics = metrics_server(endpoint)?;
+    let stop_metrics = metrics.handle();
+    let metrics = tokio::spawn(metrics);
+    let samplers = sampling::start(sampled);
+    Ok(Running(Box::pin(async move {
+        let served = api.await;
+        stop_metrics.stop(true).await;
+        let _ = metrics.await;
+        for sampler in samplers {
+            sampler.abort();
+        }
+        served
+    })))
 }

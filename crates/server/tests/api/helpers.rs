@@ -16,6 +16,7 @@ use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;
 use allmine_read_model::ReadModel;
 use allmine_server::config::RateLimitStore;
+use allmine_server::prometheus::MetricsEndpoint;
 use allmine_server::{Parts, search};
 
 /// The read models of the tests: room for every user a test makes.
@@ -61,6 +62,8 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     /// The read model this instance reads through, if it has one.
     pub read_model: Option<Arc<ReadModel>>,
+    /// `http://host:port` of this instance's metrics listener, if it has one.
+    pub metrics_address: Option<String>,
     issuer: JwtIssuer,
     _index_dir: tempfile::TempDir,
 }
@@ -103,6 +106,28 @@ impl TestApp {
             hs256_settings(),
             Vec::new(),
             Some(Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+        )
+        .await
+    }
+
+    /// A server that also serves its metrics on a listener of its own, with
+    /// a read model or without (the recorder is the process's: every app of
+    /// this test binary counts into it once one test has installed it, and
+    /// the samplers of every app with metrics set the same gauges).
+    pub async fn spawn_with_metrics(with_read_model: bool) -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        Self::start_observed(
+            Arc::new(db),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            with_read_model.then(|| Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+            true,
+            Fleet {
+                trusted_proxies: TrustedProxies::default(),
+                store: RateLimitStore::Memory,
+            },
         )
         .await
     }
@@ -164,7 +189,7 @@ impl TestApp {
             trusted_proxies: TrustedProxies::parse(trusted_proxies).unwrap(),
             store,
         };
-        Self::start_full(db, limits, hs256_settings(), Vec::new(), None, fleet).await
+        Self::start_observed(db, limits, hs256_settings(), Vec::new(), None, false, fleet).await
     }
 
     async fn start(
@@ -186,23 +211,27 @@ impl TestApp {
             trusted_proxies: TrustedProxies::default(),
             store: RateLimitStore::Memory,
         };
-        Self::start_full(
+        Self::start_observed(
             db,
             rate_limits,
             settings,
             cors_allowed_origins,
             read_model,
+            false,
             fleet,
         )
         .await
     }
 
-    async fn start_full(
+    /// [`Self::start_with`], with a metrics listener on 127.0.0.1:0 when
+    /// `metrics` is set, counting limits and finding clients as `fleet` says.
+    async fn start_observed(
         db: Arc<TestDatabase>,
         rate_limits: RateLimitSettings,
         settings: JwtSettings,
         cors_allowed_origins: Vec<AllowedOrigin>,
         read_model: Option<Arc<ReadModel>>,
+        metrics: bool,
         fleet: Fleet,
     ) -> Self {
         capture_logs();
@@ -221,6 +250,14 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(TestClock::default());
+        let metrics = metrics.then(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let handle = allmine_server::prometheus::install().unwrap();
+            MetricsEndpoint { listener, handle }
+        });
+        let metrics_address = metrics
+            .as_ref()
+            .map(|endpoint| format!("http://{}", endpoint.listener.local_addr().unwrap()));
         let parts = Parts {
             pool: db.pool.clone(),
             tokens: verifier,
@@ -233,6 +270,7 @@ impl TestApp {
             workers: 2,
             cors_allowed_origins,
             read_model: read_model.clone(),
+            metrics,
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());
         Self {
@@ -241,6 +279,7 @@ impl TestApp {
             db,
             clock,
             read_model,
+            metrics_address,
             issuer: JwtIssuer::hs256(&SecretString::from(SECRET.to_owned()), None, None),
             _index_dir: index_dir,
         }

@@ -15,6 +15,7 @@ mod fuzz;
 mod history;
 mod hostile_input;
 mod me;
+mod metrics;
 mod openapi;
 mod privacy;
 mod profile;
