@@ -22,11 +22,14 @@ use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
     envelope_middleware, timezone_gate,
 };
-use allmine_postgres::{PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
+use allmine_postgres::{
+    PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers, ReadRouting,
+};
 use allmine_read_model::{
     CachedDirectory, CachedUsernames, CachedUsers, FeedFollower, FollowSettings, ReadModel,
 };
 
+use crate::replica::{HydrationFromReplica, UncachedUsersFromReplica};
 use crate::search::SearchFreshness;
 
 /// How long in-flight requests get to finish after SIGTERM (SIGINT stops at once).
@@ -50,8 +53,12 @@ impl Readiness for ServiceReadiness {
 
 /// What the app is made of.
 pub struct Parts {
-    /// The database.
+    /// The database (the primary).
     pub pool: PgPool,
+    /// A streaming read replica of it for reads that may lag (see
+    /// [`ReadRouting`]); `None`: every read on the primary. `serve` starts
+    /// its replay poller.
+    pub replica: Option<PgPool>,
     /// Verifies bearer tokens.
     pub tokens: JwtVerifier,
     /// Tells the time.
@@ -87,19 +94,22 @@ struct ReadPorts {
 }
 
 /// The ports, through the read model when there is one (its feed follower
-/// then runs until the runtime stops).
-fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
-    let users: Arc<dyn UserRepository> = Arc::new(PgUsers::new(pool.clone()));
-    let names: Arc<dyn UsernameReservations> = Arc::new(PgUsernames::new(pool.clone()));
-    let directory: Arc<dyn SearchDirectory> = Arc::new(PgSearch::new(pool.clone()));
+/// then runs until the runtime stops), reads that may lag routed by
+/// `routing`.
+fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
+    let names: Arc<dyn UsernameReservations> = Arc::new(PgUsernames::routed(routing.clone()));
     let Some(model) = read_model else {
         return ReadPorts {
-            users,
+            users: Arc::new(PgUsers::routed(routing.clone())),
             names,
-            directory,
+            directory: Arc::new(PgSearch::routed(routing.clone())),
         };
     };
-    let feed = Arc::new(PgChangeFeed::new(&pool.connect_options()));
+    // The model is filled, and kept, from the primary only.
+    let primary = routing.pinned_to_primary();
+    let users: Arc<dyn UserRepository> = Arc::new(PgUsers::routed(primary.clone()));
+    let directory: Arc<dyn SearchDirectory> = Arc::new(PgSearch::routed(primary.clone()));
+    let feed = Arc::new(PgChangeFeed::new(&primary.primary().connect_options()));
     let follower = FeedFollower::new(
         model.clone(),
         feed,
@@ -107,10 +117,27 @@ fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
         FollowSettings::default(),
     );
     tokio::spawn(follower.run());
+    let cached_users: Arc<dyn UserRepository> = Arc::new(CachedUsers::new(users, model.clone()));
+    let names: Arc<dyn UsernameReservations> = Arc::new(CachedUsernames::new(names, model.clone()));
+    let cached_directory: Arc<dyn SearchDirectory> =
+        Arc::new(CachedDirectory::new(directory, model));
+    if routing.replica().is_none() {
+        return ReadPorts {
+            users: cached_users,
+            names,
+            directory: cached_directory,
+        };
+    }
     ReadPorts {
-        users: Arc::new(CachedUsers::new(users, model.clone())),
-        names: Arc::new(CachedUsernames::new(names, model.clone())),
-        directory: Arc::new(CachedDirectory::new(directory, model)),
+        users: Arc::new(UncachedUsersFromReplica {
+            cached: cached_users,
+            routed: Arc::new(PgUsers::routed(routing.clone())),
+        }),
+        names,
+        directory: Arc::new(HydrationFromReplica {
+            cached: cached_directory,
+            routed: Arc::new(PgSearch::routed(routing.clone())),
+        }),
     }
 }
 
@@ -119,6 +146,7 @@ fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
 pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
     let Parts {
         pool,
+        replica,
         tokens,
         clock,
         search,
@@ -128,14 +156,19 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         cors_allowed_origins,
         read_model,
     } = parts;
+    let routing = match replica {
+        Some(replica) => ReadRouting::with_replica(pool.clone(), replica),
+        None => ReadRouting::primary_only(pool.clone()),
+    };
+    tokio::spawn(routing.clone().follow_replica());
     let ReadPorts {
         users,
         names,
         directory,
-    } = read_ports(&pool, read_model);
+    } = read_ports(&routing, read_model);
     let profiles = ProfileService::new(users.clone(), clock.clone());
     let usernames = UsernameService::new(users, names, clock);
-    let history = HistoryService::new(Arc::new(PgHistory::new(pool.clone())));
+    let history = HistoryService::new(Arc::new(PgHistory::routed(routing)));
     let search = SearchService::new(search, directory);
     let state = web::Data::new(ApiState {
         profiles,

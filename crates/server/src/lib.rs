@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+mod replica;
 pub mod search;
 pub mod telemetry;
 

@@ -58,6 +58,8 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     /// The read model this instance reads through, if it has one.
     pub read_model: Option<Arc<ReadModel>>,
+    /// The database this instance reads what may lag from, if it has one.
+    pub replica: Option<Arc<TestDatabase>>,
     issuer: JwtIssuer,
     _index_dir: tempfile::TempDir,
 }
@@ -136,12 +138,64 @@ impl TestApp {
         Self::start_with(db, rate_limits, settings, Vec::new(), None).await
     }
 
+    /// A server whose "read replica" is a second database loaded with the
+    /// same demo fixture and then never written to: the worst replica, one
+    /// that never replays anything.
+    pub async fn spawn_with_stale_replica(with_read_model: bool) -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        let replica = TestDatabase::new().await;
+        seed_demo(&replica.pool).await.unwrap();
+        Self::start_with_replica(
+            Arc::new(db),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            with_read_model.then(|| Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+            Some(Arc::new(replica)),
+        )
+        .await
+    }
+
+    /// A second instance over the same primary and replica, with nothing of
+    /// the first one's memory: another pod of the fleet.
+    pub async fn spawn_peer_with_replica(&self) -> Self {
+        Self::start_with_replica(
+            self.db.clone(),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            None,
+            self.replica.clone(),
+        )
+        .await
+    }
+
     async fn start_with(
         db: Arc<TestDatabase>,
         rate_limits: RateLimitSettings,
         settings: JwtSettings,
         cors_allowed_origins: Vec<AllowedOrigin>,
         read_model: Option<Arc<ReadModel>>,
+    ) -> Self {
+        Self::start_with_replica(
+            db,
+            rate_limits,
+            settings,
+            cors_allowed_origins,
+            read_model,
+            None,
+        )
+        .await
+    }
+
+    async fn start_with_replica(
+        db: Arc<TestDatabase>,
+        rate_limits: RateLimitSettings,
+        settings: JwtSettings,
+        cors_allowed_origins: Vec<AllowedOrigin>,
+        read_model: Option<Arc<ReadModel>>,
+        replica: Option<Arc<TestDatabase>>,
     ) -> Self {
         capture_logs();
         let verifier = JwtVerifier::new(&settings).unwrap();
@@ -161,6 +215,7 @@ impl TestApp {
         let clock = Arc::new(TestClock::default());
         let parts = Parts {
             pool: db.pool.clone(),
+            replica: replica.as_ref().map(|replica| replica.pool.clone()),
             tokens: verifier,
             clock: clock.clone(),
             search: index,
@@ -177,6 +232,7 @@ impl TestApp {
             db,
             clock,
             read_model,
+            replica,
             issuer: JwtIssuer::hs256(&SecretString::from(SECRET.to_owned()), None, None),
             _index_dir: index_dir,
         }
