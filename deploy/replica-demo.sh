@@ -19,6 +19,7 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PRIMARY_PORT=${PRIMARY_PORT:-55432}
 REPLICA_PORT=${REPLICA_PORT:-55433}
 API_PORT=${API_PORT:-58080}
+PEER_PORT=$((API_PORT + 1))
 REPLAY_DELAY=${REPLAY_DELAY:-2s}
 ROUNDS=${ROUNDS:-5}
 READ_MODEL_BYTES=${READ_MODEL_BYTES:-0}
@@ -28,12 +29,13 @@ JOHN_ID=507f1f77bcf86cd799439011
 
 WORK=$(mktemp -d /tmp/allmine-replica-demo.XXXXXX)
 SERVER_PID=
+PEER_PID=
 as_pg() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 cleanup() {
     local status=$?
-    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    for pid in $SERVER_PID $PEER_PID; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     for node in replica primary; do
         if [ -f "$WORK/$node/postmaster.pid" ]; then
             as_pg "$PG_BIN/pg_ctl" -D "$WORK/$node" -m immediate stop >/dev/null 2>&1 || true
@@ -100,17 +102,27 @@ done
 plain_log() { sed -E 's/\x1b\[[0-9;]*m//g; s/^[^ ]+ +//' "$WORK/server.log"; }
 plain_log | grep -E "read replica|DATABASE_READ_URL" || true
 
+say "a second instance on :$PEER_PORT over the same primary and replica (another pod: it knows nothing of the first one's writes)"
+SEARCH_INDEX_DIR="$WORK/index-peer" BIND_ADDRESS="127.0.0.1:$PEER_PORT" "$BIN" >"$WORK/peer.log" 2>&1 &
+PEER_PID=$!
+for _ in $(seq 1 150); do
+    if grep -q "the read replica answers" "$WORK/peer.log" && curl -fsS "http://127.0.0.1:$PEER_PORT/health/ready" >/dev/null 2>&1; then break; fi
+    if ! kill -0 "$PEER_PID" 2>/dev/null; then cat "$WORK/peer.log"; exit 1; fi
+    sleep 0.2
+done
+
 say "$ROUNDS rounds: rename as johndoe123, then read at once as the author and anonymously"
 set +e
-python3 - "$API_PORT" "$TOKEN" "$ROUNDS" "$JOHN_ID" "$PG_BIN/psql" "$PRIMARY_PORT" "$REPLICA_PORT" <<'PY'
+python3 - "$API_PORT" "$PEER_PORT" "$TOKEN" "$ROUNDS" "$JOHN_ID" "$PG_BIN/psql" "$PRIMARY_PORT" "$REPLICA_PORT" <<'PY'
 import json, subprocess, sys, time, urllib.request, urllib.error
 
-port, token, rounds, john, psql, primary_port, replica_port = sys.argv[1:]
+port, peer_port, token, rounds, john, psql, primary_port, replica_port = sys.argv[1:]
 base = f"http://127.0.0.1:{port}"
+peer = f"http://127.0.0.1:{peer_port}"
 rounds = int(rounds)
 
-def call(method, path, body=None, auth=True):
-    request = urllib.request.Request(base + path, method=method)
+def call(method, path, body=None, auth=True, at=None):
+    request = urllib.request.Request((at or base) + path, method=method)
     if auth:
         request.add_header("Authorization", f"Bearer {token}")
     data = None
@@ -147,17 +159,23 @@ for n in range(1, rounds + 1):
         print(f"round {n}: rename refused: {status} {body}")
         failed = True
         break
-    author_reads = author_stale = 0
+    author_reads = author_stale = peer_reads = peer_stale = 0
     anon = {"single": [0, 0, None], "batch": [0, 0, None]}  # stale, reads, caught up after (ms)
     while time.monotonic() - renamed_at < 8:
         # The author: their own profile, themselves by the new name, and a batch with themselves.
-        for path in ("/api/v1/users/me", f"/api/v1/users/profile/username/{new}", f"/api/v1/users?ids={john}"):
-            s, b = call("GET", path)
-            author_reads += 1
-            data = b.get("data") or {}
-            data = (data.get("items") or [{}])[0] if "items" in data else data
-            if s != 200 or data.get("username") != new:
-                author_stale += 1
+        # On the instance that took the write, and on the other one.
+        for at in (base, peer):
+            for path in ("/api/v1/users/me", f"/api/v1/users/profile/username/{new}", f"/api/v1/users?ids={john}"):
+                s, b = call("GET", path, at=at)
+                data = b.get("data") or {}
+                data = (data.get("items") or [{}])[0] if "items" in data else data
+                stale = s != 200 or data.get("username") != new
+                if at == base:
+                    author_reads += 1
+                    author_stale += stale
+                else:
+                    peer_reads += 1
+                    peer_stale += stale
         # Anyone: single reads (by id and by the new name; through the read
         # model when it is on) and a batch (never kept by the read model).
         s1, b1 = call("GET", f"/api/v1/users/profile/{john}", auth=False)
@@ -176,17 +194,17 @@ for n in range(1, rounds + 1):
         if all(c is not None for c in caught) and elapsed > max(caught) + 500:
             break
         time.sleep(0.05)
-    ok = author_stale == 0 and all(anon[k][2] is not None for k in anon)
+    ok = author_stale == 0 and peer_stale == 0 and all(anon[k][2] is not None for k in anon)
     failed |= not ok
     after = lambda k: "never" if anon[k][2] is None else f"{anon[k][2]:.0f} ms"
     if anon["batch"][2] is not None:
         lags.append(anon["batch"][2])
-    rows.append((n, f"{current} -> {new}", f"{author_stale}/{author_reads}",
+    rows.append((n, f"{current} -> {new}", f"{author_stale}/{author_reads}", f"{peer_stale}/{peer_reads}",
                  f"{anon['single'][0]}/{anon['single'][1]}", after("single"),
                  f"{anon['batch'][0]}/{anon['batch'][1]}", after("batch"), "PASS" if ok else "FAIL"))
     current = new
 
-header = ("round", "rename", "author stale/reads", "anon single stale/reads", "anon single fresh after",
+header = ("round", "rename", "author stale/reads", "author on other pod stale/reads", "anon single stale/reads", "anon single fresh after",
           "anon batch stale/reads", "anon batch fresh after", "result")
 widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
 line = lambda r: " | ".join(str(v).ljust(w) for v, w in zip(r, widths))
