@@ -117,7 +117,8 @@ fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> Read
         FollowSettings::default(),
     );
     tokio::spawn(follower.run());
-    let cached_users: Arc<dyn UserRepository> = Arc::new(CachedUsers::new(users, model.clone()));
+    let cached_users: Arc<dyn UserRepository> =
+        Arc::new(CachedUsers::new(users.clone(), model.clone()));
     let names: Arc<dyn UsernameReservations> = Arc::new(CachedUsernames::new(names, model.clone()));
     let cached_directory: Arc<dyn SearchDirectory> =
         Arc::new(CachedDirectory::new(directory, model));
@@ -131,6 +132,7 @@ fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> Read
     ReadPorts {
         users: Arc::new(UncachedUsersFromReplica {
             cached: cached_users,
+            primary: users,
             routed: Arc::new(PgUsers::routed(routing.clone())),
         }),
         names,

@@ -4,6 +4,12 @@
 //! applied a change would stay stale until the next change), while the
 //! reads the model never keeps (batches, relationship views, search
 //! hydration) go through the replica routing.
+//!
+//! A signed-in caller's own row is never answered from the read model here:
+//! another instance's model learns of their write through the feed, up to a
+//! second later, and the caller must not see their write undone meanwhile,
+//! whichever instance their next request lands on. It is read from the
+//! primary instead.
 
 use std::sync::Arc;
 
@@ -16,11 +22,14 @@ use allmine_domain::profiles::{
 use allmine_domain::search::{SearchCandidate, SearchDirectory};
 use allmine_domain::{Relationship, RepositoryError, User, UserId};
 
-/// Users: single profiles and account checks through the read model, the
-/// uncached reads through the replica routing.
+/// Users: single profiles and account checks through the read model (but a
+/// caller's own row from the primary), the uncached reads through the
+/// replica routing.
 pub(crate) struct UncachedUsersFromReplica {
     /// The read model over the primary.
     pub(crate) cached: Arc<dyn UserRepository>,
+    /// The primary, with no read model in front.
+    pub(crate) primary: Arc<dyn UserRepository>,
     /// The adapter routed to the replica.
     pub(crate) routed: Arc<dyn UserRepository>,
 }
@@ -32,7 +41,23 @@ impl UserRepository for UncachedUsersFromReplica {
         target: UserLookup<'_>,
         viewer: Option<&UserId>,
     ) -> Result<Option<(User, Relationship)>, RepositoryError> {
-        self.cached.find_for_viewer(target, viewer).await
+        let Some(caller) = viewer else {
+            return self.cached.find_for_viewer(target, viewer).await;
+        };
+        if let UserLookup::Id(id) = target
+            && id == caller
+        {
+            return self.primary.find_for_viewer(target, viewer).await;
+        }
+        let found = self.cached.find_for_viewer(target, viewer).await?;
+        match &found {
+            // Maybe their row from before their write, held by this
+            // instance's model (a lookup by the name they just gave up).
+            Some((user, _)) if user.id == *caller => {
+                self.primary.find_for_viewer(target, viewer).await
+            }
+            _ => Ok(found),
+        }
     }
 
     async fn find_many_for_viewer(

@@ -159,13 +159,13 @@ impl TestApp {
 
     /// A second instance over the same primary and replica, with nothing of
     /// the first one's memory: another pod of the fleet.
-    pub async fn spawn_peer_with_replica(&self) -> Self {
+    pub async fn spawn_peer_with_replica(&self, with_read_model: bool) -> Self {
         Self::start_with_replica(
             self.db.clone(),
             Self::GENEROUS,
             hs256_settings(),
             Vec::new(),
-            None,
+            with_read_model.then(|| Arc::new(ReadModel::new(READ_MODEL_BYTES))),
             self.replica.clone(),
         )
         .await

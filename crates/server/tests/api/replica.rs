@@ -158,7 +158,7 @@ async fn an_author_s_profile_update_is_what_they_read_next() {
 #[tokio::test]
 async fn on_another_instance_an_author_still_never_sees_their_rename_undone() {
     let app = TestApp::spawn_with_stale_replica(false).await;
-    let other_pod = app.spawn_peer_with_replica().await;
+    let other_pod = app.spawn_peer_with_replica(false).await;
     mark_in_replica(&app, &[JOHN]).await;
     let john = format!("/api/v1/users/profile/{JOHN}");
     until_read_from_replica(&other_pod, &john, None).await;
@@ -189,6 +189,39 @@ async fn with_the_read_model_single_profiles_are_never_kept_from_the_replica_whi
     }
     rename(&app, JOHN, "john.cached").await;
     assert_author_sees_the_rename(&app, "john.cached").await;
+}
+
+#[tokio::test]
+async fn on_another_instance_whose_read_model_holds_the_author_they_still_see_their_rename() {
+    let app = TestApp::spawn_with_stale_replica(true).await;
+    let other_pod = app.spawn_peer_with_replica(true).await;
+    // The other instance's read model holds John under his old name (once
+    // its feed follower trusts it).
+    let model = other_pod.read_model.as_ref().unwrap();
+    let started = Instant::now();
+    loop {
+        let hits = model.stats().hits;
+        let (status, body) = profile(
+            &other_pod,
+            "/api/v1/users/profile/username/johndoe123",
+            None,
+        )
+        .await;
+        assert_eq!(assert_ok(status, &body)["username"], "johndoe123");
+        if model.stats().hits > hits {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the old name was never held in memory"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    rename(&app, JOHN, "john.held").await;
+
+    // At once, before that model's feed follower can have heard of it.
+    assert_author_sees_the_rename(&other_pod, "john.held").await;
 }
 
 #[tokio::test]
