@@ -327,11 +327,14 @@ impl ReadRouting {
         };
         let options = replica.pool.connect_options().as_ref().clone();
         let mut said_not_replaying = false;
+        // Whether the replica is known down: said once per outage, including
+        // one that starts with the service.
+        let mut said_down = false;
         loop {
             let mut conn = match connect(&options).await {
                 Ok(conn) => conn,
                 Err(error) => {
-                    mark_unreachable(replica, &options, &error.to_string());
+                    mark_unreachable(replica, &options, &error.to_string(), &mut said_down);
                     tokio::time::sleep(RECONNECT_AFTER).await;
                     continue;
                 }
@@ -348,16 +351,10 @@ impl ReadRouting {
                 let replayed = match replayed {
                     Ok(replayed) => replayed,
                     Err(error) => {
-                        mark_unreachable(replica, &options, &error.to_string());
+                        mark_unreachable(replica, &options, &error.to_string(), &mut said_down);
                         break;
                     }
                 };
-                if !replica.reachable.swap(true, Ordering::AcqRel) {
-                    tracing::info!(
-                        replica = %address(&options),
-                        "the read replica answers: reads that may lag go to it"
-                    );
-                }
                 // NULL: the server is not replaying WAL (not a streaming
                 // replica). Its position is unknown, so authors of writes
                 // read the primary until their hold ends.
@@ -374,7 +371,16 @@ impl ReadRouting {
                         0
                     }
                 };
+                // The position first: a request that sees the replica
+                // reachable sees a position no older than this poll's.
                 replica.replayed.store(replayed, Ordering::Release);
+                said_down = false;
+                if !replica.reachable.swap(true, Ordering::AcqRel) {
+                    tracing::info!(
+                        replica = %address(&options),
+                        "the read replica answers: reads that may lag go to it"
+                    );
+                }
                 if let Ok(mut writes) = replica.writes.lock() {
                     writes.forget_through(replayed, Instant::now());
                 }
@@ -391,8 +397,14 @@ async fn connect(options: &PgConnectOptions) -> Result<PgConnection, sqlx::Error
         .unwrap_or(Err(sqlx::Error::PoolTimedOut))
 }
 
-fn mark_unreachable(replica: &Replica, options: &PgConnectOptions, error: &str) {
-    if replica.reachable.swap(false, Ordering::AcqRel) {
+fn mark_unreachable(
+    replica: &Replica,
+    options: &PgConnectOptions,
+    error: &str,
+    said_down: &mut bool,
+) {
+    replica.reachable.store(false, Ordering::Release);
+    if !std::mem::replace(said_down, true) {
         tracing::warn!(
             replica = %address(options),
             error,
