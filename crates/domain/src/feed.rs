@@ -13,6 +13,8 @@
 //! `settled_below` of a later read has seen every change committed before an
 //! earlier read whose `unstarted_from` is at most that.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use crate::error::RepositoryError;
@@ -112,6 +114,26 @@ pub enum FeedError {
     Repository(#[from] RepositoryError),
 }
 
+/// How far a reader at some position is behind the feed: what storage has
+/// committed and the reader has not read yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FeedLag {
+    /// Committed rows after the position, counted up to
+    /// [`FeedLag::ROWS_COUNTED_AT_MOST`] (more reads as that many). A row
+    /// stands for one to three changes.
+    pub rows: u64,
+    /// How old the oldest of them is, from the start of the transaction that
+    /// wrote it (zero when there is none): no change older than this is
+    /// missing.
+    pub oldest: Duration,
+}
+
+impl FeedLag {
+    /// Counting stops here, so that measuring a reader far behind costs a
+    /// bounded read.
+    pub const ROWS_COUNTED_AT_MOST: u64 = 100_000;
+}
+
 /// The feed of changes, read from a position.
 #[async_trait]
 pub trait ChangeFeed: Send + Sync {
@@ -121,4 +143,9 @@ pub trait ChangeFeed: Send + Sync {
 
     /// At most `at_most` changes after `after`, only final ones, in order.
     async fn read(&self, after: FeedPosition, at_most: usize) -> Result<FeedBatch, FeedError>;
+
+    /// How far a reader that has read through `after` is behind: committed
+    /// rows after it, final or not (a change committed behind a longer
+    /// transaction is committed all the same).
+    async fn lag(&self, after: FeedPosition) -> Result<FeedLag, RepositoryError>;
 }

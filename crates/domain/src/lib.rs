@@ -13,7 +13,8 @@
 //! Below the areas are shared leaves that use no area: twelve-byte ids ([`UserId`] and
 //! the others), the username's own rules ([`Username`], re-exported by [`usernames`]),
 //! the [`Clock`], the [`RepositoryError`] every storage port returns, [`paging`], and the
-//! [`feed`] of changes that keeps copies of the users (search, the read model) current. An
+//! [`feed`] of changes that keeps copies of the users (search, the read model) current, and
+//! the [`progress`] port long work reports through. An
 //! area may use the leaves and a lower area, never the other way round.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -26,6 +27,7 @@ pub mod paging;
 
 pub mod history;
 pub mod profiles;
+pub mod progress;
 pub mod search;
 pub mod usernames;
 

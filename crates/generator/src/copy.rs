@@ -4,6 +4,7 @@
 //! chunks of about 1 MiB, and [`copy_rows`], which runs a table writer on a
 //! blocking thread while its chunks go to `COPY ... FROM STDIN`.
 
+use allmine_domain::progress::SharedProgress;
 use sqlx::PgConnection;
 use tokio::sync::mpsc;
 
@@ -24,15 +25,21 @@ pub(crate) struct Sink {
     tx: mpsc::Sender<Vec<u8>>,
     rows: u64,
     at_row_start: bool,
+    progress: SharedProgress,
+    /// Rows already reported to `progress`: it hears of rows a chunk at a
+    /// time, not per row.
+    reported: u64,
 }
 
 impl Sink {
-    fn new(tx: mpsc::Sender<Vec<u8>>) -> Self {
+    fn new(tx: mpsc::Sender<Vec<u8>>, progress: SharedProgress) -> Self {
         Self {
             buf: Vec::with_capacity(CHUNK + 64 * 1024),
             tx,
             rows: 0,
             at_row_start: true,
+            progress,
+            reported: 0,
         }
     }
 
@@ -58,7 +65,12 @@ impl Sink {
             return Ok(());
         }
         let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK + 64 * 1024));
-        self.tx.blocking_send(full).map_err(|_| Closed)
+        self.tx.blocking_send(full).map_err(|_| Closed)?;
+        // Counted once PostgreSQL's side has taken the chunk, so the rate
+        // shown is the load's, not the generator's.
+        self.progress.advance(self.rows - self.reported);
+        self.reported = self.rows;
+        Ok(())
     }
 
     pub(crate) fn null(&mut self) {
@@ -129,10 +141,12 @@ impl Sink {
 
 /// Runs `produce` on a blocking thread and streams what it writes into
 /// `statement` (a `COPY ... FROM STDIN`) while it works. Returns the rows
-/// copied and what `produce` returned.
+/// copied and what `produce` returned. Rows are reported to `progress` as
+/// their chunks are handed over.
 pub(crate) async fn copy_rows<T, F>(
     conn: &mut PgConnection,
     statement: &'static str,
+    progress: &SharedProgress,
     produce: F,
 ) -> Result<(u64, T), GenerateError>
 where
@@ -141,8 +155,9 @@ where
 {
     let mut copy = conn.copy_in_raw(statement).await?;
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(4);
+    let progress = progress.clone();
     let producer = tokio::task::spawn_blocking(move || {
-        let mut sink = Sink::new(tx);
+        let mut sink = Sink::new(tx, progress);
         let out = produce(&mut sink)?;
         sink.flush()?;
         Ok::<_, Closed>((sink.rows, out))

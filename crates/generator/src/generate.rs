@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use allmine_domain::progress::{NoProgress, SharedProgress};
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::connection::quiet_connection;
@@ -72,15 +73,31 @@ pub async fn generate(
     pool: &PgPool,
     settings: &GeneratorSettings,
 ) -> Result<GeneratorReport, GenerateError> {
+    generate_with_progress(pool, settings, Arc::new(NoProgress)).await
+}
+
+/// [`generate`], reporting each phase to `progress`: the tables' rows as
+/// they are copied (against the expected count: exact for users, live streams
+/// and blocks, the plan's average for follows and credit transactions), and
+/// the set-based statements as phases without a count.
+pub async fn generate_with_progress(
+    pool: &PgPool,
+    settings: &GeneratorSettings,
+    progress: SharedProgress,
+) -> Result<GeneratorReport, GenerateError> {
     let started = Instant::now();
     let plan = Arc::new(Plan::new(settings)?);
     let mut phases = Vec::new();
     let mut clock = Instant::now();
+    let lap_progress = progress.clone();
     let mut lap = |phases: &mut Vec<(&'static str, Duration)>, name: &'static str| {
         let now = Instant::now();
         phases.push((name, now - clock));
         clock = now;
+        lap_progress.finish();
     };
+    let expected = Expected::of(&plan);
+    progress.start("prepare", None);
 
     let mut conn = quiet_connection(pool).await?;
     sqlx::raw_sql(
@@ -100,32 +117,51 @@ pub async fn generate(
     lap(&mut phases, "prepare");
 
     let p = plan.clone();
-    let (users, ()) = copy_rows(&mut tx, USERS_COPY, move |out| write_users(&p, out)).await?;
+    progress.start("users", Some(expected.users));
+    let (users, ()) = copy_rows(&mut tx, USERS_COPY, &progress, move |out| {
+        write_users(&p, out)
+    })
+    .await?;
     lap(&mut phases, "users");
     let p = plan.clone();
-    let (streams, ()) = copy_rows(&mut tx, STREAMS_COPY, move |out| write_streams(&p, out)).await?;
+    progress.start("live streams", Some(expected.streams));
+    let (streams, ()) = copy_rows(&mut tx, STREAMS_COPY, &progress, move |out| {
+        write_streams(&p, out)
+    })
+    .await?;
     lap(&mut phases, "live streams");
     let p = plan.clone();
-    let (follows, pending_follows) =
-        copy_rows(&mut tx, FOLLOWS_COPY, move |out| write_follows(&p, out)).await?;
+    progress.start("follows", Some(expected.follows));
+    let (follows, pending_follows) = copy_rows(&mut tx, FOLLOWS_COPY, &progress, move |out| {
+        write_follows(&p, out)
+    })
+    .await?;
     lap(&mut phases, "follows");
     let p = plan.clone();
-    let (blocks, ()) = copy_rows(&mut tx, BLOCKS_COPY, move |out| write_blocks(&p, out)).await?;
+    progress.start("blocks", Some(expected.blocks));
+    let (blocks, ()) = copy_rows(&mut tx, BLOCKS_COPY, &progress, move |out| {
+        write_blocks(&p, out)
+    })
+    .await?;
     lap(&mut phases, "blocks");
     let p = plan.clone();
-    let (transactions, ()) = copy_rows(&mut tx, TRANSACTIONS_COPY, move |out| {
+    progress.start("credit transactions", Some(expected.transactions));
+    let (transactions, ()) = copy_rows(&mut tx, TRANSACTIONS_COPY, &progress, move |out| {
         write_transactions(&p, out)
     })
     .await?;
     lap(&mut phases, "credit transactions");
     // Still without triggers: the change feed gets one row per user below,
     // not one per changed counter.
+    progress.start("counters", None);
     sqlx::query(RECOMPUTE_COUNTERS).execute(&mut *tx).await?;
     lap(&mut phases, "counters");
+    progress.start("type counts", None);
     sqlx::query(RECOMPUTE_TYPE_COUNTS).execute(&mut *tx).await?;
     lap(&mut phases, "type counts");
 
     // From here on the triggers and foreign keys work as usual.
+    progress.start("username claims", None);
     sqlx::raw_sql("SET LOCAL session_replication_role = origin")
         .execute(&mut *tx)
         .await?;
@@ -153,6 +189,7 @@ pub async fn generate(
     // up like any other change. The follows and blocks among them are not
     // noted one by one (millions of rows): they only involve the new users,
     // whose own changes tell a reader to read them afresh.
+    progress.start("change feed", None);
     sqlx::query(
         "INSERT INTO change_feed (kind, user_id)
          SELECT 'user', id FROM users WHERE id BETWEEN $1 AND $2 ORDER BY id",
@@ -162,10 +199,12 @@ pub async fn generate(
     .execute(&mut *tx)
     .await?;
     lap(&mut phases, "change feed");
+    progress.start("commit", None);
     tx.commit().await?;
     lap(&mut phases, "commit");
 
     // Sets the visibility map (index-only scans) and the planner statistics.
+    progress.start("vacuum and analyze", None);
     for statement in [
         "VACUUM (ANALYZE) users",
         "VACUUM (ANALYZE) username_claims",
@@ -192,6 +231,33 @@ pub async fn generate(
         phases,
         total: started.elapsed(),
     })
+}
+
+/// The rows each table is expected to get, for the progress shown: exact
+/// where the plan fixes the count, the plan's average otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Expected {
+    users: u64,
+    streams: u64,
+    follows: u64,
+    blocks: u64,
+    transactions: u64,
+}
+
+impl Expected {
+    fn of(plan: &Plan) -> Self {
+        let others = plan.users.saturating_sub(1);
+        Self {
+            users: plan.users,
+            streams: plan.streams,
+            follows: plan.users.saturating_mul(plan.follows_per_user),
+            blocks: plan.blocks.len() as u64,
+            // user_1 has exactly heavy_user_transactions; the others the average.
+            transactions: others
+                .saturating_mul(plan.transactions_per_user)
+                .saturating_add(plan.heavy_user_transactions),
+        }
+    }
 }
 
 /// Refuses to start when a generated name or id is taken: nothing would be

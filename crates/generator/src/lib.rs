@@ -87,5 +87,5 @@ mod words;
 
 pub use check::{CounterDrift, check_counters};
 pub use error::GenerateError;
-pub use generate::{GeneratorReport, generate};
+pub use generate::{GeneratorReport, generate, generate_with_progress};
 pub use plan::GeneratorSettings;

@@ -2,8 +2,12 @@
 //! promises about the data it loads.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::{Arc, Mutex};
+
+use allmine_domain::progress::Progress;
 use allmine_generator::{
     GenerateError, GeneratorReport, GeneratorSettings, check_counters, generate,
+    generate_with_progress,
 };
 use allmine_postgres::testing::TestDatabase;
 use sqlx::PgPool;
@@ -510,4 +514,49 @@ async fn the_same_seed_gives_the_same_people() {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Records every phase: its name, its expected count, and the items reported.
+#[derive(Default)]
+struct Recorded(Mutex<Vec<(String, Option<u64>, u64)>>);
+
+impl Progress for Recorded {
+    fn start(&self, phase: &str, total: Option<u64>) {
+        self.0.lock().unwrap().push((phase.to_owned(), total, 0));
+    }
+    fn advance(&self, items: u64) {
+        self.0.lock().unwrap().last_mut().unwrap().2 += items;
+    }
+    fn finish(&self) {}
+}
+
+#[tokio::test]
+async fn progress_reports_every_phase_in_order_with_the_rows_each_table_got() {
+    let db = TestDatabase::new().await;
+    let recorded = Arc::new(Recorded::default());
+    let report = generate_with_progress(&db.pool, &settings(), recorded.clone())
+        .await
+        .unwrap();
+
+    let phases = recorded.0.lock().unwrap().clone();
+    let names: Vec<&str> = phases.iter().map(|(name, _, _)| name.as_str()).collect();
+    let timed: Vec<&str> = report.phases.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, timed, "one progress phase per timed phase, in order");
+    let rows = |phase: &str| {
+        phases
+            .iter()
+            .find(|(name, _, _)| name == phase)
+            .map(|(_, total, done)| (*total, *done))
+            .unwrap()
+    };
+    assert_eq!(rows("users"), (Some(USERS), report.users));
+    assert_eq!(rows("live streams"), (Some(report.streams), report.streams));
+    assert_eq!(rows("blocks"), (Some(report.blocks), report.blocks));
+    // Follows and transactions are announced with the plan's average.
+    assert_eq!(rows("follows"), (Some(USERS * 10), report.follows));
+    assert_eq!(
+        rows("credit transactions"),
+        (Some((USERS - 1) * 4 + HEAVY), report.transactions)
+    );
+    assert_eq!(rows("counters"), (None, 0));
 }

@@ -6,7 +6,7 @@
 //! beside it never import a route: [`envelope`], [`error`] (with its message
 //! catalogue), [`error_code`], [`etag`], [`context`], [`i18n`], [`auth`], [`caller`],
 //! [`rate_limit`], [`query`], [`body`], [`strict_json`], [`state`],
-//! [`docs`], [`middleware`], [`cors`] and [`compression`]. [`openapi`] assembles the
+//! [`docs`], [`middleware`], [`request_metrics`], [`cors`] and [`compression`]. [`openapi`] assembles the
 //! document from the routes.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -26,6 +26,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod query;
 pub mod rate_limit;
+pub mod request_metrics;
 pub mod routes;
 pub mod state;
 pub mod strict_json;
@@ -36,6 +37,7 @@ pub use error::{ApiError, Detail, ErrorCode};
 pub use middleware::{envelope_middleware, timezone_gate};
 pub use openapi::ApiDoc;
 pub use rate_limit::{RateLimitSettings, RateLimiters};
+pub use request_metrics::record_request_metrics;
 pub use routes::configure;
 pub use routes::health::{Readiness, SharedReadiness};
 pub use state::ApiState;

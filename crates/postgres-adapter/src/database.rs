@@ -184,6 +184,25 @@ fn unreachable(options: &PgConnectOptions, source: sqlx::Error) -> ConnectError 
     }
 }
 
+/// How long taking a connection from `pool` takes now, as any query would
+/// (waiting for a free one, the liveness check after a second idle, or
+/// opening one); the connection goes straight back. A wait that ends in the
+/// pool's acquire timeout counts, as it is what a query waited before its
+/// 503. `None` when the pool is closed or the database refused a new
+/// connection: that is no wait.
+pub async fn time_acquire(pool: &PgPool) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    match pool.acquire().await {
+        Ok(connection) => {
+            let waited = started.elapsed();
+            drop(connection);
+            Some(waited)
+        }
+        Err(sqlx::Error::PoolTimedOut) => Some(started.elapsed()),
+        Err(_) => None,
+    }
+}
+
 /// Whether the database answers a trivial query now.
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())

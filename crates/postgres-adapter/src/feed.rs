@@ -24,7 +24,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 
 use allmine_domain::RepositoryError;
-use allmine_domain::feed::{Change, ChangeFeed, FeedBatch, FeedError, FeedPosition};
+use allmine_domain::feed::{Change, ChangeFeed, FeedBatch, FeedError, FeedLag, FeedPosition};
 
 use crate::errors::repository_error;
 use crate::rows::{corrupt, count, user_id};
@@ -74,6 +74,11 @@ impl PgChangeFeed {
             .connect_lazy_with(options);
         Self { pool }
     }
+
+    /// The feed's own pool, for watching its connections.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 #[async_trait]
@@ -89,20 +94,77 @@ impl ChangeFeed for PgChangeFeed {
         let mut conn = self.pool.acquire().await.map_err(repository_error)?;
         read(&mut conn, after, at_most).await
     }
+
+    #[tracing::instrument(name = "db.feed_lag", skip(self), err(Debug))]
+    async fn lag(&self, after: FeedPosition) -> Result<FeedLag, RepositoryError> {
+        lag(&self.pool, after).await
+    }
 }
 
-/// [`ChangeFeed::head`] on `conn`: before the oldest transaction still running.
-pub(crate) async fn head(conn: &mut PgConnection) -> Result<FeedPosition, RepositoryError> {
-    let settled_below = sqlx::query_scalar!(
-        r#"SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS "settled_below!""#
+/// [`ChangeFeed::lag`] on `pool`: the committed rows after `after` (a row is
+/// behind unless its last change, `seq * 3 + 2`, is at or before `after`),
+/// counted up to [`FeedLag::ROWS_COUNTED_AT_MOST`] along the primary key, and
+/// the age of the oldest of them by the database's clock.
+pub(crate) async fn lag(pool: &PgPool, after: FeedPosition) -> Result<FeedLag, RepositoryError> {
+    let out_of_range = || RepositoryError::Failed("a feed position beyond the change range".into());
+    let after_seq = i64::try_from(after.change() / CHANGES_PER_ROW).map_err(|_| out_of_range())?;
+    let after_change = i64::try_from(after.change()).map_err(|_| out_of_range())?;
+    let at_most = i64::try_from(FeedLag::ROWS_COUNTED_AT_MOST).unwrap_or(i64::MAX);
+    let row = sqlx::query!(
+        r#"
+        SELECT count(*) AS "rows!",
+               COALESCE(EXTRACT(EPOCH FROM now() - min(behind.created_at)), 0)::float8 AS "oldest_secs!"
+        FROM (
+            SELECT f.created_at FROM change_feed f
+            WHERE (f.xid, f.seq) >= ($1::text::xid8, $2::int8)
+              AND (f.xid, f.seq * 3 + 2) > ($1::text::xid8, $3::int8)
+            ORDER BY f.xid, f.seq
+            LIMIT $4
+        ) behind
+        "#,
+        after.transaction().to_string(),
+        after_seq,
+        after_change,
+        at_most,
     )
-    .fetch_one(conn)
+    .fetch_one(pool)
     .await
     .map_err(repository_error)?;
-    Ok(FeedPosition::before_transaction(count(
-        settled_below,
-        "pg_snapshot_xmin",
-    )?))
+    Ok(FeedLag {
+        rows: count(row.rows, "change_feed")?,
+        // A writer's clock start can sit a hair after this statement's on
+        // another backend: never negative.
+        oldest: Duration::try_from_secs_f64(row.oldest_secs.max(0.0)).unwrap_or(Duration::MAX),
+    })
+}
+
+/// [`ChangeFeed::head`] on `conn`: before the oldest transaction still running,
+/// and never below what the feed has forgotten. On a fresh database a
+/// transaction older than the migration that created the feed (anywhere in the
+/// cluster) holds the oldest running transaction below the horizon the migration
+/// set; a head there would be read as trimmed, over and over.
+pub(crate) async fn head(conn: &mut PgConnection) -> Result<FeedPosition, RepositoryError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS "settled_below!",
+               h.trimmed_xid::text::int8 AS "trimmed_xid!", h.trimmed_seq AS "trimmed_seq!"
+        FROM change_feed_horizon h WHERE h.only_row
+        "#
+    )
+    .fetch_optional(conn)
+    .await
+    .map_err(repository_error)?
+    // The migration inserts the only row; without it nothing can be told.
+    .ok_or_else(|| corrupt("change_feed_horizon"))?;
+    let settled = FeedPosition::before_transaction(count(row.settled_below, "pg_snapshot_xmin")?);
+    let trimmed_seq = count(row.trimmed_seq, "change_feed_horizon.trimmed_seq")?;
+    let forgotten = FeedPosition::new(
+        count(row.trimmed_xid, "change_feed_horizon.trimmed_xid")?,
+        trimmed_seq
+            .saturating_mul(CHANGES_PER_ROW)
+            .saturating_add(CHANGES_PER_ROW - 1),
+    );
+    Ok(settled.max(forgotten))
 }
 
 /// Changes numbered per row: a row's changes are numbered `seq * 3 + k`, its

@@ -19,7 +19,9 @@ mod users;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
-pub use database::{ConnectError, DatabaseSettings, MIGRATOR, connect, connect_replica, ping};
+pub use database::{
+    ConnectError, DatabaseSettings, MIGRATOR, connect, connect_replica, ping, time_acquire,
+};
 pub use demo::{DEMO_USER_ID, DemoSeed, has_users, seed_demo};
 pub use errors::repository_error;
 pub use feed::{CHANGE_FEED_APPLICATION, PgChangeFeed};

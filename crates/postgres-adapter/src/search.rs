@@ -13,7 +13,7 @@ use sqlx::PgPool;
 
 use allmine_domain::RepositoryError;
 use allmine_domain::UserId;
-use allmine_domain::feed::{Change, FeedError, FeedPosition};
+use allmine_domain::feed::{Change, FeedError, FeedLag, FeedPosition};
 use allmine_domain::search::{FeedRead, LiveNow, SearchCandidate, SearchDirectory, SearchFeed};
 use allmine_domain::search::{IndexChange, IndexedUser};
 
@@ -279,5 +279,12 @@ impl PgSearch {
     #[tracing::instrument(name = "db.trim_change_feed", skip(self), err(Debug))]
     pub async fn trim_feed(&self, retention: Duration) -> Result<u64, RepositoryError> {
         feed::trim(&self.pool, retention).await
+    }
+
+    /// How far an index that has applied the feed through `after` is behind
+    /// it (see [`ChangeFeed::lag`](allmine_domain::feed::ChangeFeed::lag)).
+    #[tracing::instrument(name = "db.search_feed_lag", skip(self), err(Debug))]
+    pub async fn feed_lag(&self, after: FeedPosition) -> Result<FeedLag, RepositoryError> {
+        feed::lag(&self.pool, after).await
     }
 }

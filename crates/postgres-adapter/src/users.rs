@@ -11,7 +11,7 @@ use time::{Date, OffsetDateTime};
 use allmine_domain::RepositoryError;
 use allmine_domain::profiles::{
     AccountState, ProfileChanges, RelationshipView, Socials, UpdateProfileFailure, UserLookup,
-    UserLookups, UserRepository,
+    UserLookups, UserRepository, ViewerRelations, ViewerRelationships,
 };
 use allmine_domain::{
     AvailabilityStatus, Relationship, SocialHandles, Stats, User, UserId, Username,
@@ -439,6 +439,55 @@ async fn update(
             Err(UpdateProfileFailure::PhotoNotOwned)
         }
         Err(error) => Err(repository_error(error).into()),
+    }
+}
+
+#[async_trait]
+impl ViewerRelationships for PgUsers {
+    #[tracing::instrument(name = "db.relations_of", skip(self), err(Debug))]
+    async fn relations_of(
+        &self,
+        viewer: &UserId,
+        at_most: usize,
+    ) -> Result<Option<ViewerRelations>, RepositoryError> {
+        // On the primary whatever the routing: it fills the read model, which
+        // must never hold what a lagging copy had.
+        // One more than allowed says "too many" without reading them all.
+        let limit = i64::try_from(at_most.saturating_add(1)).unwrap_or(i64::MAX);
+        // Each branch reads an index led by the viewer: the primary keys of
+        // `follows` and `blocks`, and `blocks_blocked_idx`.
+        let rows = sqlx::query!(
+            r#"
+            SELECT other AS "other!", kind AS "kind!"
+            FROM (
+                SELECT followee_id AS other, status AS kind FROM follows WHERE follower_id = $1
+                UNION ALL
+                SELECT blocked_id, 'block' FROM blocks WHERE blocker_id = $1
+                UNION ALL
+                SELECT blocker_id, 'block' FROM blocks WHERE blocked_id = $1
+            ) AS relations
+            LIMIT $2
+            "#,
+            viewer.as_bytes().as_slice(),
+            limit,
+        )
+        .fetch_all(self.routing.primary())
+        .await
+        .map_err(repository_error)?;
+        if rows.len() > at_most {
+            return Ok(None);
+        }
+        let mut follows = Vec::new();
+        let mut blocked = Vec::new();
+        for row in rows {
+            let other = user_id(&row.other, "follows/blocks")?;
+            if row.kind == "block" {
+                blocked.push(other);
+            } else {
+                follows.push((other, follow_state(Some(&row.kind))?));
+            }
+        }
+        Ok(Some(ViewerRelations::new(follows, blocked)))
     }
 }
 

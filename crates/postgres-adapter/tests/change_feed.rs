@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use allmine_domain::UserId;
-use allmine_domain::feed::{Change, ChangeFeed, FeedError, FeedPosition};
+use allmine_domain::feed::{Change, ChangeFeed, FeedError, FeedLag, FeedPosition};
 use allmine_postgres::testing::TestDatabase;
 use allmine_postgres::{CHANGE_FEED_APPLICATION, PgChangeFeed, PgSearch};
 use common::{age_feed, feed_head, insert_user, settle};
@@ -587,4 +587,73 @@ async fn changes_committed_at_once_from_many_connections_are_each_read_exactly_o
         committed.len(),
         rolled_back.len()
     );
+}
+
+#[tokio::test]
+async fn lag_counts_committed_rows_after_a_position_final_or_not_and_ages_the_oldest() {
+    let db = TestDatabase::new().await;
+    let feed = PgChangeFeed::new(&db.options);
+    insert_user(&db.pool, "lag_before").await;
+    settle(&db.pool).await;
+    let (_, caught_up) = read_all(&feed, feed_head(&db.pool).await, 100).await;
+    assert_eq!(feed.lag(caught_up).await.unwrap(), FeedLag::default());
+
+    // An open transaction that wrote first, then one that committed after it:
+    // the committed row is behind although no read can return it yet.
+    let mut open = db.pool.begin().await.unwrap();
+    sqlx::query("INSERT INTO users (username, name, surname) VALUES ('lag_open', 'L', 'O')")
+        .execute(&mut *open)
+        .await
+        .unwrap();
+    insert_user(&db.pool, "lag_committed").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let lag = feed.lag(caught_up).await.unwrap();
+    assert_eq!(lag.rows, 1, "{lag:?}");
+    assert!(lag.oldest >= Duration::from_millis(100), "{lag:?}");
+    assert!(
+        read(&feed, caught_up, 100)
+            .await
+            .unwrap()
+            .changes
+            .is_empty()
+    );
+
+    open.commit().await.unwrap();
+    settle(&db.pool).await;
+    assert_eq!(feed.lag(caught_up).await.unwrap().rows, 2);
+    // A reader that has read one of the two rows is one row behind.
+    let one = read(&feed, caught_up, 1).await.unwrap();
+    assert_eq!(one.changes.len(), 1);
+    assert_eq!(feed.lag(one.through).await.unwrap().rows, 1);
+    let (_, all) = read_all(&feed, one.through, 100).await;
+    assert_eq!(feed.lag(all).await.unwrap(), FeedLag::default());
+}
+
+#[tokio::test]
+async fn the_head_is_never_below_the_horizon_even_while_an_older_transaction_runs() {
+    // On a fresh database, a transaction anywhere in the cluster that began before the
+    // migration holds the oldest running transaction below the horizon the migration
+    // set. Here: a transaction opened first, then the horizon moved past it.
+    let db = TestDatabase::new().await;
+    let feed = PgChangeFeed::new(&db.options);
+    let mut older = PgConnection::connect_with(&db.options).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut older).await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut older)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE change_feed_horizon SET trimmed_xid = pg_current_xact_id(), trimmed_seq = 0",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+
+    let head = feed.head().await.unwrap();
+
+    assert!(
+        read(&feed, head, 10).await.is_ok(),
+        "a read from the head is never trimmed"
+    );
+    sqlx::query("ROLLBACK").execute(&mut older).await.unwrap();
 }

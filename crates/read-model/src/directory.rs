@@ -1,21 +1,24 @@
 //! Search's directory through the read model: a caller's blocks, either way,
-//! are read once and then served from memory until one of them changes, so
-//! a caller who blocked a spam wave of thousands pays for it once, not on
-//! every search. Hydration is read from storage: a page of hits is one
-//! round trip either way.
+//! come from their relations held in memory (read once, until a pair of
+//! theirs changes), so a caller who blocked a spam wave of thousands pays for
+//! it once, not on every search. Hydration is read from storage: a page of
+//! hits is one round trip either way.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use allmine_domain::profiles::ViewerRelationships;
 use allmine_domain::search::{SearchCandidate, SearchDirectory};
 use allmine_domain::{RepositoryError, UserId};
 
-use crate::store::ReadModel;
+use crate::store::{HeldRelations, ReadModel};
+use crate::viewers::held_relations;
 
 /// Search's directory read through the read model.
 pub struct CachedDirectory {
     storage: Arc<dyn SearchDirectory>,
+    relations: Arc<dyn ViewerRelationships>,
     model: Arc<ReadModel>,
 }
 
@@ -26,9 +29,17 @@ impl std::fmt::Debug for CachedDirectory {
 }
 
 impl CachedDirectory {
-    /// Reads `storage` through `model`.
-    pub fn new(storage: Arc<dyn SearchDirectory>, model: Arc<ReadModel>) -> Self {
-        Self { storage, model }
+    /// Reads `storage` through `model`, a caller's relations from `relations`.
+    pub fn new(
+        storage: Arc<dyn SearchDirectory>,
+        relations: Arc<dyn ViewerRelationships>,
+        model: Arc<ReadModel>,
+    ) -> Self {
+        Self {
+            storage,
+            relations,
+            model,
+        }
     }
 }
 
@@ -39,15 +50,10 @@ impl SearchDirectory for CachedDirectory {
             self.model.bypass();
             return self.storage.blocked_either_way(viewer).await;
         }
-        if let Some(ids) = self.model.blocked_either_way(viewer) {
-            return Ok(ids.to_vec());
+        match held_relations(&self.model, &*self.relations, viewer).await? {
+            HeldRelations::All(relations) => Ok(relations.blocked_either_way().to_vec()),
+            HeldRelations::TooMany => self.storage.blocked_either_way(viewer).await,
         }
-        self.model.miss();
-        let ticket = self.model.ticket();
-        let ids = self.storage.blocked_either_way(viewer).await?;
-        self.model
-            .fill_blocked_either_way(ticket, viewer, Arc::from(ids.as_slice()));
-        Ok(ids)
     }
 
     async fn hydrate(

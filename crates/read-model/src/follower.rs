@@ -5,7 +5,9 @@
 //! A changed user who is held is re-read and replaced in place (a follow
 //! changes a hot streamer's counters many times a second; dropping the entry
 //! each time would turn the hottest keys into constant misses). A changed pair
-//! is dropped: pairs are per viewer and cheap to read again.
+//! drops both users' relations as viewers: the feed does not say whether a
+//! follow or a block changed, nor which way, and a viewer's relations are one
+//! query to read again.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -28,6 +30,9 @@ pub struct FollowSettings {
     pub stale_at_most: Duration,
     /// Changes read at a time.
     pub batch: usize,
+    /// How often the follower counts the feed rows it has not applied yet
+    /// (one bounded query on the feed's pool each time).
+    pub measure_lag_every: Duration,
 }
 
 impl Default for FollowSettings {
@@ -36,6 +41,7 @@ impl Default for FollowSettings {
             poll_every: Duration::from_millis(100),
             stale_at_most: Duration::from_secs(1),
             batch: 2_000,
+            measure_lag_every: Duration::from_secs(1),
         }
     }
 }
@@ -81,6 +87,7 @@ impl FeedFollower {
     pub async fn run(mut self) {
         let mut position = self.start().await;
         let mut failing = false;
+        let mut measure_lag_at = Instant::now();
         loop {
             match self.step(position).await {
                 Ok((next, complete)) => {
@@ -89,6 +96,10 @@ impl FeedFollower {
                         failing = false;
                     }
                     position = next;
+                    if Instant::now() >= measure_lag_at {
+                        measure_lag_at = Instant::now() + self.settings.measure_lag_every;
+                        self.measure_lag(position).await;
+                    }
                     if complete {
                         tokio::time::sleep(self.settings.poll_every).await;
                     }
@@ -96,6 +107,8 @@ impl FeedFollower {
                 Err(FeedError::Trimmed) => {
                     tracing::warn!("the read model fell behind the trimmed feed; emptying it");
                     self.empty();
+                    // Never a hot loop, whatever the feed answers next.
+                    tokio::time::sleep(self.settings.poll_every).await;
                     position = self.start().await;
                 }
                 Err(FeedError::Repository(error)) => {
@@ -137,10 +150,19 @@ impl FeedFollower {
         } = batch;
         self.apply(&changes).await;
         if complete && let Some(fresh_as_of) = self.freshness.applied_below(settled_below) {
+            self.model.fresh_as_of(fresh_as_of);
             self.model
                 .trust_until(fresh_as_of + self.settings.stale_at_most);
         }
         Ok((through, complete))
+    }
+
+    /// Records how many committed rows lie beyond `position`. A failure
+    /// keeps the last count: the step that follows reports the feed's state.
+    async fn measure_lag(&self, position: FeedPosition) {
+        if let Ok(lag) = self.feed.lag(position).await {
+            self.model.feed_lag_rows(lag.rows);
+        }
     }
 
     fn empty(&mut self) {
@@ -148,19 +170,15 @@ impl FeedFollower {
         self.freshness.reset();
     }
 
-    /// Applies `changes`: pairs dropped, held users re-read in place.
+    /// Applies `changes`: both sides of a pair dropped, held users re-read in place.
     async fn apply(&self, changes: &[Change]) {
         let mut users: Vec<UserId> = Vec::new();
         let mut seen = HashSet::new();
         for change in changes {
             match *change {
                 Change::Pair(one, other) => {
-                    self.model.changed(&pair(one, other), true);
-                    self.model.changed(&pair(other, one), true);
-                    // The feed does not say whether a block or a follow
-                    // changed; a follow costs a block list one re-read.
-                    self.model.changed(&Key::Blocks(one), true);
-                    self.model.changed(&Key::Blocks(other), true);
+                    self.model.changed(&Key::Viewer(one), true);
+                    self.model.changed(&Key::Viewer(other), true);
                 }
                 Change::User(id) => {
                     if seen.insert(id) {
@@ -202,8 +220,4 @@ impl FeedFollower {
         }
         Ok(())
     }
-}
-
-fn pair(viewer: UserId, owner: UserId) -> Key {
-    Key::Pair { viewer, owner }
 }

@@ -1,6 +1,6 @@
 //! The read model of Allmine's Users API: the facts a profile, an account
-//! check and a privacy decision need (users by id and by name, and how one
-//! user stands with another), held in memory in a cache bounded in bytes,
+//! check and a privacy decision need (users by id and by name, and each
+//! viewer's follows and blocks either way), held in memory in a cache bounded in bytes,
 //! and kept exact by the change feed that PostgreSQL writes.
 //!
 //! It is an adapter around the domain's ports, not a port of its own:
@@ -22,8 +22,9 @@
 //!   goes to storage until the follower has caught up again.
 //!
 //! Modules, lowest first: `freshness` (the moment the model is fresh as of)
-//! and `store` (the cache and its change generations), then `users` and
-//! `directory` (the caching adapters) and `follower` (the feed's application).
+//! and `store` (the cache and its change generations), `viewers` (a viewer's
+//! relations, read once), then `users` and `directory` (the caching adapters)
+//! and `follower` (the feed's application).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod directory;
@@ -31,6 +32,7 @@ mod follower;
 mod freshness;
 mod store;
 mod users;
+mod viewers;
 
 pub use directory::CachedDirectory;
 pub use follower::{FeedFollower, FollowSettings};

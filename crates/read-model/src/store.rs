@@ -1,4 +1,4 @@
-//! The store: users by id, a username hint, and the facts between two users,
+//! The store: users by id, a username hint, and each viewer's relations,
 //! in one cache bounded in bytes, plus what keeps a slow read from putting
 //! back a value a change has already replaced.
 //!
@@ -9,6 +9,9 @@
 //! change racing the insert either is seen by the check or removes the value
 //! itself. Slots are shared by hash, so an unrelated change can only cost a
 //! miss, never a stale answer.
+//!
+//! Entries are weighed by what they really take from the heap (see
+//! [`weight`]), so the byte budget is the cache's real share of memory.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash};
@@ -18,14 +21,19 @@ use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
-use allmine_domain::profiles::Network;
-use allmine_domain::{Relationship, User, UserId, Username};
+use allmine_domain::profiles::{FollowState, Network, ViewerRelations};
+use allmine_domain::{User, UserId, Username};
 
 /// Slots of the change generations; a power of two.
 const SLOTS: usize = 4096;
 
-/// What an entry costs beyond its own fields: the cache's bookkeeping.
-const ENTRY_OVERHEAD: usize = 160;
+/// What moka keeps per entry beyond the key and the value, in heap bytes:
+/// its value entry (the value with the entry's timestamps and flags), the
+/// nodes of its access-order deque, its hash table's bucket and the key's
+/// hash holder. Measured by `tests/entry_weight.rs`, which counts every
+/// allocation a fill makes: about 212 bytes requested in 5 allocations, 290
+/// once the allocator's headers and rounding are added.
+const CACHE_OVERHEAD: usize = 288;
 
 /// What the store holds, by key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -35,18 +43,25 @@ pub(crate) enum Key {
     /// The id a canonical username last led to: a hint, checked against the
     /// user's entry before it is believed.
     Name(String),
-    /// How `viewer` stands with `owner`.
-    Pair { viewer: UserId, owner: UserId },
-    /// The users a user blocked or was blocked by.
-    Blocks(UserId),
+    /// Everything a user, as a viewer, stands in with others: their follows
+    /// and their blocks either way. Any pair changing drops both sides'.
+    Viewer(UserId),
 }
 
 #[derive(Debug, Clone)]
 enum Entry {
     User(Arc<User>),
     Name(UserId),
-    Pair(Relationship),
-    Users(Arc<[UserId]>),
+    Viewer(HeldRelations),
+}
+
+/// What the model holds of a viewer's relations.
+#[derive(Debug, Clone)]
+pub(crate) enum HeldRelations {
+    /// All of them: any owner's relationship is answered from memory.
+    All(Arc<ViewerRelations>),
+    /// More than are worth holding: every pair is read from storage.
+    TooMany,
 }
 
 /// The generation a read from storage started at.
@@ -68,6 +83,13 @@ pub struct ReadModelStats {
     pub entries: u64,
     /// Estimated bytes held now (approximate).
     pub bytes: u64,
+    /// How long ago the moment is before which every committed change is
+    /// known applied (see the follower); before the first complete read
+    /// since the model was made or emptied, how long ago that was.
+    pub feed_lag: Duration,
+    /// Committed feed rows the follower had not applied when it last
+    /// measured (about once a second).
+    pub feed_lag_rows: u64,
 }
 
 /// The read model's memory: what the caching adapters read and fill, and what
@@ -83,6 +105,8 @@ pub struct ReadModel {
     misses: AtomicU64,
     bypassed: AtomicU64,
     changes: AtomicU64,
+    fresh_as_of_micros: AtomicU64,
+    feed_lag_rows: AtomicU64,
 }
 
 impl std::fmt::Debug for ReadModel {
@@ -111,6 +135,8 @@ impl ReadModel {
             misses: AtomicU64::new(0),
             bypassed: AtomicU64::new(0),
             changes: AtomicU64::new(0),
+            fresh_as_of_micros: AtomicU64::new(0),
+            feed_lag_rows: AtomicU64::new(0),
         }
     }
 
@@ -126,9 +152,24 @@ impl ReadModel {
             .fetch_max(self.micros_since_start(until), Ordering::SeqCst);
     }
 
+    /// Records that every change committed before `at` has been applied
+    /// (never moves back).
+    pub(crate) fn fresh_as_of(&self, at: Instant) {
+        self.fresh_as_of_micros
+            .fetch_max(self.micros_since_start(at), Ordering::Relaxed);
+    }
+
+    /// Records how many committed feed rows are not applied yet.
+    pub(crate) fn feed_lag_rows(&self, rows: u64) {
+        self.feed_lag_rows.store(rows, Ordering::Relaxed);
+    }
+
     /// Stops trusting the model at once and empties it.
     pub(crate) fn clear(&self) {
         self.trusted_until_micros.store(0, Ordering::SeqCst);
+        // Lag now counts from the emptying: nothing older is held.
+        self.fresh_as_of_micros
+            .store(self.micros_since_start(Instant::now()), Ordering::Relaxed);
         // Every read in flight must not put back what it read before.
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         for slot in self.last_change.iter() {
@@ -137,8 +178,11 @@ impl ReadModel {
         self.entries.invalidate_all();
     }
 
-    /// What the model has answered and holds.
+    /// What the model has answered and holds. Settles the cache's pending
+    /// bookkeeping first, so the counts of what it holds are current (a
+    /// diagnostic, not for a request's path).
     pub fn stats(&self) -> ReadModelStats {
+        self.entries.run_pending_tasks();
         ReadModelStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
@@ -146,6 +190,11 @@ impl ReadModel {
             changes: self.changes.load(Ordering::Relaxed),
             entries: self.entries.entry_count(),
             bytes: self.entries.weighted_size(),
+            feed_lag: self
+                .micros_since_start(Instant::now())
+                .checked_sub(self.fresh_as_of_micros.load(Ordering::Relaxed))
+                .map_or(Duration::ZERO, Duration::from_micros),
+            feed_lag_rows: self.feed_lag_rows.load(Ordering::Relaxed),
         }
     }
 
@@ -179,35 +228,22 @@ impl ReadModel {
         }
     }
 
-    /// How `viewer` stands with `owner`, if held.
-    pub(crate) fn relationship(&self, viewer: &UserId, owner: &UserId) -> Option<Relationship> {
-        let key = Key::Pair {
-            viewer: *viewer,
-            owner: *owner,
-        };
-        match self.entries.get(&key) {
-            Some(Entry::Pair(relationship)) => Some(self.hit(relationship)),
+    /// What is held of `viewer`'s relations, if anything.
+    pub(crate) fn viewer_relations(&self, viewer: &UserId) -> Option<HeldRelations> {
+        match self.entries.get(&Key::Viewer(*viewer)) {
+            Some(Entry::Viewer(held)) => Some(self.hit(held)),
             _ => None,
         }
     }
 
-    /// The users `viewer` blocked or was blocked by, if held.
-    pub(crate) fn blocked_either_way(&self, viewer: &UserId) -> Option<Arc<[UserId]>> {
-        match self.entries.get(&Key::Blocks(*viewer)) {
-            Some(Entry::Users(ids)) => Some(self.hit(ids)),
-            _ => None,
-        }
-    }
-
-    /// Keeps the users `viewer` blocked or was blocked by if no block of
-    /// theirs changed since `ticket`.
-    pub(crate) fn fill_blocked_either_way(
+    /// Keeps `viewer`'s relations if no pair of theirs changed since `ticket`.
+    pub(crate) fn fill_viewer_relations(
         &self,
         ticket: Ticket,
         viewer: &UserId,
-        ids: Arc<[UserId]>,
+        relations: HeldRelations,
     ) {
-        self.fill(ticket, Key::Blocks(*viewer), Entry::Users(ids));
+        self.fill(ticket, Key::Viewer(*viewer), Entry::Viewer(relations));
     }
 
     /// Whether a user's entry is held.
@@ -230,21 +266,6 @@ impl ReadModel {
             Entry::Name(id),
         );
         self.fill(ticket, Key::User(id), Entry::User(Arc::new(user.clone())));
-    }
-
-    /// Keeps how `viewer` stands with `owner` if nothing changed it since `ticket`.
-    pub(crate) fn fill_relationship(
-        &self,
-        ticket: Ticket,
-        viewer: &UserId,
-        owner: &UserId,
-        relationship: Relationship,
-    ) {
-        let key = Key::Pair {
-            viewer: *viewer,
-            owner: *owner,
-        };
-        self.fill(ticket, key, Entry::Pair(relationship));
     }
 
     /// Records a change to `key`: reads that started before it will not put
@@ -299,34 +320,51 @@ impl ReadModel {
     }
 }
 
-/// An estimate of what an entry costs in memory, in bytes.
+/// What an entry takes from the heap, in bytes: the cache's own bookkeeping,
+/// the key's and the value's allocations, each rounded the way the
+/// allocator rounds it. Short strings are the bulk of a user, and each takes
+/// a whole allocator chunk, so counting their lengths alone undercounts a
+/// user two- to three-fold.
 fn weight(key: &Key, entry: &Entry) -> u32 {
     let key_bytes = match key {
-        Key::User(_) | Key::Pair { .. } | Key::Blocks(_) => 0,
-        Key::Name(name) => name.len(),
+        Key::User(_) | Key::Viewer(_) => 0,
+        Key::Name(name) => heap(name.capacity()),
     };
     let entry_bytes = match entry {
-        Entry::User(user) => user_bytes(user),
-        Entry::Name(_) | Entry::Pair(_) => 0,
-        Entry::Users(ids) => std::mem::size_of_val::<[UserId]>(ids),
+        Entry::User(user) => heap(ARC_HEADER + std::mem::size_of::<User>()) + user_heap(user),
+        Entry::Name(_) | Entry::Viewer(HeldRelations::TooMany) => 0,
+        Entry::Viewer(HeldRelations::All(relations)) => relations_heap(relations),
     };
-    let total = ENTRY_OVERHEAD + std::mem::size_of::<Key>() + key_bytes + entry_bytes;
+    let total =
+        CACHE_OVERHEAD + heap(ARC_HEADER + std::mem::size_of::<Key>()) + key_bytes + entry_bytes;
     u32::try_from(total).unwrap_or(u32::MAX)
 }
 
-fn user_bytes(user: &User) -> usize {
-    let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
-    std::mem::size_of::<User>()
-        + user.username.as_str().len()
-        + user.name.len()
-        + user.surname.len()
+/// The strong and weak counts in front of an `Arc`'s value.
+const ARC_HEADER: usize = 16;
+
+/// What the allocator hands out for a request of `bytes`: glibc's malloc on a
+/// 64-bit target gives a 16-byte-aligned chunk with an 8-byte header, at
+/// least 32 bytes. Other allocators round similarly; this errs on the large side.
+pub(crate) const fn heap(bytes: usize) -> usize {
+    if bytes == 0 {
+        return 0;
+    }
+    let chunk = (bytes + 8 + 15) & !15;
+    if chunk < 32 { 32 } else { chunk }
+}
+
+fn user_heap(user: &User) -> usize {
+    let text = |text: &String| heap(text.capacity());
+    let optional = |field: &Option<String>| field.as_ref().map_or(0, text);
+    // The entry holds a clone, whose strings have no spare capacity.
+    heap(user.username.as_str().len())
+        + text(&user.name)
+        + text(&user.surname)
         + optional(&user.bio)
         + optional(&user.expertise)
-        + user
-            .interests
-            .iter()
-            .map(|interest| interest.len() + std::mem::size_of::<String>())
-            .sum::<usize>()
+        + heap(user.interests.capacity() * std::mem::size_of::<String>())
+        + user.interests.iter().map(text).sum::<usize>()
         + Network::ALL
             .into_iter()
             .map(|network| optional(user.socials.get(network)))
@@ -334,12 +372,18 @@ fn user_bytes(user: &User) -> usize {
         + user
             .profile_photo
             .as_ref()
-            .map_or(0, |photo| photo.url.len())
+            .map_or(0, |photo| text(&photo.url))
+}
+
+fn relations_heap(relations: &ViewerRelations) -> usize {
+    heap(ARC_HEADER + std::mem::size_of::<ViewerRelations>())
+        + heap(relations.follow_count() * std::mem::size_of::<(UserId, FollowState)>())
+        + heap(std::mem::size_of_val(relations.blocked_either_way()))
 }
 
 #[cfg(test)]
 mod tests {
-    use allmine_domain::{AvailabilityStatus, FollowState, SocialHandles, Stats};
+    use allmine_domain::{AvailabilityStatus, SocialHandles, Stats};
 
     use super::*;
 
@@ -433,17 +477,84 @@ mod tests {
         assert_eq!(model.user(&ada.id).unwrap().stats.followers, 1);
     }
 
+    fn id(n: u32) -> UserId {
+        let mut bytes = [0; 12];
+        bytes[..4].copy_from_slice(&n.to_be_bytes());
+        UserId::from_bytes(bytes)
+    }
+
+    fn held(model: &ReadModel, viewer: &UserId) -> Option<Arc<ViewerRelations>> {
+        match model.viewer_relations(viewer)? {
+            HeldRelations::All(relations) => Some(relations),
+            HeldRelations::TooMany => None,
+        }
+    }
+
     #[test]
-    fn relationships_are_held_per_viewer_and_owner() {
+    fn a_viewers_entry_answers_owners_it_was_never_asked_about() {
         let model = ReadModel::new(1 << 20);
-        let (viewer, owner) = (UserId::from_bytes([1; 12]), UserId::from_bytes([2; 12]));
-        let following = Relationship {
-            blocked: false,
-            follow: FollowState::Accepted,
-        };
-        model.fill_relationship(model.ticket(), &viewer, &owner, following);
-        assert_eq!(model.relationship(&viewer, &owner), Some(following));
-        assert_eq!(model.relationship(&owner, &viewer), None);
+        let viewer = id(1);
+        let relations = ViewerRelations::new(
+            vec![
+                (id(2), FollowState::Accepted),
+                (id(3), FollowState::Pending),
+            ],
+            vec![id(4)],
+        );
+        model.fill_viewer_relations(
+            model.ticket(),
+            &viewer,
+            HeldRelations::All(Arc::new(relations)),
+        );
+        let relations = held(&model, &viewer).unwrap();
+        assert_eq!(relations.with(&id(2)).follow, FollowState::Accepted);
+        assert_eq!(relations.with(&id(3)).follow, FollowState::Pending);
+        assert!(relations.with(&id(4)).blocked);
+        assert_eq!(relations.with(&id(99)), allmine_domain::Relationship::NONE);
+        assert!(held(&model, &id(2)).is_none(), "held per viewer");
+    }
+
+    #[test]
+    fn a_change_to_a_viewer_drops_their_entry_and_a_read_from_before_stays_out() {
+        let model = ReadModel::new(1 << 20);
+        let viewer = id(1);
+        let relations = HeldRelations::All(Arc::new(ViewerRelations::default()));
+        model.fill_viewer_relations(model.ticket(), &viewer, relations.clone());
+        let ticket = model.ticket();
+        model.changed(&Key::Viewer(viewer), true);
+        assert!(model.viewer_relations(&viewer).is_none());
+        model.fill_viewer_relations(ticket, &viewer, relations);
+        assert!(model.viewer_relations(&viewer).is_none());
+    }
+
+    #[test]
+    fn a_viewer_with_many_blocks_weighs_accordingly() {
+        let few = Entry::Viewer(HeldRelations::All(Arc::new(ViewerRelations::new(
+            vec![],
+            vec![id(2)],
+        ))));
+        let blocks: Vec<UserId> = (0..20_000).map(id).collect();
+        let many = Entry::Viewer(HeldRelations::All(Arc::new(ViewerRelations::new(
+            vec![],
+            blocks,
+        ))));
+        let key = Key::Viewer(id(1));
+        let (few, many) = (weight(&key, &few), weight(&key, &many));
+        assert!(few < 1_000, "{few} bytes for one block");
+        assert!(
+            many - few > 19_900 * 12,
+            "{many} bytes for 20,000 blocks of 12 bytes, {few} for one"
+        );
+        // A budget that 20,000 blocks overflow holds none of them.
+        let model = ReadModel::new(u64::from(many) / 2);
+        let relations = ViewerRelations::new(vec![], (0..20_000).map(id).collect());
+        model.fill_viewer_relations(
+            model.ticket(),
+            &id(1),
+            HeldRelations::All(Arc::new(relations)),
+        );
+        model.entries.run_pending_tasks();
+        assert!(model.viewer_relations(&id(1)).is_none());
     }
 
     #[test]

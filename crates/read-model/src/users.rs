@@ -10,18 +10,20 @@ use time::OffsetDateTime;
 
 use allmine_domain::profiles::{
     AccountState, ProfileChanges, RelationshipView, UpdateProfileFailure, UserLookup, UserLookups,
-    UserRepository,
+    UserRepository, ViewerRelationships,
 };
 use allmine_domain::usernames::{
     NameState, UsernameChange, UsernameChangeFailure, UsernameReservations,
 };
 use allmine_domain::{Relationship, RepositoryError, User, UserId};
 
-use crate::store::{Key, ReadModel};
+use crate::store::{HeldRelations, Key, ReadModel};
+use crate::viewers::held_relations;
 
 /// Users read through the read model.
 pub struct CachedUsers {
     storage: Arc<dyn UserRepository>,
+    relations: Arc<dyn ViewerRelationships>,
     model: Arc<ReadModel>,
 }
 
@@ -34,9 +36,17 @@ impl std::fmt::Debug for CachedUsers {
 }
 
 impl CachedUsers {
-    /// Reads `storage` through `model`.
-    pub fn new(storage: Arc<dyn UserRepository>, model: Arc<ReadModel>) -> Self {
-        Self { storage, model }
+    /// Reads `storage` through `model`, a viewer's relations from `relations`.
+    pub fn new(
+        storage: Arc<dyn UserRepository>,
+        relations: Arc<dyn ViewerRelationships>,
+        model: Arc<ReadModel>,
+    ) -> Self {
+        Self {
+            storage,
+            relations,
+            model,
+        }
     }
 
     fn held_user(&self, target: UserLookup<'_>) -> Option<Arc<User>> {
@@ -44,36 +54,6 @@ impl CachedUsers {
             UserLookup::Id(id) => self.model.user(id),
             UserLookup::Username(name) => self.model.user_named(name),
         }
-    }
-
-    /// How `viewer` stands with `owner`, from memory or else from storage.
-    /// `None` when storage no longer has `owner`.
-    async fn relationship(
-        &self,
-        viewer: &UserId,
-        owner: &UserId,
-    ) -> Result<Option<Relationship>, RepositoryError> {
-        if let Some(relationship) = self.model.relationship(viewer, owner) {
-            return Ok(Some(relationship));
-        }
-        self.model.miss();
-        let ticket = self.model.ticket();
-        let views = self.storage.relationships_with(viewer, &[*owner]).await?;
-        let Some((_, view)) = views.into_iter().find(|(_, view)| view.user == *owner) else {
-            return Ok(None);
-        };
-        let relationship = relationship_of(&view);
-        self.model
-            .fill_relationship(ticket, viewer, owner, relationship);
-        Ok(Some(relationship))
-    }
-}
-
-/// The privacy facts of a two-way view.
-fn relationship_of(view: &RelationshipView) -> Relationship {
-    Relationship {
-        blocked: view.blocking || view.blocked_by,
-        follow: view.following,
     }
 }
 
@@ -88,26 +68,41 @@ impl UserRepository for CachedUsers {
             self.model.bypass();
             return self.storage.find_for_viewer(target, viewer).await;
         }
-        if let Some(user) = self.held_user(target) {
-            let relationship = match viewer {
-                None => Some(Relationship::NONE),
-                Some(viewer) => self.relationship(viewer, &user.id).await?,
-            };
-            if let Some(relationship) = relationship {
-                return Ok(Some((User::clone(&user), relationship)));
+        // How the viewer stands with any owner, when memory knows it.
+        let relations = match viewer {
+            None => Some(None),
+            Some(viewer) => match held_relations(&self.model, &*self.relations, viewer).await? {
+                HeldRelations::All(relations) => Some(Some(relations)),
+                HeldRelations::TooMany => None,
+            },
+        };
+        let Some(relations) = relations else {
+            // Too many relations to hold: the pair comes from storage each time.
+            self.model.miss();
+            let ticket = self.model.ticket();
+            let found = self.storage.find_for_viewer(target, viewer).await?;
+            if let Some((user, _)) = &found {
+                self.model.fill_user(ticket, user);
             }
+            return Ok(found);
+        };
+        let relationship = |owner: &UserId| {
+            relations
+                .as_ref()
+                .map_or(Relationship::NONE, |relations| relations.with(owner))
+        };
+        if let Some(user) = self.held_user(target) {
+            return Ok(Some((User::clone(&user), relationship(&user.id))));
         }
         self.model.miss();
         let ticket = self.model.ticket();
-        let found = self.storage.find_for_viewer(target, viewer).await?;
-        if let Some((user, relationship)) = &found {
-            self.model.fill_user(ticket, user);
-            if let Some(viewer) = viewer {
-                self.model
-                    .fill_relationship(ticket, viewer, &user.id, *relationship);
-            }
-        }
-        Ok(found)
+        // The pair is known already: the owner alone is read, as for no viewer.
+        let found = self.storage.find_for_viewer(target, None).await?;
+        Ok(found.map(|(user, _)| {
+            self.model.fill_user(ticket, &user);
+            let relationship = relationship(&user.id);
+            (user, relationship)
+        }))
     }
 
     async fn find_many_for_viewer(

@@ -6,7 +6,7 @@ use allmine_domain::UserId;
 use tantivy::columnar::Column;
 use tantivy::{DocId, SegmentReader};
 
-use crate::schema::{FOLLOWERS, ID_HEAD, ID_TAIL, join_id};
+use crate::schema::{CONTENT, FOLLOWERS, ID_HEAD, ID_TAIL, join_id};
 
 /// The fast-field columns of one segment and its documents in follower order, prepared
 /// once per segment (segments never change; deletions are tracked apart): opening a
@@ -15,6 +15,7 @@ pub(crate) struct SegmentColumns {
     followers: Column<u64>,
     id_head: Column<u64>,
     id_tail: Column<u64>,
+    content: Column<u64>,
     /// Every document (deleted ones too), most followers first, then in index order:
     /// the best users of a large set are the first of its members met along it.
     by_followers: Vec<DocId>,
@@ -34,6 +35,7 @@ impl SegmentColumns {
             followers,
             id_head: fast.u64(ID_HEAD)?,
             id_tail: fast.u64(ID_TAIL)?,
+            content: fast.u64(CONTENT)?,
             by_followers,
         })
     }
@@ -48,6 +50,11 @@ impl SegmentColumns {
         let head = self.id_head.first(doc)?;
         let tail = self.id_tail.first(doc)?;
         join_id(head, tail)
+    }
+
+    /// The content hash indexed with `doc` ([`content_hash`](crate::schema::content_hash)).
+    pub(crate) fn content(&self, doc: DocId) -> Option<u64> {
+        self.content.first(doc)
     }
 
     /// Every document of the segment, most followers first, then in index order.

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use allmine_domain::BoxError;
 use allmine_domain::UserId;
 use allmine_domain::feed::FeedPosition;
+use allmine_domain::progress::{NoProgress, Progress};
 use allmine_domain::search::{
     IndexChange, IndexedUser, SearchError, SearchHits, SearchIndexWriter, UserSearch,
 };
@@ -23,11 +24,15 @@ use tantivy::{
 
 use crate::columns::SegmentColumns;
 use crate::matching::{Excluded, Plan, SegmentMatches, docs_of, page};
+use crate::merge::FewSegments;
 use crate::query::query_words;
-use crate::schema::{Fields, tokenizers};
+use crate::schema::{Fields, content_hash, tokenizers};
+
+/// A rebuild reports its progress every this many users.
+pub const REPORT_EVERY: usize = 10_000;
 
 /// The subdirectory of an index on disk: named for the schema, changed with it.
-pub const SCHEMA_DIR: &str = "schema-2";
+pub const SCHEMA_DIR: &str = "schema-3";
 /// Memory for the indexing arena of an index on disk.
 const DISK_WRITER_MEMORY: usize = 64_000_000;
 /// Memory for the indexing arena of an index in memory (Tantivy's minimum).
@@ -100,9 +105,13 @@ impl TantivyUserIndex {
 
     fn with_index(index: Index, fields: Fields, memory: usize) -> Result<Self, SearchError> {
         let writer = index.writer_with_num_threads(1, memory).map_err(engine)?;
+        writer.set_merge_policy(Box::new(FewSegments::default()));
+        // Writes reload the reader themselves before they return (a write is visible
+        // at once); the watch picks up what background merges leave, which no write
+        // reports.
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .map_err(engine)?;
         let index = Self {
@@ -197,20 +206,59 @@ impl TantivyUserIndex {
     ) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
         let changed = changes.len();
-        let staged = changes.into_iter().try_for_each(|change| match change {
-            IndexChange::Upsert(user) => {
-                writer.delete_term(self.id_term(&user.id));
-                writer.add_document(self.fields.document(&user)).map(drop)
+        // Read under the writer's lock: no commit moves the index meanwhile.
+        let searcher = self.reader.searcher();
+        let mut touched = HashSet::new();
+        let mut skipped = 0_usize;
+        let mut staged = Ok(());
+        for change in changes {
+            staged = match change {
+                IndexChange::Upsert(user) => {
+                    let first_touch = touched.insert(user.id);
+                    if first_touch && self.holds_already(&searcher, &user)? {
+                        skipped += 1;
+                        continue;
+                    }
+                    writer.delete_term(self.id_term(&user.id));
+                    writer.add_document(self.fields.document(&user)).map(drop)
+                }
+                IndexChange::Remove(id) => {
+                    touched.insert(id);
+                    writer.delete_term(self.id_term(&id));
+                    Ok(())
+                }
+            };
+            if staged.is_err() {
+                break;
             }
-            IndexChange::Remove(id) => {
-                writer.delete_term(self.id_term(&id));
-                Ok(())
-            }
-        });
+        }
         let result = staged.and_then(|()| commit(&mut writer, through));
         self.finish_write(writer, result)?;
-        tracing::debug!(changed, ?through, "search index changes applied");
+        tracing::debug!(changed, skipped, ?through, "search index changes applied");
         Ok(())
+    }
+
+    /// Whether the last commit holds exactly one document of `user`, with the same
+    /// content: writing it again would change nothing but add a segment to merge.
+    fn holds_already(&self, searcher: &Searcher, user: &IndexedUser) -> Result<bool, SearchError> {
+        let wanted = content_hash(user);
+        let mut live = 0_usize;
+        let mut same = true;
+        for segment in searcher.segment_readers() {
+            let docs =
+                docs_of(&self.fields, segment, std::slice::from_ref(&user.id)).map_err(engine)?;
+            for doc in docs.into_iter().filter(|&doc| !segment.is_deleted(doc)) {
+                live += 1;
+                same &= self.columns(segment)?.content(doc) == Some(wanted);
+            }
+        }
+        Ok(live == 1 && same)
+    }
+
+    /// How many segments a search walks now. A living index keeps this at one or two
+    /// (see the crate's "Writing"); background merges show up within a second.
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// [`SearchIndexWriter::applied_through`], synchronously.
@@ -239,15 +287,33 @@ impl TantivyUserIndex {
         users: Vec<IndexedUser>,
         through: FeedPosition,
     ) -> Result<(), SearchError> {
+        self.replace_all_blocking_reporting(users, through, &NoProgress)
+    }
+
+    /// [`SearchIndexWriter::replace_all_reporting`], synchronously: the users added are
+    /// reported every [`REPORT_EVERY`], then the commit and the merge are phases of their
+    /// own.
+    pub fn replace_all_blocking_reporting(
+        &self,
+        users: Vec<IndexedUser>,
+        through: FeedPosition,
+        progress: &dyn Progress,
+    ) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
         let indexed = users.len();
         let staged = writer.delete_all_documents().map(drop).and_then(|()| {
-            users
-                .iter()
-                .try_for_each(|user| writer.add_document(self.fields.document(user)).map(drop))
+            users.chunks(REPORT_EVERY).try_for_each(|chunk| {
+                chunk.iter().try_for_each(|user| {
+                    writer.add_document(self.fields.document(user)).map(drop)
+                })?;
+                progress.advance(chunk.len() as u64);
+                Ok(())
+            })
         });
+        progress.start("commit", None);
         let result = staged.and_then(|()| commit(&mut writer, through));
         self.finish_write(writer, result)?;
+        progress.start("merge segments", None);
         self.merge_segments();
         tracing::info!(indexed, ?through, "search index rebuilt");
         Ok(())
@@ -331,10 +397,10 @@ impl TantivyUserIndex {
             return Ok(columns);
         }
         let columns = Arc::new(SegmentColumns::open(segment).map_err(engine)?);
-        self.columns
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, columns.clone());
+        let mut prepared = self.columns.write().unwrap_or_else(PoisonError::into_inner);
+        // A segment the reader found by itself (a background merge's) arrives here
+        // unprepared; the ones it replaced go when a write refreshes the columns.
+        prepared.insert(id, columns.clone());
         Ok(columns)
     }
 
@@ -504,6 +570,15 @@ impl SearchIndexWriter for TantivyUserIndex {
     ) -> Result<(), SearchError> {
         self.replace_all_blocking(users, through)
     }
+
+    async fn replace_all_reporting(
+        &self,
+        users: Vec<IndexedUser>,
+        through: FeedPosition,
+        progress: &dyn Progress,
+    ) -> Result<(), SearchError> {
+        self.replace_all_blocking_reporting(users, through, progress)
+    }
 }
 
 #[cfg(test)]
@@ -526,5 +601,99 @@ mod position_tests {
         for payload in ["42", "", "feed:", "feed:1", "feed:1:x", "feed:-1:2", "7:8"] {
             assert_eq!(parse_position(payload), None, "{payload:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod unchanged_upsert_tests {
+    use super::*;
+
+    fn user(username: &str, followers: u64) -> IndexedUser {
+        IndexedUser {
+            id: UserId::from_bytes([7; 12]),
+            username: username.into(),
+            name: "Ayşe".into(),
+            surname: "Yılmaz".into(),
+            followers,
+        }
+    }
+
+    fn indexed(user: &IndexedUser) -> TantivyUserIndex {
+        let index = TantivyUserIndex::in_memory().unwrap();
+        index
+            .apply_blocking(
+                vec![IndexChange::Upsert(user.clone())],
+                FeedPosition::new(1, 0),
+            )
+            .unwrap();
+        index
+    }
+
+    fn holds_already(index: &TantivyUserIndex, user: &IndexedUser) -> bool {
+        index.holds_already(&index.reader.searcher(), user).unwrap()
+    }
+
+    #[test]
+    fn an_upsert_of_what_is_indexed_would_change_nothing() {
+        let ayse = user("ayse", 10);
+        assert!(holds_already(&indexed(&ayse), &ayse));
+    }
+
+    #[test]
+    fn a_new_follower_count_or_name_is_a_change() {
+        let index = indexed(&user("ayse", 10));
+        assert!(!holds_already(&index, &user("ayse", 11)));
+        assert!(!holds_already(&index, &user("ayse2", 10)));
+        let renamed = IndexedUser {
+            surname: "Kaya".into(),
+            ..user("ayse", 10)
+        };
+        assert!(!holds_already(&index, &renamed));
+    }
+
+    #[test]
+    fn a_user_not_indexed_is_a_change() {
+        let index = TantivyUserIndex::in_memory().unwrap();
+        assert!(!holds_already(&index, &user("ayse", 10)));
+    }
+
+    #[test]
+    fn a_skipped_upsert_still_moves_the_position_and_leaves_the_user_found() {
+        let ayse = user("ayse", 10);
+        let index = indexed(&ayse);
+        index
+            .apply_blocking(
+                vec![IndexChange::Upsert(ayse.clone())],
+                FeedPosition::new(2, 0),
+            )
+            .unwrap();
+        assert_eq!(
+            index.applied_through_blocking().unwrap(),
+            Some(FeedPosition::new(2, 0))
+        );
+        let hits = index.search_blocking("ayse", &[], 0, 10).unwrap();
+        assert_eq!((hits.ids, hits.total), (vec![ayse.id], 1));
+    }
+
+    #[test]
+    fn an_upsert_after_a_change_to_the_same_user_in_one_batch_is_written() {
+        // The batch first renames, then goes back: the second upsert equals the last
+        // commit, but not what the batch staged before it.
+        let ayse = user("ayse", 10);
+        let index = indexed(&ayse);
+        index
+            .apply_blocking(
+                vec![
+                    IndexChange::Upsert(user("zeynep", 10)),
+                    IndexChange::Upsert(ayse.clone()),
+                ],
+                FeedPosition::new(2, 0),
+            )
+            .unwrap();
+        assert_eq!(index.search_blocking("ayse", &[], 0, 10).unwrap().total, 1);
+        assert_eq!(
+            index.search_blocking("zeynep", &[], 0, 10).unwrap().total,
+            0
+        );
     }
 }

@@ -16,6 +16,7 @@
 //! | `username`  | the folded username without separators (`John.Doe_1` → `johndoe1`), one term | exact and prefix username matches |
 //! | `words`     | every folded word of the username, name and surname | word and typo matches |
 //! | `followers` | the follower count, a fast field                           | ties                     |
+//! | `content`   | a hash of the username, name, surname and follower count, a fast field | skipping upserts that change nothing |
 //!
 //! Text is folded by [`fold_for_search`](allmine_domain::search::fold_for_search), which
 //! the `words` field's tokenizer (`allmine_fold`) is built on and which folds the query too:
@@ -78,12 +79,22 @@
 //! the commit's payload, so [`applied_through`](allmine_domain::search::SearchIndexWriter::applied_through)
 //! reads it back after a restart; the reader is reloaded before it returns, so the changes
 //! are visible at once. A failed commit rolls the writer back to the last commit.
+//!
+//! An upsert of what the last commit already holds (same `content` hash: a follow also
+//! changes the follower's row, whose following count is not indexed) is skipped, so it
+//! neither deletes a document nor adds one. Each commit still adds a small segment, and a
+//! search pays per segment: the writer's merge policy (`FewSegments`) merges every segment
+//! but the largest into one as soon as there are two, and everything into one when that
+//! extra segment passes a tenth of the largest or a tenth of the largest is deleted
+//! documents. The reader picks merged segments up by itself (it watches the index), so a
+//! living index is searched in one or two segments.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod bits;
 mod columns;
 mod index;
 mod matching;
+mod merge;
 mod query;
 mod schema;
 

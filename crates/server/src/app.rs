@@ -1,10 +1,12 @@
 //! Wiring: adapters into use cases, use cases into the HTTP app.
 
+use std::future::Future;
 use std::net::TcpListener;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
@@ -20,7 +22,7 @@ use allmine_http::compression::{finish_compression, keep_small_answers_plain};
 use allmine_http::cors::{AllowedOrigin, cors, cors_headers_for_allowed_origins_only};
 use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
-    envelope_middleware, timezone_gate,
+    envelope_middleware, record_request_metrics, timezone_gate,
 };
 use allmine_postgres::{
     PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers, ReadRouting,
@@ -29,7 +31,9 @@ use allmine_read_model::{
     CachedDirectory, CachedUsernames, CachedUsers, FeedFollower, FollowSettings, ReadModel,
 };
 
+use crate::prometheus::{MetricsEndpoint, metrics_server};
 use crate::replica::{HydrationFromReplica, UncachedUsersFromReplica};
+use crate::sampling::{self, Sampled};
 use crate::search::SearchFreshness;
 
 /// How long in-flight requests get to finish after SIGTERM (SIGINT stops at once).
@@ -76,6 +80,10 @@ pub struct Parts {
     /// The read model profile, account and relationship reads go through;
     /// `None`: every read goes to PostgreSQL. `serve` starts its feed follower.
     pub read_model: Option<Arc<ReadModel>>,
+    /// Where to serve `GET /metrics`; `None`: no metrics listener and no
+    /// sampling (requests still go through the facade, a no-op without a
+    /// recorder).
+    pub metrics: Option<MetricsEndpoint>,
 }
 
 impl std::fmt::Debug for Parts {
@@ -91,6 +99,8 @@ struct ReadPorts {
     users: Arc<dyn UserRepository>,
     names: Arc<dyn UsernameReservations>,
     directory: Arc<dyn SearchDirectory>,
+    /// The change feed's own pool, when the read model follows it.
+    feed_pool: Option<PgPool>,
 }
 
 /// The ports, through the read model when there is one (its feed follower
@@ -103,13 +113,16 @@ fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> Read
             users: Arc::new(PgUsers::routed(routing.clone())),
             names,
             directory: Arc::new(PgSearch::routed(routing.clone())),
+            feed_pool: None,
         };
     };
     // The model is filled, and kept, from the primary only.
     let primary = routing.pinned_to_primary();
-    let users: Arc<dyn UserRepository> = Arc::new(PgUsers::routed(primary.clone()));
+    let pg_users = Arc::new(PgUsers::routed(primary.clone()));
+    let users: Arc<dyn UserRepository> = pg_users.clone();
     let directory: Arc<dyn SearchDirectory> = Arc::new(PgSearch::routed(primary.clone()));
     let feed = Arc::new(PgChangeFeed::new(&primary.primary().connect_options()));
+    let feed_pool = Some(feed.pool().clone());
     let follower = FeedFollower::new(
         model.clone(),
         feed,
@@ -117,16 +130,20 @@ fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> Read
         FollowSettings::default(),
     );
     tokio::spawn(follower.run());
-    let cached_users: Arc<dyn UserRepository> =
-        Arc::new(CachedUsers::new(users.clone(), model.clone()));
+    let cached_users: Arc<dyn UserRepository> = Arc::new(CachedUsers::new(
+        users.clone(),
+        pg_users.clone(),
+        model.clone(),
+    ));
     let names: Arc<dyn UsernameReservations> = Arc::new(CachedUsernames::new(names, model.clone()));
     let cached_directory: Arc<dyn SearchDirectory> =
-        Arc::new(CachedDirectory::new(directory, model));
+        Arc::new(CachedDirectory::new(directory, pg_users, model));
     if routing.replica().is_none() {
         return ReadPorts {
             users: cached_users,
             names,
             directory: cached_directory,
+            feed_pool,
         };
     }
     ReadPorts {
@@ -140,12 +157,35 @@ fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> Read
             cached: cached_directory,
             routed: Arc::new(PgSearch::routed(routing.clone())),
         }),
+        feed_pool,
     }
 }
 
-/// Builds the HTTP server on `listener` from `parts`. The returned server runs
-/// when awaited and drains gracefully on SIGTERM.
-pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
+/// A running server: the API, and the metrics listener if there is one.
+/// Awaiting it runs them; on SIGTERM the API drains, then the metrics
+/// listener stops (so the drain can be watched), and the samplers with it.
+#[must_use = "a server does nothing until it is awaited or spawned"]
+pub struct Running(Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>);
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running").finish_non_exhaustive()
+    }
+}
+
+impl Future for Running {
+    type Output = std::io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+/// Builds the HTTP server on `listener` from `parts` (and the metrics
+/// listener, with its samplers, if `parts` has one). The returned server runs
+/// when awaited and drains gracefully on SIGTERM. Call it on a Tokio runtime:
+/// the read model's follower and the samplers start at once.
+pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Running> {
     let Parts {
         pool,
         replica,
@@ -157,6 +197,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         workers,
         cors_allowed_origins,
         read_model,
+        metrics,
     } = parts;
     let routing = match replica {
         Some(replica) => ReadRouting::with_replica(pool.clone(), replica),
@@ -167,7 +208,20 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         users,
         names,
         directory,
-    } = read_ports(&routing, read_model);
+        feed_pool,
+    } = read_ports(&routing, read_model.clone());
+    let mut pools = vec![(sampling::pool::PRIMARY, pool.clone())];
+    pools.extend(
+        routing
+            .replica()
+            .map(|replica| (sampling::pool::REPLICA, replica.clone())),
+    );
+    pools.extend(feed_pool.map(|feed| (sampling::pool::CHANGE_FEED, feed)));
+    let sampled = Sampled {
+        pools,
+        read_model,
+        search: Some(search_freshness.clone()),
+    };
     let profiles = ProfileService::new(users.clone(), clock.clone());
     let usernames = UsernameService::new(users, names, clock);
     let history = HistoryService::new(Arc::new(PgHistory::routed(routing)));
@@ -185,7 +239,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         search: search_freshness,
     }));
     let openapi = ApiDoc::openapi();
-    let server = HttpServer::new(move || {
+    let api = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(readiness.clone())
@@ -202,10 +256,27 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .wrap(from_fn(keep_small_answers_plain))
             .wrap(Compress::default())
             .wrap(from_fn(finish_compression))
+            // Outermost: the time and status the client sees.
+            .wrap(from_fn(record_request_metrics))
     })
     .workers(workers.max(1))
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .listen(listener)?
     .run();
-    Ok(server)
+    let Some(endpoint) = metrics else {
+        return Ok(Running(Box::pin(api)));
+    };
+    let metrics = metrics_server(endpoint)?;
+    let stop_metrics = metrics.handle();
+    let metrics = tokio::spawn(metrics);
+    let samplers = sampling::start(sampled);
+    Ok(Running(Box::pin(async move {
+        let served = api.await;
+        stop_metrics.stop(true).await;
+        let _ = metrics.await;
+        for sampler in samplers {
+            sampler.abort();
+        }
+        served
+    })))
 }

@@ -1,5 +1,6 @@
 //! Configuration from environment variables (see README.md and .env.example).
 
+use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -15,8 +16,16 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/allmi
 /// one subdirectory per database, so that pointing `DATABASE_URL` at another
 /// database never reuses an index built from a different one.
 pub const DEFAULT_SEARCH_INDEX_DIR: &str = "data/search-index";
-/// The read model's default size: 64 MiB.
-pub const DEFAULT_READ_MODEL_BYTES: u64 = 64 * 1024 * 1024;
+/// The read model's default size: 32 MiB of heap, weighed honestly (about
+/// 20,000 users), so that the server stays within 160 MB under load with the
+/// search writer's share (the arithmetic is in ADR 0012).
+pub const DEFAULT_READ_MODEL_BYTES: u64 = 32 * 1024 * 1024;
+/// The address metrics are usually served on (the port the OpenTelemetry
+/// convention gives Prometheus exporters), as the docs suggest it. Not a
+/// default: metrics are off unless `METRICS_ADDRESS` is set, so that no second
+/// port opens by surprise (two instances on one machine would fight over it,
+/// and metrics show traffic shapes that are nobody else's business).
+pub const SUGGESTED_METRICS_ADDRESS: &str = "127.0.0.1:9464";
 /// The default listen address.
 pub const DEFAULT_BIND_ADDRESS: &str = "127.0.0.1:8080";
 /// The HS256 secret used in development when none is configured. Production
@@ -102,6 +111,8 @@ pub struct Config {
     pub cors_allowed_origins: Vec<AllowedOrigin>,
     /// The read model's size in bytes (`READ_MODEL_BYTES`); 0: no read model.
     pub read_model_bytes: u64,
+    /// Where `GET /metrics` is served (`METRICS_ADDRESS`); `None`: no metrics.
+    pub metrics_address: Option<SocketAddr>,
 }
 
 impl Config {
@@ -195,6 +206,7 @@ impl Config {
             .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", e.to_string()))?,
             search_index_dir,
             read_model_bytes: number(&lookup, "READ_MODEL_BYTES", DEFAULT_READ_MODEL_BYTES)?,
+            metrics_address: metrics_address(&lookup)?,
             feed_retention: match feed_retention_hours(&lookup)? {
                 0 => None,
                 hours => Some(Duration::from_secs(hours.saturating_mul(3600))),
@@ -214,6 +226,26 @@ fn feed_retention_hours(lookup: &impl Fn(&str) -> Option<String>) -> Result<u64,
         "CHANGE_FEED_RETENTION_HOURS"
     };
     number(lookup, name, 168)
+}
+
+/// `METRICS_ADDRESS`: an `ip:port` to serve metrics on; unset, empty or `off`:
+/// no metrics.
+fn metrics_address(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(value) = lookup("METRICS_ADDRESS") else {
+        return Ok(None);
+    };
+    let value = value.trim();
+    if value.is_empty() || value.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    value.parse().map(Some).map_err(|_| {
+        invalid(
+            "METRICS_ADDRESS",
+            format!("expected ip:port (for example 127.0.0.1:9464), empty or off, got {value:?}"),
+        )
+    })
 }
 
 fn number<T: FromStr>(
@@ -512,6 +544,44 @@ mod tests {
     }
 
     #[test]
+    fn metrics_are_off_unless_an_address_is_set() {
+        assert_eq!(config(&[]).unwrap().metrics_address, None);
+        let suggested = config(&[("METRICS_ADDRESS", SUGGESTED_METRICS_ADDRESS)]).unwrap();
+        assert_eq!(
+            suggested.metrics_address,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        let set = config(&[("METRICS_ADDRESS", "0.0.0.0:9090")]).unwrap();
+        assert_eq!(set.metrics_address, Some("0.0.0.0:9090".parse().unwrap()));
+        let v6 = config(&[("METRICS_ADDRESS", "[::1]:9090")]).unwrap();
+        assert_eq!(v6.metrics_address, Some("[::1]:9090".parse().unwrap()));
+    }
+
+    #[test]
+    fn metrics_are_off_when_the_address_is_empty_or_off() {
+        assert_eq!(
+            config(&[("METRICS_ADDRESS", "")]).unwrap().metrics_address,
+            None
+        );
+        assert_eq!(
+            config(&[("METRICS_ADDRESS", " ")]).unwrap().metrics_address,
+            None
+        );
+        assert_eq!(
+            config(&[("METRICS_ADDRESS", "off")])
+                .unwrap()
+                .metrics_address,
+            None
+        );
+        assert_eq!(
+            config(&[("METRICS_ADDRESS", "OFF")])
+                .unwrap()
+                .metrics_address,
+            None
+        );
+    }
+
+    #[test]
     fn the_read_replica_s_password_is_never_shown() {
         let secret = "s3cr3t-replica-password";
         let url = format!("postgres://app:{secret}@replica.internal/allmine");
@@ -525,6 +595,25 @@ mod tests {
         let message = error.to_string();
         assert!(message.starts_with("DATABASE_READ_URL"), "{message}");
         assert!(!message.contains(secret), "{message}");
+    }
+
+    #[test]
+    fn a_metrics_address_that_is_not_ip_and_port_stops_the_start() {
+        for bad in [
+            "9090",
+            "localhost:9090",
+            "127.0.0.1",
+            "127.0.0.1:99999",
+            "on",
+        ] {
+            let error = config(&[("METRICS_ADDRESS", bad)]).unwrap_err();
+            assert!(
+                error
+                    .to_string()
+                    .starts_with("METRICS_ADDRESS: expected ip:port"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -5,8 +5,12 @@
 
 pub mod app;
 pub mod config;
+pub mod healthcheck;
+pub mod progress;
+pub mod prometheus;
 mod replica;
+pub mod sampling;
 pub mod search;
 pub mod telemetry;
 
-pub use app::{Parts, serve};
+pub use app::{Parts, Running, serve};

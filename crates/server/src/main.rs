@@ -12,13 +12,15 @@ use time::{Duration, OffsetDateTime};
 use allmine_domain::SystemClock;
 use allmine_domain::profiles::{UserLookup, UserRepository};
 use allmine_domain::{UserId, Username};
-use allmine_generator::{GeneratorSettings, check_counters, generate};
+use allmine_generator::{GeneratorSettings, check_counters, generate_with_progress};
 use allmine_http::JwtVerifier;
 use allmine_postgres::{
     ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, connect_replica, seed_demo,
 };
 use allmine_read_model::ReadModel;
 use allmine_server::config::{Config, Environment};
+use allmine_server::progress::Reporter;
+use allmine_server::prometheus::{self, MetricsEndpoint};
 use allmine_server::{Parts, search, serve, telemetry};
 
 #[derive(Debug, Parser)]
@@ -44,6 +46,11 @@ enum Command {
         /// A username or a 24-character id.
         user: String,
     },
+    /// Ask the liveness probe of the server listening on BIND_ADDRESS (on
+    /// loopback when it listens on every address); exit 0 when it answers
+    /// 2xx. The container's HEALTHCHECK: it needs no configuration but
+    /// BIND_ADDRESS, and no database.
+    Healthcheck,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +82,9 @@ struct SeedArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Healthcheck)) {
+        return healthcheck();
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => return fail(&format!("configuration: {error}")),
@@ -94,11 +104,28 @@ fn main() -> ExitCode {
             Command::Check => check(config).await,
             Command::Token { user } => print_token(config, &user).await,
             Command::Reindex => reindex(config).await,
+            Command::Healthcheck => Ok(()),
         }
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => fail(&message),
+    }
+}
+
+/// `allmine healthcheck`: before the configuration is read, so that a check
+/// never fails on a setting the running server does not share with it.
+fn healthcheck() -> ExitCode {
+    let bind_address = std::env::var("BIND_ADDRESS")
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| allmine_server::config::DEFAULT_BIND_ADDRESS.to_owned());
+    let checked = allmine_server::healthcheck::probe_address(&bind_address).and_then(|address| {
+        allmine_server::healthcheck::check(address, allmine_http::routes::health::LIVE)
+    });
+    match checked {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(message) => fail(&format!("unhealthy: {message}")),
     }
 }
 
@@ -138,6 +165,17 @@ async fn run_server(config: Config) -> Result<(), String> {
     let listener = TcpListener::bind(&config.bind_address)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_address))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let metrics = match config.metrics_address {
+        None => None,
+        Some(metrics_address) => {
+            let handle = prometheus::install().map_err(|e| e.to_string())?;
+            let listener = TcpListener::bind(metrics_address).map_err(|e| {
+                format!("cannot listen on {metrics_address} (METRICS_ADDRESS): {e}")
+            })?;
+            tracing::info!(%metrics_address, "serving metrics at http://{metrics_address}/metrics");
+            Some(MetricsEndpoint { listener, handle })
+        }
+    };
     let index = search::open_index(&config.search_index_dir)?;
     let search_freshness = Arc::new(search::SearchFreshness::default());
     tokio::spawn(search::keep_fresh(
@@ -171,6 +209,7 @@ async fn run_server(config: Config) -> Result<(), String> {
         cors_allowed_origins: config.cors_allowed_origins,
         read_model: (config.read_model_bytes > 0)
             .then(|| Arc::new(ReadModel::new(config.read_model_bytes))),
+        metrics,
     };
     let server = serve(listener, parts).map_err(|e| e.to_string())?;
     tracing::info!(%address, "serving the Users API; Swagger UI at http://{address}/docs/");
@@ -197,8 +236,9 @@ async fn reindex(config: Config) -> Result<(), String> {
     let pool = database(&config).await?;
     let index = search::open_index(&config.search_index_dir)?;
     let started = Instant::now();
+    let reporter = Reporter::for_stderr();
     let count = search::sync_for(&pool, index)
-        .rebuild()
+        .rebuild_reporting(&*reporter.progress())
         .await
         .map_err(|e| format!("cannot rebuild the search index: {e}"))?;
     tracing::info!(users = count, seconds = started.elapsed().as_secs_f64(), dir = %config.search_index_dir.display(), "rebuilt the search index");
@@ -231,9 +271,11 @@ async fn seed(config: Config, args: SeedArgs) -> Result<(), String> {
             seed: args.seed,
         };
         tracing::info!(users, seed = args.seed, "generating data");
-        let report = generate(&pool, &settings)
+        let reporter = Reporter::for_stderr();
+        let report = generate_with_progress(&pool, &settings, reporter.progress())
             .await
             .map_err(|e| format!("cannot generate data: {e}"))?;
+        drop(reporter);
         tracing::info!(seconds = report.total.as_secs_f64(), "generated the data");
         #[allow(clippy::print_stdout)]
         {

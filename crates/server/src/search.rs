@@ -6,10 +6,11 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use allmine_domain::feed::FeedLag;
 use allmine_domain::search::{SearchSync, SyncError};
 use allmine_postgres::{PgPool, PgSearch};
 use allmine_search::TantivyUserIndex;
@@ -25,16 +26,39 @@ pub const RETRY_PREPARE_EVERY: Duration = Duration::from_secs(1);
 /// then shows a past state of the users.
 pub const STALE_AFTER: Duration = Duration::from_secs(10);
 
+/// How often the index's lag behind the change feed is measured (one
+/// bounded query each time).
+pub const MEASURE_LAG_EVERY: Duration = Duration::from_secs(1);
+
 /// Whether this instance's index is fit to serve: caught up once, and not
 /// failing to catch up for longer than [`STALE_AFTER`]. A long catch-up that
-/// makes progress (a bulk load) is not a failure.
+/// makes progress (a bulk load) is not a failure. It also keeps the index's
+/// last measured lag behind the change feed, for the metrics.
 #[derive(Debug, Default)]
 pub struct SearchFreshness {
     ready: AtomicBool,
     failing_since: Mutex<Option<Instant>>,
+    lag_rows: AtomicU64,
+    lag_micros: AtomicU64,
 }
 
 impl SearchFreshness {
+    /// Records the index's lag behind the change feed.
+    pub fn lagging(&self, lag: FeedLag) {
+        self.lag_rows.store(lag.rows, Ordering::Relaxed);
+        let micros = u64::try_from(lag.oldest.as_micros()).unwrap_or(u64::MAX);
+        self.lag_micros.store(micros, Ordering::Relaxed);
+    }
+
+    /// The last lag recorded: committed feed rows the index has not applied
+    /// and the age of the oldest of them.
+    pub fn lag(&self) -> FeedLag {
+        FeedLag {
+            rows: self.lag_rows.load(Ordering::Relaxed),
+            oldest: Duration::from_micros(self.lag_micros.load(Ordering::Relaxed)),
+        }
+    }
+
     /// Records a successful catch-up.
     pub fn caught_up(&self) {
         *self.failing_since() = None;
@@ -101,6 +125,7 @@ pub async fn keep_fresh(
 ) {
     let feed = PgSearch::new(pool);
     let mut next_trim = Instant::now();
+    let mut next_lag = Instant::now();
     loop {
         match sync.prepare().await {
             Ok(()) => break,
@@ -119,6 +144,10 @@ pub async fn keep_fresh(
     loop {
         poll.tick().await;
         catch_up(&sync, &freshness).await;
+        if Instant::now() >= next_lag {
+            next_lag = Instant::now() + MEASURE_LAG_EVERY;
+            measure_lag(&sync, &feed, &freshness).await;
+        }
         if let Some(retention) = retention
             && Instant::now() >= next_trim
         {
@@ -140,6 +169,18 @@ async fn catch_up(sync: &SearchSync, freshness: &SearchFreshness) {
             freshness.failed(Instant::now());
             tracing::warn!(error = %error_chain(&error), "search index catch-up failed");
         }
+    }
+}
+
+/// Records how far the index is behind the feed. A failure keeps the last
+/// measure: catching up reports the feed's state in the logs and readiness.
+async fn measure_lag(sync: &SearchSync, feed: &PgSearch, freshness: &SearchFreshness) {
+    let Ok(position) = sync.applied_through().await else {
+        return;
+    };
+    let position = position.unwrap_or(allmine_domain::feed::FeedPosition::START);
+    if let Ok(lag) = feed.feed_lag(position).await {
+        freshness.lagging(lag);
     }
 }
 

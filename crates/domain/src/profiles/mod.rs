@@ -27,8 +27,13 @@ pub use model::{
     AvailabilityStatus, MediaType, Network, ProfilePhoto, SocialHandles, Socials, Stats, User,
     age_on,
 };
-pub use ports::{AccountState, UpdateProfileFailure, UserLookup, UserLookups, UserRepository};
-pub use privacy::{FollowState, ProfileAccessDenied, Relationship, may_view_profile};
+pub use ports::{
+    AccountState, UpdateProfileFailure, UserLookup, UserLookups, UserRepository,
+    ViewerRelationships,
+};
+pub use privacy::{
+    FollowState, ProfileAccessDenied, Relationship, ViewerRelations, may_view_profile,
+};
 pub use service::{
     AuthenticationError, CurrentUser, OwnProfile, ProfileService, ProfileView, UpdateProfileError,
     ViewProfileError,

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::batch::RelationshipView;
 use super::model::User;
-use super::privacy::Relationship;
+use super::privacy::{Relationship, ViewerRelations};
 use super::update::ProfileChanges;
 use crate::error::RepositoryError;
 use crate::ids::UserId;
@@ -106,6 +106,20 @@ pub trait UserRepository: Send + Sync {
         id: &UserId,
         changes: &ProfileChanges,
     ) -> Result<(), UpdateProfileFailure>;
+}
+
+/// Reads everything one viewer stands in with others, for a read model that
+/// answers the privacy rule's facts for any owner from memory.
+#[async_trait]
+pub trait ViewerRelationships: Send + Sync {
+    /// `viewer`'s follows (accepted or pending) and the users they blocked or
+    /// were blocked by, read together in one round trip; `None` when there are
+    /// more than `at_most` of them together (too many to be worth holding).
+    async fn relations_of(
+        &self,
+        viewer: &UserId,
+        at_most: usize,
+    ) -> Result<Option<ViewerRelations>, RepositoryError>;
 }
 
 /// Why a profile update was not stored.

@@ -32,6 +32,71 @@ impl Relationship {
     };
 }
 
+/// Everything one viewer stands in with others that the privacy rule reads:
+/// whom they follow or asked to follow, and whom they blocked or are blocked
+/// by. With it, how the viewer stands with *any* owner is known without
+/// asking storage per owner.
+///
+/// ```
+/// use allmine_domain::UserId;
+/// use allmine_domain::profiles::{FollowState, Relationship, ViewerRelations};
+///
+/// let (jane, bob, carl) = (UserId::from_bytes([1; 12]), UserId::from_bytes([2; 12]), UserId::from_bytes([3; 12]));
+/// let relations = ViewerRelations::new(vec![(jane, FollowState::Pending)], vec![bob]);
+/// assert_eq!(relations.with(&jane), Relationship { blocked: false, follow: FollowState::Pending });
+/// assert!(relations.with(&bob).blocked);
+/// assert_eq!(relations.with(&carl), Relationship::NONE);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ViewerRelations {
+    /// Sorted by id, one entry per owner; `NotFollowing` never appears.
+    follows: Box<[(UserId, FollowState)]>,
+    /// Sorted, without repeats.
+    blocked_either_way: Box<[UserId]>,
+}
+
+impl ViewerRelations {
+    /// The viewer's follows (with their state) and the users they blocked or
+    /// were blocked by, in any order and with repeats allowed.
+    pub fn new(follows: Vec<(UserId, FollowState)>, blocked_either_way: Vec<UserId>) -> Self {
+        let mut follows: Vec<_> = follows
+            .into_iter()
+            .filter(|(_, state)| *state != FollowState::NotFollowing)
+            .collect();
+        follows.sort_unstable_by_key(|(id, _)| *id);
+        follows.dedup_by_key(|(id, _)| *id);
+        let mut blocked_either_way = blocked_either_way;
+        blocked_either_way.sort_unstable();
+        blocked_either_way.dedup();
+        Self {
+            follows: follows.into_boxed_slice(),
+            blocked_either_way: blocked_either_way.into_boxed_slice(),
+        }
+    }
+
+    /// How the viewer stands with `owner`.
+    pub fn with(&self, owner: &UserId) -> Relationship {
+        let follow = self
+            .follows
+            .binary_search_by_key(owner, |(id, _)| *id)
+            .map_or(FollowState::NotFollowing, |at| self.follows[at].1);
+        Relationship {
+            blocked: self.blocked_either_way.binary_search(owner).is_ok(),
+            follow,
+        }
+    }
+
+    /// The users the viewer blocked or was blocked by, sorted.
+    pub fn blocked_either_way(&self) -> &[UserId] {
+        &self.blocked_either_way
+    }
+
+    /// How many follows the viewer has (accepted or pending).
+    pub fn follow_count(&self) -> usize {
+        self.follows.len()
+    }
+}
+
 /// Why a viewer may not see a profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum ProfileAccessDenied {
@@ -109,6 +174,24 @@ mod tests {
             may_view_profile(Some(&VIEWER), &owner, Relationship::NONE),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_viewers_relations_keep_one_follow_per_owner_and_no_not_following() {
+        let (jane, bob) = (UserId::from_bytes([1; 12]), UserId::from_bytes([2; 12]));
+        let relations = ViewerRelations::new(
+            vec![
+                (bob, FollowState::NotFollowing),
+                (jane, FollowState::Accepted),
+                (jane, FollowState::Accepted),
+            ],
+            vec![bob, bob],
+        );
+        assert_eq!(relations.follow_count(), 1);
+        assert_eq!(relations.blocked_either_way(), &[bob]);
+        assert_eq!(relations.with(&jane), with(false, FollowState::Accepted));
+        assert_eq!(relations.with(&bob), with(true, FollowState::NotFollowing));
+        assert_eq!(relations.with(&VIEWER), Relationship::NONE);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::model::{IndexChange, IndexedUser, SearchCandidate, SearchHits};
 use crate::error::{BoxError, RepositoryError};
 use crate::feed::FeedPosition;
 use crate::ids::UserId;
+use crate::progress::Progress;
 
 /// Why the search engine could not answer or apply changes.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,22 @@ pub trait SearchIndexWriter: Send + Sync {
         users: Vec<IndexedUser>,
         through: FeedPosition,
     ) -> Result<(), SearchError>;
+
+    /// [`replace_all`](Self::replace_all), telling `progress` of the users indexed as it
+    /// goes (the caller has started the phase); an engine may report what follows the
+    /// indexing (committing, merging) as phases of their own. By default all users are
+    /// reported at the end.
+    async fn replace_all_reporting(
+        &self,
+        users: Vec<IndexedUser>,
+        through: FeedPosition,
+        progress: &dyn Progress,
+    ) -> Result<(), SearchError> {
+        let count = users.len() as u64;
+        self.replace_all(users, through).await?;
+        progress.advance(count);
+        Ok(())
+    }
 }
 
 /// Reads what search needs from the store of record.

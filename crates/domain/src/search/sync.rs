@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::ports::{FeedRead, SearchError, SearchFeed, SearchIndexWriter};
 use crate::error::RepositoryError;
 use crate::feed::FeedPosition;
+use crate::progress::{NoProgress, Progress};
 
 /// Why the index could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -48,10 +49,27 @@ impl SearchSync {
 
     /// Rebuilds the index from a snapshot of the store. Returns the users indexed.
     pub async fn rebuild(&self) -> Result<usize, SyncError> {
+        self.rebuild_reporting(&NoProgress).await
+    }
+
+    /// [`rebuild`](Self::rebuild), in two phases told to `progress`: reading the
+    /// snapshot (one query, no count), then indexing its users.
+    pub async fn rebuild_reporting(&self, progress: &dyn Progress) -> Result<usize, SyncError> {
+        progress.start("read users", None);
         let (users, through) = self.feed.snapshot().await?;
+        progress.finish();
         let count = users.len();
-        self.index.replace_all(users, through).await?;
+        progress.start("index", Some(count as u64));
+        self.index
+            .replace_all_reporting(users, through, progress)
+            .await?;
+        progress.finish();
         Ok(count)
+    }
+
+    /// The position the index has applied the feed through; `None`: never written.
+    pub async fn applied_through(&self) -> Result<Option<FeedPosition>, SyncError> {
+        Ok(self.index.applied_through().await?)
     }
 
     /// Opens the way for serving: rebuilds a never-written index, then catches up.
@@ -389,5 +407,43 @@ mod tests {
     fn the_sync_debugs_as_its_name_only() {
         let sync = SearchSync::new(Arc::new(outbox(0)), Arc::new(Commits::default()));
         assert_eq!(format!("{sync:?}"), "SearchSync { .. }");
+    }
+    /// Records the phases started and the items reported in each.
+    #[derive(Default)]
+    struct Phases(Mutex<Vec<(String, Option<u64>, u64)>>);
+
+    impl Progress for Phases {
+        fn start(&self, phase: &str, total: Option<u64>) {
+            if let Ok(mut phases) = self.0.lock() {
+                phases.push((phase.to_owned(), total, 0));
+            }
+        }
+        fn advance(&self, items: u64) {
+            if let Ok(mut phases) = self.0.lock()
+                && let Some(last) = phases.last_mut()
+            {
+                last.2 += items;
+            }
+        }
+        fn finish(&self) {}
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_reports_reading_the_snapshot_then_every_user_indexed() {
+        let mut feed = outbox(0);
+        feed.users = (1..=7).map(numbered).collect();
+        let sync = SearchSync::new(Arc::new(feed), Arc::new(Commits::default()));
+        let phases = Phases::default();
+
+        assert_eq!(sync.rebuild_reporting(&phases).await.ok(), Some(7));
+
+        let recorded = phases.0.lock().map(|p| p.clone()).unwrap_or_default();
+        assert_eq!(
+            recorded,
+            [
+                ("read users".to_owned(), None, 0),
+                ("index".to_owned(), Some(7), 7)
+            ]
+        );
     }
 }

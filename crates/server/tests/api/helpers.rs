@@ -13,6 +13,7 @@ use allmine_http::{JwtIssuer, JwtSettings, JwtVerifier, RateLimitSettings, Verif
 use allmine_postgres::seed_demo;
 use allmine_postgres::testing::TestDatabase;
 use allmine_read_model::ReadModel;
+use allmine_server::prometheus::MetricsEndpoint;
 use allmine_server::{Parts, search};
 
 /// The read models of the tests: room for every user a test makes.
@@ -60,6 +61,8 @@ pub struct TestApp {
     pub read_model: Option<Arc<ReadModel>>,
     /// The database this instance reads what may lag from, if it has one.
     pub replica: Option<Arc<TestDatabase>>,
+    /// `http://host:port` of this instance's metrics listener, if it has one.
+    pub metrics_address: Option<String>,
     issuer: JwtIssuer,
     _index_dir: tempfile::TempDir,
 }
@@ -102,6 +105,24 @@ impl TestApp {
             hs256_settings(),
             Vec::new(),
             Some(Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+        )
+        .await
+    }
+
+    /// A server that also serves its metrics on a listener of its own, with
+    /// a read model or without (the recorder is the process's: every app of
+    /// this test binary counts into it once one test has installed it, and
+    /// the samplers of every app with metrics set the same gauges).
+    pub async fn spawn_with_metrics(with_read_model: bool) -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        Self::start_observed(
+            Arc::new(db),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            with_read_model.then(|| Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+            true,
         )
         .await
     }
@@ -178,23 +199,67 @@ impl TestApp {
         cors_allowed_origins: Vec<AllowedOrigin>,
         read_model: Option<Arc<ReadModel>>,
     ) -> Self {
-        Self::start_with_replica(
+        Self::start_observed(
             db,
             rate_limits,
             settings,
             cors_allowed_origins,
             read_model,
+            false,
+        )
+        .await
+    }
+
+    /// [`Self::start_with`], with a metrics listener on 127.0.0.1:0 when
+    /// `metrics` is set.
+    async fn start_observed(
+        db: Arc<TestDatabase>,
+        rate_limits: RateLimitSettings,
+        settings: JwtSettings,
+        cors_allowed_origins: Vec<AllowedOrigin>,
+        read_model: Option<Arc<ReadModel>>,
+        metrics: bool,
+    ) -> Self {
+        Self::start_full(
+            db,
+            rate_limits,
+            settings,
+            cors_allowed_origins,
+            read_model,
+            metrics,
             None,
         )
         .await
     }
 
+    /// [`Self::start_with`], reading what may lag from `replica`.
     async fn start_with_replica(
         db: Arc<TestDatabase>,
         rate_limits: RateLimitSettings,
         settings: JwtSettings,
         cors_allowed_origins: Vec<AllowedOrigin>,
         read_model: Option<Arc<ReadModel>>,
+        replica: Option<Arc<TestDatabase>>,
+    ) -> Self {
+        Self::start_full(
+            db,
+            rate_limits,
+            settings,
+            cors_allowed_origins,
+            read_model,
+            false,
+            replica,
+        )
+        .await
+    }
+
+    async fn start_full(
+        db: Arc<TestDatabase>,
+        rate_limits: RateLimitSettings,
+        settings: JwtSettings,
+        cors_allowed_origins: Vec<AllowedOrigin>,
+        read_model: Option<Arc<ReadModel>>,
+        metrics: bool,
         replica: Option<Arc<TestDatabase>>,
     ) -> Self {
         capture_logs();
@@ -213,6 +278,14 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(TestClock::default());
+        let metrics = metrics.then(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let handle = allmine_server::prometheus::install().unwrap();
+            MetricsEndpoint { listener, handle }
+        });
+        let metrics_address = metrics
+            .as_ref()
+            .map(|endpoint| format!("http://{}", endpoint.listener.local_addr().unwrap()));
         let parts = Parts {
             pool: db.pool.clone(),
             replica: replica.as_ref().map(|replica| replica.pool.clone()),
@@ -224,6 +297,7 @@ impl TestApp {
             workers: 2,
             cors_allowed_origins,
             read_model: read_model.clone(),
+            metrics,
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());
         Self {
@@ -233,6 +307,7 @@ impl TestApp {
             clock,
             read_model,
             replica,
+            metrics_address,
             issuer: JwtIssuer::hs256(&SecretString::from(SECRET.to_owned()), None, None),
             _index_dir: index_dir,
         }

@@ -14,6 +14,7 @@ mod fuzz;
 mod history;
 mod hostile_input;
 mod me;
+mod metrics;
 mod openapi;
 mod privacy;
 mod profile;

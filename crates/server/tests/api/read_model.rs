@@ -577,3 +577,179 @@ async fn with_its_feed_cut_an_instance_serves_no_stale_read_and_catches_up_when_
         "what memory answers after catching up is current"
     );
 }
+
+/// The misses an instance's read model has counted so far.
+fn misses(app: &TestApp) -> u64 {
+    app.read_model.as_ref().unwrap().stats().misses
+}
+
+#[tokio::test]
+async fn a_viewers_relations_answer_owners_the_viewer_has_never_read() {
+    let app = TestApp::spawn_with_read_model().await;
+    wait_until_trusted(&app).await;
+    // The owners are held (read anonymously), and each viewer's relations
+    // once they have read anyone.
+    for owner in [JANE_PRIVATE, BOB_BLOCKER, JOHN] {
+        Read::profile(None, owner).send(&app).await;
+    }
+    for viewer in [FAN_ACCEPTED, FAN_PENDING, CARL_BLOCKED] {
+        Read::profile(Some(viewer), JOHN).send(&app).await;
+    }
+
+    let before = misses(&app);
+    let cases = [
+        (FAN_ACCEPTED, JANE_PRIVATE, StatusCode::OK, None),
+        (
+            FAN_PENDING,
+            JANE_PRIVATE,
+            StatusCode::FORBIDDEN,
+            Some("PROFILE_PRIVATE"),
+        ),
+        (
+            CARL_BLOCKED,
+            BOB_BLOCKER,
+            StatusCode::FORBIDDEN,
+            Some("PROFILE_UNAVAILABLE"),
+        ),
+    ];
+    for (viewer, owner, status, code) in cases {
+        let (got, body) = Read::profile(Some(viewer), owner).send(&app).await;
+        assert_eq!(
+            (got, body["code"].as_str()),
+            (status, code),
+            "{viewer} reading {owner}: {body}"
+        );
+        assert_eq!(
+            rule_on_database(&app, Some(viewer), owner).await,
+            (status, code),
+            "the rule on the database agrees"
+        );
+    }
+    assert_eq!(
+        misses(&app),
+        before,
+        "pairs never read before are answered from the viewers' relations in memory"
+    );
+}
+
+#[tokio::test]
+async fn a_follow_an_accept_and_blocks_made_in_sql_reach_a_held_viewer_within_a_second_on_both_instances()
+ {
+    let a = TestApp::spawn_with_read_model().await;
+    let b = a.spawn_peer_with_read_model().await;
+    let viewer = a.add_user("held_viewer").await;
+    let private = a.add_user("private_owner").await;
+    let blocker = a.add_user("blocking_owner").await;
+    let blocked = a.add_user("blocked_owner").await;
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE users SET is_private = true WHERE id = {}",
+        sql_id(&private)
+    )))
+    .execute(&a.db.pool)
+    .await
+    .unwrap();
+    let reads = [
+        Read::profile(Some(&viewer), &private),
+        Read::profile(Some(&viewer), &blocker),
+        Read::profile(Some(&viewer), &blocked),
+    ];
+    // Both instances hold the viewer's relations and the three owners.
+    for app in [&a, &b] {
+        wait_until_trusted(app).await;
+        for read in &reads {
+            read.send(app).await;
+        }
+        let hits = app.read_model.as_ref().unwrap().stats().hits;
+        reads[0].send(app).await;
+        assert!(app.read_model.as_ref().unwrap().stats().hits > hits, "warm");
+    }
+
+    let run = |statement: String| {
+        let pool = a.db.pool.clone();
+        async move {
+            sqlx::query(AssertSqlSafe(statement))
+                .execute(&pool)
+                .await
+                .unwrap();
+            Instant::now()
+        }
+    };
+    let (v, p) = (sql_id(&viewer), sql_id(&private));
+    let steps: Vec<(&str, String, &Read, StatusCode)> = vec![
+        (
+            "a follow requested (still private)",
+            format!(
+                "INSERT INTO follows (follower_id, followee_id, status) VALUES ({v}, {p}, 'pending')"
+            ),
+            &reads[0],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "the follow accepted",
+            format!(
+                "UPDATE follows SET status = 'accepted', accepted_at = now() \
+                 WHERE follower_id = {v} AND followee_id = {p}"
+            ),
+            &reads[0],
+            StatusCode::OK,
+        ),
+        (
+            "the owner blocks the viewer",
+            format!(
+                "INSERT INTO blocks (blocker_id, blocked_id) VALUES ({}, {v})",
+                sql_id(&blocker)
+            ),
+            &reads[1],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "the viewer blocks the owner",
+            format!(
+                "INSERT INTO blocks (blocker_id, blocked_id) VALUES ({v}, {})",
+                sql_id(&blocked)
+            ),
+            &reads[2],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "the follow removed",
+            format!("DELETE FROM follows WHERE follower_id = {v} AND followee_id = {p}"),
+            &reads[0],
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (what, statement, read, expected) in steps {
+        let committed = run(statement).await;
+        for (instance, app) in [("A", &a), ("B", &b)] {
+            within_bound(
+                app,
+                read,
+                committed,
+                &format!("{what} on {instance}"),
+                |status, _| status == expected,
+            )
+            .await;
+        }
+    }
+    // Once caught up, every pair is answered from memory again, and right.
+    tokio::time::sleep(BOUND).await;
+    for app in [&a, &b] {
+        let before = misses(app);
+        for read in &reads {
+            read.send(app).await;
+        }
+        let after = misses(app);
+        for read in &reads {
+            let (status, _) = read.send(app).await;
+            let target = read.path.rsplit('/').next().unwrap();
+            assert_eq!(
+                status,
+                rule_on_database(app, Some(&viewer), target).await.0,
+                "{}",
+                read.path
+            );
+        }
+        assert!(after - before <= 1, "the viewer's relations read once");
+        assert_eq!(misses(app), after, "then every pair from memory");
+    }
+}

@@ -84,6 +84,7 @@ impl TestServer {
             workers: 2,
             cors_allowed_origins: Vec::new(),
             read_model: None,
+            metrics: None,
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());
         let server = Self {

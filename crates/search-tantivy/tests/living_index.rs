@@ -1,0 +1,128 @@
+//! An index that takes live changes: it stays in few segments, and ranking and totals
+//! stay exact across segments with deleted documents.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use allmine_domain::search::{IndexChange, IndexedUser, SearchIndexWriter};
+use common::{Fixture, at, user};
+
+/// More than Tantivy's default policy puts in its lowest level (10,000), as a real index.
+const USERS: u64 = 20_000;
+/// Pages of the walk over every match.
+const PAGE: usize = 1_000;
+
+fn population() -> Vec<IndexedUser> {
+    (0..USERS)
+        .map(|n| {
+            let name = if n % 4 == 0 { "Mert" } else { "Deniz" };
+            user(&format!("u{n}"), name, "X", (n * 7919) % 1000)
+        })
+        .collect()
+}
+
+/// 40 batches of live changes, as the change feed brings them: new follower counts for
+/// 25 users each, every fifth batch also renaming one and removing one.
+async fn age(fixture: &mut Fixture, users: &mut Vec<IndexedUser>) {
+    for batch in 0..40_u64 {
+        let mut changes = Vec::new();
+        for k in 0..25_u64 {
+            let n = ((batch * 25 + k) * 37) % (users.len() as u64);
+            let changed = &mut users[n as usize];
+            changed.followers = (changed.followers * 31 + batch + 1) % 5000;
+            changes.push(IndexChange::Upsert(changed.clone()));
+        }
+        if batch % 5 == 0 {
+            let renamed = &mut users[batch as usize];
+            renamed.name = if renamed.name == "Deniz" {
+                "Mert"
+            } else {
+                "Deniz"
+            }
+            .into();
+            changes.push(IndexChange::Upsert(renamed.clone()));
+            let removed = users.remove(100 + batch as usize);
+            changes.push(IndexChange::Remove(removed.id));
+        }
+        for change in &changes {
+            if let IndexChange::Upsert(changed) = change {
+                fixture.know(changed);
+            }
+        }
+        fixture.index.apply(changes, at(batch + 2)).await.unwrap();
+    }
+}
+
+fn denizes_by_followers(users: &[IndexedUser]) -> Vec<String> {
+    let mut denizes: Vec<_> = users
+        .iter()
+        .filter(|u| u.name == "Deniz")
+        .map(|u| (Reverse(u.followers), u.username.clone()))
+        .collect();
+    denizes.sort();
+    denizes.into_iter().map(|(_, name)| name).collect()
+}
+
+#[tokio::test]
+async fn a_living_index_is_merged_back_to_at_most_two_segments() {
+    let mut users = population();
+    let mut fixture = Fixture::with(users.clone()).await;
+    assert_eq!(
+        fixture.index.segment_count(),
+        1,
+        "a rebuilt index is one segment"
+    );
+
+    age(&mut fixture, &mut users).await;
+
+    // Merges run in the background and the reader picks them up by itself; Tantivy's
+    // default policy would leave more than two segments after these 40 commits for good.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fixture.index.segment_count() > 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        fixture.index.segment_count() <= 2,
+        "{} segments",
+        fixture.index.segment_count()
+    );
+}
+
+#[tokio::test]
+async fn ranking_and_totals_stay_exact_on_an_index_that_took_live_changes() {
+    let mut users = population();
+    let mut fixture = Fixture::with(users.clone()).await;
+
+    age(&mut fixture, &mut users).await;
+
+    // Equal follower counts go in index order, which live changes reshuffle: pages are
+    // compared by their follower counts, and the walk by its members.
+    let followers: HashMap<&str, u64> = users
+        .iter()
+        .map(|u| (u.username.as_str(), u.followers))
+        .collect();
+    let expected = denizes_by_followers(&users);
+    let total = expected.len();
+    let counts =
+        |names: &[String]| -> Vec<u64> { names.iter().map(|n| followers[n.as_str()]).collect() };
+    let mut walked = Vec::new();
+    for offset in (0..total).step_by(PAGE) {
+        let (page, found) = fixture.find_page("deniz", &[], offset, PAGE).await;
+        let end = (offset + PAGE).min(total);
+        assert_eq!(found, total as u64, "total at offset {offset}");
+        assert_eq!(
+            counts(&page),
+            counts(&expected[offset..end]),
+            "offset {offset}"
+        );
+        walked.extend(page);
+    }
+    walked.sort();
+    let mut every = expected.clone();
+    every.sort();
+    assert_eq!(walked, every, "every match once");
+}
