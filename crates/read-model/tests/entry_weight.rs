@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
-use allmine_domain::feed::{ChangeFeed, FeedBatch, FeedError, FeedPosition};
+use allmine_domain::feed::{ChangeFeed, FeedBatch, FeedError, FeedLag, FeedPosition};
 use allmine_domain::profiles::{
     AccountState, ProfileChanges, RelationshipView, UpdateProfileFailure, UserLookup, UserLookups,
     UserRepository, ViewerRelations, ViewerRelationships,
@@ -163,6 +163,13 @@ impl ChangeFeed for QuietFeed {
             unstarted_from: 1,
         })
     }
+
+    async fn lag(&self, _after: FeedPosition) -> Result<FeedLag, RepositoryError> {
+        Ok(FeedLag {
+            rows: 0,
+            oldest: Duration::ZERO,
+        })
+    }
 }
 
 /// A trusted, empty model with a budget nothing here reaches.
@@ -176,6 +183,7 @@ async fn trusted_model() -> Arc<ReadModel> {
             poll_every: Duration::from_secs(3_600),
             stale_at_most: Duration::from_secs(3_600),
             batch: 10,
+            ..FollowSettings::default()
         },
     );
     tokio::spawn(follower.run());
