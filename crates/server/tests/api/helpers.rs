@@ -178,6 +178,25 @@ impl TestApp {
         .await
     }
 
+    /// [`Self::spawn_with_stale_replica`] without the read model, with a
+    /// metrics listener.
+    pub async fn spawn_observed_with_stale_replica() -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        let replica = TestDatabase::new().await;
+        seed_demo(&replica.pool).await.unwrap();
+        Self::start_full(
+            Arc::new(db),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            None,
+            true,
+            Some(Arc::new(replica)),
+        )
+        .await
+    }
+
     /// A second instance over the same primary and replica, with nothing of
     /// the first one's memory: another pod of the fleet.
     pub async fn spawn_peer_with_replica(&self, with_read_model: bool) -> Self {

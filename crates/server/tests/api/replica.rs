@@ -225,6 +225,54 @@ async fn on_another_instance_whose_read_model_holds_the_author_they_still_see_th
 }
 
 #[tokio::test]
+async fn reads_kept_off_the_replica_are_counted_by_reason_and_its_pool_is_sampled() {
+    let app = TestApp::spawn_observed_with_stale_replica().await;
+    mark_in_replica(&app, &[JOHN]).await;
+    until_read_from_replica(&app, &format!("/api/v1/users/profile/{JOHN}"), None).await;
+    let (status, body) = profile(&app, "/api/v1/users/me", Some(JOHN)).await;
+    assert_ok(status, &body);
+    let (status, _) = profile(
+        &app,
+        "/api/v1/users/profile/username/nobody_here",
+        Some(JOHN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let scrape_url = format!("{}/metrics", app.metrics_address.as_ref().unwrap());
+    let started = Instant::now();
+    loop {
+        let scrape = app
+            .client
+            .get(&scrape_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let counted = |reason: &str| {
+            scrape.lines().any(|line| {
+                line.starts_with(&format!(
+                    "allmine_db_replica_fallbacks_total{{reason=\"{reason}\"}}"
+                ))
+            })
+        };
+        // The pools are sampled every second.
+        if counted("own_profile")
+            && counted("own_or_missing")
+            && scrape.contains("allmine_db_pool_connections{pool=\"replica\"")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "fallbacks or the replica pool missing from the scrape:\n{scrape}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
 async fn an_unreachable_replica_sends_every_read_to_the_primary_and_says_so() {
     let app = TestApp::spawn_with_stale_replica(false).await;
     mark_in_replica(&app, &[JOHN]).await;
