@@ -88,3 +88,8 @@ bench which="all":
 feed-cost *args:
     cargo build --release -p allmine-server
     deploy/feed-cost.sh {{ args }}
+
+# A primary and a streaming replica of their own on loopback (replay delayed 2 s), the API over both: a rename is never seen undone by its author while anonymous readers catch up. Runs with the read model off (reads hit the replica), then on.
+replica-demo:
+    READ_MODEL_BYTES=0 deploy/replica-demo.sh
+    READ_MODEL_BYTES=67108864 deploy/replica-demo.sh

@@ -11,7 +11,7 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
 /// How to reach the database and how the pool behaves.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DatabaseSettings {
     /// Connection options parsed from `DATABASE_URL`.
     pub options: PgConnectOptions,
@@ -26,6 +26,23 @@ pub struct DatabaseSettings {
     /// acquire timeout, so that requests stuck behind a lock give their
     /// connections back before the others give up waiting for one.
     pub lock_timeout: Duration,
+}
+
+/// Shows where the database is, never its password (the driver's own
+/// options print it).
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("host", &self.options.get_host())
+            .field("port", &self.options.get_port())
+            .field("database", &self.options.get_database())
+            .field("username", &self.options.get_username())
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("lock_timeout", &self.lock_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the database could not be made ready.
@@ -61,13 +78,33 @@ const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 /// the pending migrations, and returns a pool over it.
 pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, ConnectError> {
     create_database_if_missing(&settings.options).await?;
+    let pool = pool_options(settings)
+        .connect_with(session_options(settings))
+        .await
+        .map_err(|source| unreachable(&settings.options, source))?;
+    migrate(&pool, &settings.options).await?;
+    Ok(pool)
+}
+
+/// A pool over a streaming read replica: never created nor migrated (a
+/// replica is read-only and follows the primary's schema), and opened
+/// lazily, so that a replica that is down at start only sends reads to the
+/// primary (see [`crate::ReadRouting`]) instead of stopping the service.
+pub fn connect_replica(settings: &DatabaseSettings) -> PgPool {
+    pool_options(settings).connect_lazy_with(session_options(settings))
+}
+
+fn session_options(settings: &DatabaseSettings) -> PgConnectOptions {
     let statement_ms = settings.statement_timeout.as_millis().to_string();
     let lock_ms = settings.lock_timeout.as_millis().to_string();
-    let options = settings.options.clone().options([
+    settings.options.clone().options([
         ("statement_timeout", statement_ms.as_str()),
         ("lock_timeout", lock_ms.as_str()),
-    ]);
-    let pool = PgPoolOptions::new()
+    ])
+}
+
+fn pool_options(settings: &DatabaseSettings) -> PgPoolOptions {
+    PgPoolOptions::new()
         .max_connections(settings.max_connections)
         // Every connection is opened here, on the runtime that calls `connect`,
         // and replaced there by the pool's upkeep. A connection is bound to the
@@ -91,11 +128,6 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, ConnectError
                 Ok(true)
             })
         })
-        .connect_with(options)
-        .await
-        .map_err(|source| unreachable(&settings.options, source))?;
-    migrate(&pool, &settings.options).await?;
-    Ok(pool)
 }
 
 /// Runs the pending migrations on a connection of their own, free of the

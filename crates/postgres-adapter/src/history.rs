@@ -16,6 +16,7 @@ use allmine_domain::history::{
 use allmine_domain::{StreamId, TransactionId, UserId};
 
 use crate::errors::repository_error;
+use crate::replica::ReadRouting;
 use crate::rows::{corrupt, count, stream_id};
 
 /// Credit history over PostgreSQL (see migration `history_index` for the index
@@ -23,12 +24,23 @@ use crate::rows::{corrupt, count, stream_id};
 #[derive(Debug, Clone)]
 pub struct PgHistory {
     pool: PgPool,
+    routing: ReadRouting,
 }
 
 impl PgHistory {
     /// An adapter over this pool.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::routed(ReadRouting::primary_only(pool))
+    }
+
+    /// An adapter whose pages go where `routing` says for their owner. The
+    /// stream summaries stay on the primary: they carry their host's current
+    /// username, which may be the caller's own, just changed.
+    pub fn routed(routing: ReadRouting) -> Self {
+        Self {
+            pool: routing.primary().clone(),
+            routing,
+        }
     }
 }
 
@@ -51,134 +63,13 @@ impl TransactionHistory for PgHistory {
         filter: &HistoryFilter,
         page: HistoryPageRequest,
     ) -> Result<HistoryRecords, RepositoryError> {
-        let user = user.as_bytes().as_slice();
-        let types: Vec<String> = filter.types.iter().map(|t| t.as_str().to_owned()).collect();
-        let stream = filter.stream.map(|id| id.as_bytes().to_vec());
-        let limit = page.limit() as usize;
-        // One row more than the page: whether it comes tells whether more follow.
-        let fetch = i64::from(page.limit()) + 1;
-        // Every statement names the caller as the only user: no filter, and no
-        // cursor, can reach another user's records.
-        let rows = match page {
-            HistoryPageRequest::Numbered(numbered) => {
-                let offset = i64::try_from(numbered.offset()).unwrap_or(i64::MAX);
-                sqlx::query_as!(
-                    Row,
-                    r#"
-                    SELECT id, type AS kind, amount, balance_after, stream_id, description, created_at
-                    FROM credit_transactions
-                    WHERE user_id = $1
-                      AND (cardinality($2::text[]) = 0 OR type = ANY($2))
-                      AND ($3::timestamptz IS NULL OR created_at >= $3)
-                      AND ($4::timestamptz IS NULL OR created_at < $4)
-                      AND ($5::bytea IS NULL OR stream_id = $5)
-                    ORDER BY created_at DESC, id DESC
-                    LIMIT $6 OFFSET $7
-                    "#,
-                    user,
-                    &types,
-                    filter.from,
-                    filter.until,
-                    stream.as_deref(),
-                    fetch,
-                    offset,
-                )
-                .fetch_all(&self.pool)
-                .await
-            }
-            // Keyset: the row comparison is a bound on the index's
-            // (created_at, id) inside the user's range, so the scan starts
-            // right after the cursor's record instead of counting past every
-            // record before it (migration `history_index`, ADR 0007).
-            HistoryPageRequest::After(after) => {
-                let cursor = after.cursor();
-                sqlx::query_as!(
-                    Row,
-                    r#"
-                    SELECT id, type AS kind, amount, balance_after, stream_id, description, created_at
-                    FROM credit_transactions
-                    WHERE user_id = $1
-                      AND (created_at, id) < ($6::timestamptz, $7::bytea)
-                      AND (cardinality($2::text[]) = 0 OR type = ANY($2))
-                      AND ($3::timestamptz IS NULL OR created_at >= $3)
-                      AND ($4::timestamptz IS NULL OR created_at < $4)
-                      AND ($5::bytea IS NULL OR stream_id = $5)
-                    ORDER BY created_at DESC, id DESC
-                    LIMIT $8
-                    "#,
-                    user,
-                    &types,
-                    filter.from,
-                    filter.until,
-                    stream.as_deref(),
-                    cursor.created_at(),
-                    cursor.id().as_bytes().as_slice(),
-                    fetch,
-                )
-                .fetch_all(&self.pool)
-                .await
-            }
-        }
-        .map_err(repository_error)?;
-        // The total counts the listing, not what is left of it after a cursor.
-        // Unfiltered, it is the user's record counter; filtered by type alone,
-        // the sum of the user's counts of those types (both kept exact by
-        // triggers, migrations `history_count` and `history_type_counts`);
-        // with dates or a stream, the index counts the matches on its own.
-        let total = match TotalSource::of(filter) {
-            TotalSource::UserCounter => sqlx::query_scalar!(
-                r#"SELECT credit_transaction_count AS "total!" FROM users WHERE id = $1"#,
-                user
+        self.routing
+            .read(
+                Some(user),
+                |_: &HistoryRecords| false,
+                move |pool| history_page(pool, user, filter, page),
             )
-            .fetch_optional(&self.pool)
             .await
-            .map_err(repository_error)?
-            .unwrap_or(0),
-            // `type = ANY` reads each type's row once, however often the
-            // filter names it: at most eight rows of the primary key.
-            TotalSource::TypeCounts => sqlx::query_scalar!(
-                r#"
-                SELECT coalesce(sum(count), 0)::bigint AS "total!"
-                FROM credit_transaction_type_counts
-                WHERE user_id = $1 AND type = ANY($2::text[])
-                "#,
-                user,
-                &types,
-            )
-            .fetch_one(&self.pool)
-            .await
-            .map_err(repository_error)?,
-            TotalSource::Count => sqlx::query_scalar!(
-                r#"
-                SELECT count(*) AS "total!"
-                FROM credit_transactions
-                WHERE user_id = $1
-                  AND (cardinality($2::text[]) = 0 OR type = ANY($2))
-                  AND ($3::timestamptz IS NULL OR created_at >= $3)
-                  AND ($4::timestamptz IS NULL OR created_at < $4)
-                  AND ($5::bytea IS NULL OR stream_id = $5)
-                "#,
-                user,
-                &types,
-                filter.from,
-                filter.until,
-                stream.as_deref(),
-            )
-            .fetch_one(&self.pool)
-            .await
-            .map_err(repository_error)?,
-        };
-        let more = rows.len() > limit;
-        let records = rows
-            .into_iter()
-            .take(limit)
-            .map(into_domain)
-            .collect::<Result<_, _>>()?;
-        Ok(HistoryRecords {
-            records,
-            more,
-            total: count(total, "credit_transactions")?,
-        })
     }
 
     #[tracing::instrument(name = "db.history_streams", skip(self), err(Debug))]
@@ -208,6 +99,142 @@ impl TransactionHistory for PgHistory {
             })
             .collect()
     }
+}
+
+async fn history_page(
+    pool: &PgPool,
+    user: &UserId,
+    filter: &HistoryFilter,
+    page: HistoryPageRequest,
+) -> Result<HistoryRecords, RepositoryError> {
+    let user = user.as_bytes().as_slice();
+    let types: Vec<String> = filter.types.iter().map(|t| t.as_str().to_owned()).collect();
+    let stream = filter.stream.map(|id| id.as_bytes().to_vec());
+    let limit = page.limit() as usize;
+    // One row more than the page: whether it comes tells whether more follow.
+    let fetch = i64::from(page.limit()) + 1;
+    // Every statement names the caller as the only user: no filter, and no
+    // cursor, can reach another user's records.
+    let rows = match page {
+        HistoryPageRequest::Numbered(numbered) => {
+            let offset = i64::try_from(numbered.offset()).unwrap_or(i64::MAX);
+            sqlx::query_as!(
+                Row,
+                r#"
+                    SELECT id, type AS kind, amount, balance_after, stream_id, description, created_at
+                    FROM credit_transactions
+                    WHERE user_id = $1
+                      AND (cardinality($2::text[]) = 0 OR type = ANY($2))
+                      AND ($3::timestamptz IS NULL OR created_at >= $3)
+                      AND ($4::timestamptz IS NULL OR created_at < $4)
+                      AND ($5::bytea IS NULL OR stream_id = $5)
+                    ORDER BY created_at DESC, id DESC
+                    LIMIT $6 OFFSET $7
+                    "#,
+                user,
+                &types,
+                filter.from,
+                filter.until,
+                stream.as_deref(),
+                fetch,
+                offset,
+            )
+            .fetch_all(pool)
+            .await
+        }
+        // Keyset: the row comparison is a bound on the index's
+        // (created_at, id) inside the user's range, so the scan starts
+        // right after the cursor's record instead of counting past every
+        // record before it (migration `history_index`, ADR 0007).
+        HistoryPageRequest::After(after) => {
+            let cursor = after.cursor();
+            sqlx::query_as!(
+                Row,
+                r#"
+                    SELECT id, type AS kind, amount, balance_after, stream_id, description, created_at
+                    FROM credit_transactions
+                    WHERE user_id = $1
+                      AND (created_at, id) < ($6::timestamptz, $7::bytea)
+                      AND (cardinality($2::text[]) = 0 OR type = ANY($2))
+                      AND ($3::timestamptz IS NULL OR created_at >= $3)
+                      AND ($4::timestamptz IS NULL OR created_at < $4)
+                      AND ($5::bytea IS NULL OR stream_id = $5)
+                    ORDER BY created_at DESC, id DESC
+                    LIMIT $8
+                    "#,
+                user,
+                &types,
+                filter.from,
+                filter.until,
+                stream.as_deref(),
+                cursor.created_at(),
+                cursor.id().as_bytes().as_slice(),
+                fetch,
+            )
+            .fetch_all(pool)
+            .await
+        }
+    }
+    .map_err(repository_error)?;
+    // The total counts the listing, not what is left of it after a cursor.
+    // Unfiltered, it is the user's record counter; filtered by type alone,
+    // the sum of the user's counts of those types (both kept exact by
+    // triggers, migrations `history_count` and `history_type_counts`);
+    // with dates or a stream, the index counts the matches on its own.
+    let total = match TotalSource::of(filter) {
+        TotalSource::UserCounter => sqlx::query_scalar!(
+            r#"SELECT credit_transaction_count AS "total!" FROM users WHERE id = $1"#,
+            user
+        )
+        .fetch_optional(pool)
+        .await
+        .map_err(repository_error)?
+        .unwrap_or(0),
+        // `type = ANY` reads each type's row once, however often the
+        // filter names it: at most eight rows of the primary key.
+        TotalSource::TypeCounts => sqlx::query_scalar!(
+            r#"
+                SELECT coalesce(sum(count), 0)::bigint AS "total!"
+                FROM credit_transaction_type_counts
+                WHERE user_id = $1 AND type = ANY($2::text[])
+                "#,
+            user,
+            &types,
+        )
+        .fetch_one(pool)
+        .await
+        .map_err(repository_error)?,
+        TotalSource::Count => sqlx::query_scalar!(
+            r#"
+                SELECT count(*) AS "total!"
+                FROM credit_transactions
+                WHERE user_id = $1
+                  AND (cardinality($2::text[]) = 0 OR type = ANY($2))
+                  AND ($3::timestamptz IS NULL OR created_at >= $3)
+                  AND ($4::timestamptz IS NULL OR created_at < $4)
+                  AND ($5::bytea IS NULL OR stream_id = $5)
+                "#,
+            user,
+            &types,
+            filter.from,
+            filter.until,
+            stream.as_deref(),
+        )
+        .fetch_one(pool)
+        .await
+        .map_err(repository_error)?,
+    };
+    let more = rows.len() > limit;
+    let records = rows
+        .into_iter()
+        .take(limit)
+        .map(into_domain)
+        .collect::<Result<_, _>>()?;
+    Ok(HistoryRecords {
+        records,
+        more,
+        total: count(total, "credit_transactions")?,
+    })
 }
 
 /// Where a listing's exact total comes from.

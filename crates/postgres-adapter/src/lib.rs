@@ -10,6 +10,7 @@ mod demo;
 mod errors;
 mod feed;
 mod history;
+mod replica;
 mod rows;
 mod search;
 mod usernames;
@@ -18,11 +19,14 @@ mod users;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
-pub use database::{ConnectError, DatabaseSettings, MIGRATOR, connect, ping, time_acquire};
+pub use database::{
+    ConnectError, DatabaseSettings, MIGRATOR, connect, connect_replica, ping, time_acquire,
+};
 pub use demo::{DEMO_USER_ID, DemoSeed, has_users, seed_demo};
 pub use errors::repository_error;
 pub use feed::{CHANGE_FEED_APPLICATION, PgChangeFeed};
 pub use history::PgHistory;
+pub use replica::{FALLBACKS_METRIC, FallbackReason, REPLAY_POLL_INTERVAL, ReadRouting};
 pub use search::PgSearch;
 pub use usernames::PgUsernames;
 pub use users::PgUsers;

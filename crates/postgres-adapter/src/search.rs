@@ -19,6 +19,7 @@ use allmine_domain::search::{IndexChange, IndexedUser};
 
 use crate::errors::repository_error;
 use crate::feed;
+use crate::replica::{FallbackReason, ReadRouting};
 use crate::rows::{follow_state, indexed_user, profile_photo, quantity, stream_id, user_id};
 
 /// What search needs from PostgreSQL: exclusions, hydration, and the change
@@ -26,12 +27,23 @@ use crate::rows::{follow_state, indexed_user, profile_photo, quantity, stream_id
 #[derive(Debug, Clone)]
 pub struct PgSearch {
     pool: PgPool,
+    routing: ReadRouting,
 }
 
 impl PgSearch {
     /// An adapter over this pool.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::routed(ReadRouting::primary_only(pool))
+    }
+
+    /// An adapter whose directory reads (blocks, hydration) go where
+    /// `routing` says; the change feed and the snapshot the index is built
+    /// from stay on the primary.
+    pub fn routed(routing: ReadRouting) -> Self {
+        Self {
+            pool: routing.primary().clone(),
+            routing,
+        }
     }
 }
 
@@ -39,18 +51,13 @@ impl PgSearch {
 impl SearchDirectory for PgSearch {
     #[tracing::instrument(name = "db.blocked_either_way", skip(self), err(Debug))]
     async fn blocked_either_way(&self, viewer: &UserId) -> Result<Vec<UserId>, RepositoryError> {
-        let rows = sqlx::query_scalar!(
-            r#"
-            SELECT blocked_id AS "id!" FROM blocks WHERE blocker_id = $1
-            UNION
-            SELECT blocker_id FROM blocks WHERE blocked_id = $1
-            "#,
-            viewer.as_bytes().as_slice(),
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(repository_error)?;
-        rows.iter().map(|id| user_id(id, "blocks")).collect()
+        self.routing
+            .read(
+                Some(viewer),
+                |_: &Vec<UserId>| false,
+                move |pool| blocked_either_way(pool, viewer),
+            )
+            .await
     }
 
     #[tracing::instrument(name = "db.search_hydrate", skip(self, ids), fields(count = ids.len()), err(Debug))]
@@ -59,11 +66,36 @@ impl SearchDirectory for PgSearch {
         ids: &[UserId],
         viewer: &UserId,
     ) -> Result<Vec<SearchCandidate>, RepositoryError> {
-        let ids: Vec<Vec<u8>> = ids.iter().map(|id| id.as_bytes().to_vec()).collect();
-        // One query for the page: the user, the 96 px photo, the stream on air
-        // (at most one per host, by a unique index) and the viewer's follow.
-        let rows = sqlx::query!(
-            r#"
+        // The viewer's own row may be among the hits: read it where their
+        // latest write is.
+        if ids.contains(viewer) {
+            return self
+                .routing
+                .on_primary(FallbackReason::OwnProfile, move |pool| {
+                    hydrate(pool, ids, viewer)
+                })
+                .await;
+        }
+        self.routing
+            .read(
+                Some(viewer),
+                |_: &Vec<SearchCandidate>| false,
+                move |pool| hydrate(pool, ids, viewer),
+            )
+            .await
+    }
+}
+
+async fn hydrate(
+    pool: &PgPool,
+    ids: &[UserId],
+    viewer: &UserId,
+) -> Result<Vec<SearchCandidate>, RepositoryError> {
+    let ids: Vec<Vec<u8>> = ids.iter().map(|id| id.as_bytes().to_vec()).collect();
+    // One query for the page: the user, the 96 px photo, the stream on air
+    // (at most one per host, by a unique index) and the viewer's follow.
+    let rows = sqlx::query!(
+        r#"
             SELECT u.id, u.username, u.name, u.surname, u.expertise, u.minute_price_in_live_stream,
                    u.is_private,
                    p.id AS "photo_id?", COALESCE(v.url, p.original_url) AS photo_url,
@@ -79,48 +111,65 @@ impl SearchDirectory for PgSearch {
             LEFT JOIN live_streams s ON s.host_id = u.id AND s.ended_at IS NULL
             ORDER BY wanted.position
             "#,
-            &ids,
-            viewer.as_bytes().as_slice(),
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(repository_error)?;
-        rows.into_iter()
-            .map(|row| {
-                let photo = profile_photo(row.photo_id, row.photo_url, row.photo_type)?;
-                let live = match (
-                    row.stream_id,
-                    row.stream_title,
-                    row.stream_started_at,
-                    row.stream_viewers,
-                ) {
-                    (Some(id), Some(title), Some(started_at), Some(viewers)) => Some(LiveNow {
-                        id: stream_id(&id, "live_streams.id")?,
-                        title,
-                        started_at,
-                        viewer_count: quantity(viewers, "live_streams.viewer_count")?,
-                    }),
-                    _ => None,
-                };
-                let follow = follow_state(row.follow_status.as_deref())?;
-                Ok(SearchCandidate {
-                    id: user_id(&row.id, "users.id")?,
-                    username: row.username,
-                    name: row.name,
-                    surname: row.surname,
-                    expertise: row.expertise,
-                    minute_price_in_live_stream: quantity(
-                        row.minute_price_in_live_stream,
-                        "users.minute_price_in_live_stream",
-                    )?,
-                    photo,
-                    live,
-                    is_private: row.is_private,
-                    follow,
-                })
+        &ids,
+        viewer.as_bytes().as_slice(),
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(repository_error)?;
+    rows.into_iter()
+        .map(|row| {
+            let photo = profile_photo(row.photo_id, row.photo_url, row.photo_type)?;
+            let live = match (
+                row.stream_id,
+                row.stream_title,
+                row.stream_started_at,
+                row.stream_viewers,
+            ) {
+                (Some(id), Some(title), Some(started_at), Some(viewers)) => Some(LiveNow {
+                    id: stream_id(&id, "live_streams.id")?,
+                    title,
+                    started_at,
+                    viewer_count: quantity(viewers, "live_streams.viewer_count")?,
+                }),
+                _ => None,
+            };
+            let follow = follow_state(row.follow_status.as_deref())?;
+            Ok(SearchCandidate {
+                id: user_id(&row.id, "users.id")?,
+                username: row.username,
+                name: row.name,
+                surname: row.surname,
+                expertise: row.expertise,
+                minute_price_in_live_stream: quantity(
+                    row.minute_price_in_live_stream,
+                    "users.minute_price_in_live_stream",
+                )?,
+                photo,
+                live,
+                is_private: row.is_private,
+                follow,
             })
-            .collect()
-    }
+        })
+        .collect()
+}
+
+async fn blocked_either_way(
+    pool: &PgPool,
+    viewer: &UserId,
+) -> Result<Vec<UserId>, RepositoryError> {
+    let rows = sqlx::query_scalar!(
+        r#"
+            SELECT blocked_id AS "id!" FROM blocks WHERE blocker_id = $1
+            UNION
+            SELECT blocker_id FROM blocks WHERE blocked_id = $1
+            "#,
+        viewer.as_bytes().as_slice(),
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(repository_error)?;
+    rows.iter().map(|id| user_id(id, "blocks")).collect()
 }
 
 #[async_trait]

@@ -12,19 +12,28 @@ use allmine_domain::usernames::{
 };
 
 use crate::errors::repository_error;
+use crate::replica::ReadRouting;
 use crate::rows::user_id;
 
 /// The username registry over PostgreSQL: `username_claims` holds every name in
 /// use or held, `username_history` every change.
 #[derive(Debug, Clone)]
 pub struct PgUsernames {
-    pool: PgPool,
+    routing: ReadRouting,
 }
 
 impl PgUsernames {
     /// An adapter over this pool.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::routed(ReadRouting::primary_only(pool))
+    }
+
+    /// An adapter that records each change as its author's write in
+    /// `routing`. Everything it reads and writes is on the primary: the
+    /// states decide what a caller may take, and a held name must show as
+    /// held to its former owner at once.
+    pub fn routed(routing: ReadRouting) -> Self {
+        Self { routing }
     }
 }
 
@@ -45,7 +54,7 @@ impl UsernameReservations for PgUsernames {
             "#,
             canonical_names,
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.routing.primary())
         .await
         .map_err(repository_error)?;
         rows.into_iter()
@@ -65,11 +74,20 @@ impl UsernameReservations for PgUsernames {
 
     #[tracing::instrument(name = "db.change_username", skip(self), err(Debug))]
     async fn change(&self, change: &UsernameChange) -> Result<(), UsernameChangeFailure> {
+        let outcome = self.store(change).await;
+        // Whatever the outcome: a lost answer may hide a commit.
+        self.routing.wrote(&change.user).await;
+        outcome
+    }
+}
+
+impl PgUsernames {
+    async fn store(&self, change: &UsernameChange) -> Result<(), UsernameChangeFailure> {
         let db = |error: sqlx::Error| UsernameChangeFailure::Repository(repository_error(error));
         let user = change.user.as_bytes().as_slice();
         let new_key = change.new.canonical();
         let old_key = change.old.canonical();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.routing.primary().begin().await.map_err(db)?;
 
         // Compare-and-set on the user's row: of several concurrent changes by
         // one user, the first to commit wins and the others find the row

@@ -18,19 +18,37 @@ use allmine_domain::{
 };
 
 use crate::errors::repository_error;
+use crate::replica::{FallbackReason, ReadRouting};
 use crate::rows::{corrupt, count, follow_state, profile_photo, quantity, user_id};
 
 /// The users and relationships port over PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgUsers {
-    pool: PgPool,
+    routing: ReadRouting,
 }
 
 impl PgUsers {
-    /// An adapter over this pool.
+    /// An adapter over this pool: every read and write on it.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::routed(ReadRouting::primary_only(pool))
     }
+
+    /// An adapter whose reads that may lag go where `routing` says (see
+    /// [`ReadRouting`]); writes and the account check go to the primary, and
+    /// a profile update is recorded as its author's write.
+    pub fn routed(routing: ReadRouting) -> Self {
+        Self { routing }
+    }
+}
+
+/// Whether a replica's answer to `viewer` must be confirmed on the primary:
+/// it is the viewer's own row (maybe from before their write) or nothing (a
+/// name they may just have taken). Holds on every instance of a fleet.
+fn own_or_missing<'a>(
+    viewer: Option<&UserId>,
+    mut answers: impl Iterator<Item = Option<&'a User>>,
+) -> bool {
+    viewer.is_some_and(|viewer| answers.any(|user| user.is_none_or(|user| user.id == *viewer)))
 }
 
 /// One row of the profile queries, as PostgreSQL hands it over.
@@ -74,15 +92,122 @@ impl UserRepository for PgUsers {
         target: UserLookup<'_>,
         viewer: Option<&UserId>,
     ) -> Result<Option<(User, Relationship)>, RepositoryError> {
-        let (by_id, by_username) = match target {
-            UserLookup::Id(id) => (Some(id.as_bytes().as_slice()), None),
-            UserLookup::Username(name) => (None, Some(name.canonical())),
-        };
-        let viewer = viewer.map(|id| id.as_bytes().as_slice());
-        // Each branch of `target` uses its own index, also under a generic plan.
-        let row = sqlx::query_as!(
-            UserRow,
-            r#"
+        if let (UserLookup::Id(id), Some(viewer)) = (target, viewer)
+            && id == viewer
+        {
+            return self
+                .routing
+                .on_primary(FallbackReason::OwnProfile, move |pool| {
+                    find_one(pool, target, Some(viewer))
+                })
+                .await;
+        }
+        self.routing
+            .read(
+                viewer,
+                |found: &Option<(User, Relationship)>| {
+                    own_or_missing(
+                        viewer,
+                        std::iter::once(found.as_ref().map(|(user, _)| user)),
+                    )
+                },
+                move |pool| find_one(pool, target, viewer),
+            )
+            .await
+    }
+
+    #[tracing::instrument(name = "db.find_many_for_viewer", skip(self, targets), fields(count = targets.len()), err(Debug))]
+    async fn find_many_for_viewer(
+        &self,
+        targets: UserLookups<'_>,
+        viewer: Option<&UserId>,
+    ) -> Result<Vec<Option<(User, Relationship)>>, RepositoryError> {
+        if let (UserLookups::Ids(ids), Some(viewer)) = (targets, viewer)
+            && ids.contains(viewer)
+        {
+            return self
+                .routing
+                .on_primary(FallbackReason::OwnProfile, move |pool| {
+                    find_many(pool, targets, Some(viewer))
+                })
+                .await;
+        }
+        self.routing
+            .read(
+                viewer,
+                |found: &Vec<Option<(User, Relationship)>>| {
+                    own_or_missing(
+                        viewer,
+                        found
+                            .iter()
+                            .map(|found| found.as_ref().map(|(user, _)| user)),
+                    )
+                },
+                move |pool| find_many(pool, targets, viewer),
+            )
+            .await
+    }
+
+    #[tracing::instrument(name = "db.relationships_with", skip(self, targets), fields(count = targets.len()), err(Debug))]
+    async fn relationships_with(
+        &self,
+        viewer: &UserId,
+        targets: &[UserId],
+    ) -> Result<Vec<(AccountState, RelationshipView)>, RepositoryError> {
+        self.routing
+            .read(
+                Some(viewer),
+                |_: &Vec<(AccountState, RelationshipView)>| false,
+                move |pool| relationships(pool, viewer, targets),
+            )
+            .await
+    }
+
+    #[tracing::instrument(name = "db.account_state", skip(self), err(Debug))]
+    async fn account_state(&self, id: &UserId) -> Result<AccountState, RepositoryError> {
+        // On the primary: a token of a deactivated account must stop working
+        // at once, not after the replica's lag.
+        let deactivated = sqlx::query_scalar!(
+            r#"SELECT (deactivated_at IS NOT NULL) AS "deactivated!" FROM users WHERE id = $1"#,
+            id.as_bytes().as_slice(),
+        )
+        .fetch_optional(self.routing.primary())
+        .await
+        .map_err(repository_error)?;
+        Ok(match deactivated {
+            None => AccountState::Missing,
+            Some(true) => AccountState::Deactivated,
+            Some(false) => AccountState::Active,
+        })
+    }
+
+    #[tracing::instrument(name = "db.update_profile", skip(self, changes), err(Debug))]
+    async fn update_profile(
+        &self,
+        id: &UserId,
+        changes: &ProfileChanges,
+    ) -> Result<(), UpdateProfileFailure> {
+        let outcome = update(self.routing.primary(), id, changes).await;
+        // Whatever the outcome: a lost answer may hide a commit.
+        self.routing.wrote(id).await;
+        outcome
+    }
+}
+
+async fn find_one(
+    pool: &PgPool,
+    target: UserLookup<'_>,
+    viewer: Option<&UserId>,
+) -> Result<Option<(User, Relationship)>, RepositoryError> {
+    let (by_id, by_username) = match target {
+        UserLookup::Id(id) => (Some(id.as_bytes().as_slice()), None),
+        UserLookup::Username(name) => (None, Some(name.canonical())),
+    };
+    let viewer = viewer.map(|id| id.as_bytes().as_slice());
+    // Each branch of `target` uses its own index, also under a generic plan.
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"
             WITH target AS (
                 SELECT id FROM users WHERE id = $1
                 UNION ALL
@@ -108,38 +233,35 @@ impl UserRepository for PgUsers {
             JOIN users u ON u.id = t.id
             LEFT JOIN profile_photos p ON p.id = u.profile_photo_id
             "#,
-            by_id,
-            by_username,
-            viewer,
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(repository_error)?;
-        row.map(into_domain).transpose()
-    }
+        by_id,
+        by_username,
+        viewer,
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(repository_error)?;
+    row.map(into_domain).transpose()
+}
 
-    #[tracing::instrument(name = "db.find_many_for_viewer", skip(self, targets), fields(count = targets.len()), err(Debug))]
-    async fn find_many_for_viewer(
-        &self,
-        targets: UserLookups<'_>,
-        viewer: Option<&UserId>,
-    ) -> Result<Vec<Option<(User, Relationship)>>, RepositoryError> {
-        let (ids, keys): (Vec<Vec<u8>>, Vec<String>) = match targets {
-            UserLookups::Ids(ids) => (
-                ids.iter().map(|id| id.as_bytes().to_vec()).collect(),
-                vec![],
-            ),
-            UserLookups::Usernames(names) => {
-                (vec![], names.iter().map(Username::canonical).collect())
-            }
-        };
-        let viewer = viewer.map(|id| id.as_bytes().as_slice());
-        // One query for the batch, the same columns as `find_for_viewer`; each
-        // branch of `wanted` reads its own index (one of the two arrays is empty),
-        // and `position` says which user asked for each row.
-        let rows = sqlx::query_as!(
-            UserRow,
-            r#"
+async fn find_many(
+    pool: &PgPool,
+    targets: UserLookups<'_>,
+    viewer: Option<&UserId>,
+) -> Result<Vec<Option<(User, Relationship)>>, RepositoryError> {
+    let (ids, keys): (Vec<Vec<u8>>, Vec<String>) = match targets {
+        UserLookups::Ids(ids) => (
+            ids.iter().map(|id| id.as_bytes().to_vec()).collect(),
+            vec![],
+        ),
+        UserLookups::Usernames(names) => (vec![], names.iter().map(Username::canonical).collect()),
+    };
+    let viewer = viewer.map(|id| id.as_bytes().as_slice());
+    // One query for the batch, the same columns as `find_for_viewer`; each
+    // branch of `wanted` reads its own index (one of the two arrays is empty),
+    // and `position` says which user asked for each row.
+    let rows = sqlx::query_as!(
+        UserRow,
+        r#"
             WITH wanted AS (
                 SELECT w.position, u.id
                 FROM unnest($1::bytea[]) WITH ORDINALITY AS w(id, position)
@@ -169,32 +291,31 @@ impl UserRepository for PgUsers {
             LEFT JOIN profile_photos p ON p.id = u.profile_photo_id
             ORDER BY wanted.position
             "#,
-            &ids,
-            &keys,
-            viewer,
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(repository_error)?;
-        let mut found: Vec<Option<(User, Relationship)>> = vec![None; targets.len()];
-        for row in rows {
-            let slot = slot(&mut found, row.position)?;
-            *slot = Some(into_domain(row)?);
-        }
-        Ok(found)
+        &ids,
+        &keys,
+        viewer,
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(repository_error)?;
+    let mut found: Vec<Option<(User, Relationship)>> = vec![None; targets.len()];
+    for row in rows {
+        let slot = slot(&mut found, row.position)?;
+        *slot = Some(into_domain(row)?);
     }
+    Ok(found)
+}
 
-    #[tracing::instrument(name = "db.relationships_with", skip(self, targets), fields(count = targets.len()), err(Debug))]
-    async fn relationships_with(
-        &self,
-        viewer: &UserId,
-        targets: &[UserId],
-    ) -> Result<Vec<(AccountState, RelationshipView)>, RepositoryError> {
-        let ids: Vec<Vec<u8>> = targets.iter().map(|id| id.as_bytes().to_vec()).collect();
-        // One query: each wanted user that exists, with the four facts read
-        // from the primary keys of `follows` and `blocks`, both ways.
-        let rows = sqlx::query!(
-            r#"
+async fn relationships(
+    pool: &PgPool,
+    viewer: &UserId,
+    targets: &[UserId],
+) -> Result<Vec<(AccountState, RelationshipView)>, RepositoryError> {
+    let ids: Vec<Vec<u8>> = targets.iter().map(|id| id.as_bytes().to_vec()).collect();
+    // One query: each wanted user that exists, with the four facts read
+    // from the primary keys of `follows` and `blocks`, both ways.
+    let rows = sqlx::query!(
+        r#"
             SELECT u.id,
                    (u.deactivated_at IS NOT NULL) AS "is_deactivated!",
                    (SELECT f.status FROM follows f
@@ -210,85 +331,68 @@ impl UserRepository for PgUsers {
             JOIN users u ON u.id = wanted.id
             ORDER BY wanted.position
             "#,
-            &ids,
-            viewer.as_bytes().as_slice(),
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(repository_error)?;
-        rows.into_iter()
-            .map(|row| {
-                let state = if row.is_deactivated {
-                    AccountState::Deactivated
-                } else {
-                    AccountState::Active
-                };
-                let view = RelationshipView {
-                    user: user_id(&row.id, "users.id")?,
-                    following: follow_state(row.following.as_deref())?,
-                    followed_by: row.followed_by,
-                    blocking: row.blocking,
-                    blocked_by: row.blocked_by,
-                };
-                Ok((state, view))
-            })
-            .collect()
-    }
-
-    #[tracing::instrument(name = "db.account_state", skip(self), err(Debug))]
-    async fn account_state(&self, id: &UserId) -> Result<AccountState, RepositoryError> {
-        let deactivated = sqlx::query_scalar!(
-            r#"SELECT (deactivated_at IS NOT NULL) AS "deactivated!" FROM users WHERE id = $1"#,
-            id.as_bytes().as_slice(),
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(repository_error)?;
-        Ok(match deactivated {
-            None => AccountState::Missing,
-            Some(true) => AccountState::Deactivated,
-            Some(false) => AccountState::Active,
+        &ids,
+        viewer.as_bytes().as_slice(),
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(repository_error)?;
+    rows.into_iter()
+        .map(|row| {
+            let state = if row.is_deactivated {
+                AccountState::Deactivated
+            } else {
+                AccountState::Active
+            };
+            let view = RelationshipView {
+                user: user_id(&row.id, "users.id")?,
+                following: follow_state(row.following.as_deref())?,
+                followed_by: row.followed_by,
+                blocking: row.blocking,
+                blocked_by: row.blocked_by,
+            };
+            Ok((state, view))
         })
-    }
+        .collect()
+}
 
-    #[tracing::instrument(name = "db.update_profile", skip(self, changes), err(Debug))]
-    async fn update_profile(
-        &self,
-        id: &UserId,
-        changes: &ProfileChanges,
-    ) -> Result<(), UpdateProfileFailure> {
-        let (name_set, name) = set(&changes.name);
-        let (surname_set, surname) = set(&changes.surname);
-        let (bio_set, bio) = set_nullable(&changes.bio);
-        let (interests_set, interests) = set(&changes.interests);
-        let (expertise_set, expertise) = set_nullable(&changes.expertise);
-        let (birth_set, birth_date) = set(&changes.birth_date);
-        let (status_set, status) = set(&changes.availability_status.map(|s| s.as_str().to_owned()));
-        let (price_set, price) = set(&changes
-            .minute_price
-            .map(|p| i32::try_from(p).unwrap_or(i32::MAX)));
-        let Socials {
-            instagram,
-            snapchat,
-            x,
-            tiktok,
-            facebook,
-        } = &changes.socials;
-        let (instagram_set, instagram) = set_nullable(instagram);
-        let (snapchat_set, snapchat) = set_nullable(snapchat);
-        let (x_set, x) = set_nullable(x);
-        let (tiktok_set, tiktok) = set_nullable(tiktok);
-        let (facebook_set, facebook) = set_nullable(facebook);
-        let (private_set, private) = set(&changes.is_private);
-        let (photo_set, photo) = set_nullable(
-            &changes
-                .profile_photo
-                .map(|p| p.map(|id| id.as_bytes().to_vec())),
-        );
-        // One statement, each column written only when its flag says so: a
-        // field can be set, cleared to NULL, or left alone.
-        let result = sqlx::query!(
-            r#"
+async fn update(
+    pool: &PgPool,
+    id: &UserId,
+    changes: &ProfileChanges,
+) -> Result<(), UpdateProfileFailure> {
+    let (name_set, name) = set(&changes.name);
+    let (surname_set, surname) = set(&changes.surname);
+    let (bio_set, bio) = set_nullable(&changes.bio);
+    let (interests_set, interests) = set(&changes.interests);
+    let (expertise_set, expertise) = set_nullable(&changes.expertise);
+    let (birth_set, birth_date) = set(&changes.birth_date);
+    let (status_set, status) = set(&changes.availability_status.map(|s| s.as_str().to_owned()));
+    let (price_set, price) = set(&changes
+        .minute_price
+        .map(|p| i32::try_from(p).unwrap_or(i32::MAX)));
+    let Socials {
+        instagram,
+        snapchat,
+        x,
+        tiktok,
+        facebook,
+    } = &changes.socials;
+    let (instagram_set, instagram) = set_nullable(instagram);
+    let (snapchat_set, snapchat) = set_nullable(snapchat);
+    let (x_set, x) = set_nullable(x);
+    let (tiktok_set, tiktok) = set_nullable(tiktok);
+    let (facebook_set, facebook) = set_nullable(facebook);
+    let (private_set, private) = set(&changes.is_private);
+    let (photo_set, photo) = set_nullable(
+        &changes
+            .profile_photo
+            .map(|p| p.map(|id| id.as_bytes().to_vec())),
+    );
+    // One statement, each column written only when its flag says so: a
+    // field can be set, cleared to NULL, or left alone.
+    let result = sqlx::query!(
+        r#"
             UPDATE users SET
                 name = CASE WHEN $2 THEN $3::text ELSE name END,
                 surname = CASE WHEN $4 THEN $5::text ELSE surname END,
@@ -308,34 +412,33 @@ impl UserRepository for PgUsers {
                 updated_at = now()
             WHERE id = $1
             "#,
-            id.as_bytes().as_slice(),
-            name_set, name,
-            surname_set, surname,
-            bio_set, bio,
-            interests_set, interests.as_deref(),
-            expertise_set, expertise,
-            birth_set, birth_date,
-            status_set, status,
-            price_set, price,
-            instagram_set, instagram,
-            snapchat_set, snapchat,
-            x_set, x,
-            tiktok_set, tiktok,
-            facebook_set, facebook,
-            private_set, private,
-            photo_set, photo,
-        )
-        .execute(&self.pool)
-        .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(error))
-                if error.constraint() == Some("users_profile_photo_owned_fk") =>
-            {
-                Err(UpdateProfileFailure::PhotoNotOwned)
-            }
-            Err(error) => Err(repository_error(error).into()),
+        id.as_bytes().as_slice(),
+        name_set, name,
+        surname_set, surname,
+        bio_set, bio,
+        interests_set, interests.as_deref(),
+        expertise_set, expertise,
+        birth_set, birth_date,
+        status_set, status,
+        price_set, price,
+        instagram_set, instagram,
+        snapchat_set, snapchat,
+        x_set, x,
+        tiktok_set, tiktok,
+        facebook_set, facebook,
+        private_set, private,
+        photo_set, photo,
+    )
+    .execute(pool)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(error))
+            if error.constraint() == Some("users_profile_photo_owned_fk") =>
+        {
+            Err(UpdateProfileFailure::PhotoNotOwned)
         }
+        Err(error) => Err(repository_error(error).into()),
     }
 }
 
@@ -347,6 +450,8 @@ impl ViewerRelationships for PgUsers {
         viewer: &UserId,
         at_most: usize,
     ) -> Result<Option<ViewerRelations>, RepositoryError> {
+        // On the primary whatever the routing: it fills the read model, which
+        // must never hold what a lagging copy had.
         // One more than allowed says "too many" without reading them all.
         let limit = i64::try_from(at_most.saturating_add(1)).unwrap_or(i64::MAX);
         // Each branch reads an index led by the viewer: the primary keys of
@@ -366,7 +471,7 @@ impl ViewerRelationships for PgUsers {
             viewer.as_bytes().as_slice(),
             limit,
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.routing.primary())
         .await
         .map_err(repository_error)?;
         if rows.len() > at_most {

@@ -24,7 +24,9 @@ use allmine_http::{
     ApiDoc, ApiState, JwtVerifier, RateLimitSettings, RateLimiters, Readiness, SharedReadiness,
     TrustedProxies, envelope_middleware, record_request_metrics, timezone_gate,
 };
-use allmine_postgres::{PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers};
+use allmine_postgres::{
+    PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers, ReadRouting,
+};
 use allmine_read_model::{
     CachedDirectory, CachedUsernames, CachedUsers, FeedFollower, FollowSettings, ReadModel,
 };
@@ -32,6 +34,7 @@ use allmine_read_model::{
 use crate::config::RateLimitStore;
 use crate::limits::{DEGRADED_DETAIL, FallbackCounter, RETRY_EVERY};
 use crate::prometheus::{MetricsEndpoint, metrics_server};
+use crate::replica::{HydrationFromReplica, UncachedUsersFromReplica};
 use crate::sampling::{self, Sampled};
 use crate::search::SearchFreshness;
 
@@ -66,8 +69,12 @@ impl Readiness for ServiceReadiness {
 
 /// What the app is made of.
 pub struct Parts {
-    /// The database.
+    /// The database (the primary).
     pub pool: PgPool,
+    /// A streaming read replica of it for reads that may lag (see
+    /// [`ReadRouting`]); `None`: every read on the primary. `serve` starts
+    /// its replay poller.
+    pub replica: Option<PgPool>,
     /// Verifies bearer tokens.
     pub tokens: JwtVerifier,
     /// Tells the time.
@@ -113,21 +120,24 @@ struct ReadPorts {
 }
 
 /// The ports, through the read model when there is one (its feed follower
-/// then runs until the runtime stops).
-fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
-    let pg_users = Arc::new(PgUsers::new(pool.clone()));
-    let users: Arc<dyn UserRepository> = pg_users.clone();
-    let names: Arc<dyn UsernameReservations> = Arc::new(PgUsernames::new(pool.clone()));
-    let directory: Arc<dyn SearchDirectory> = Arc::new(PgSearch::new(pool.clone()));
+/// then runs until the runtime stops), reads that may lag routed by
+/// `routing`.
+fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
+    let names: Arc<dyn UsernameReservations> = Arc::new(PgUsernames::routed(routing.clone()));
     let Some(model) = read_model else {
         return ReadPorts {
-            users,
+            users: Arc::new(PgUsers::routed(routing.clone())),
             names,
-            directory,
+            directory: Arc::new(PgSearch::routed(routing.clone())),
             feed_pool: None,
         };
     };
-    let feed = Arc::new(PgChangeFeed::new(&pool.connect_options()));
+    // The model is filled, and kept, from the primary only.
+    let primary = routing.pinned_to_primary();
+    let pg_users = Arc::new(PgUsers::routed(primary.clone()));
+    let users: Arc<dyn UserRepository> = pg_users.clone();
+    let directory: Arc<dyn SearchDirectory> = Arc::new(PgSearch::routed(primary.clone()));
+    let feed = Arc::new(PgChangeFeed::new(&primary.primary().connect_options()));
     let feed_pool = Some(feed.pool().clone());
     let follower = FeedFollower::new(
         model.clone(),
@@ -136,10 +146,33 @@ fn read_ports(pool: &PgPool, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
         FollowSettings::default(),
     );
     tokio::spawn(follower.run());
+    let cached_users: Arc<dyn UserRepository> = Arc::new(CachedUsers::new(
+        users.clone(),
+        pg_users.clone(),
+        model.clone(),
+    ));
+    let names: Arc<dyn UsernameReservations> = Arc::new(CachedUsernames::new(names, model.clone()));
+    let cached_directory: Arc<dyn SearchDirectory> =
+        Arc::new(CachedDirectory::new(directory, pg_users, model));
+    if routing.replica().is_none() {
+        return ReadPorts {
+            users: cached_users,
+            names,
+            directory: cached_directory,
+            feed_pool,
+        };
+    }
     ReadPorts {
-        users: Arc::new(CachedUsers::new(users, pg_users.clone(), model.clone())),
-        names: Arc::new(CachedUsernames::new(names, model.clone())),
-        directory: Arc::new(CachedDirectory::new(directory, pg_users, model)),
+        users: Arc::new(UncachedUsersFromReplica {
+            cached: cached_users,
+            primary: users,
+            routed: Arc::new(PgUsers::routed(routing.clone())),
+        }),
+        names,
+        directory: Arc::new(HydrationFromReplica {
+            cached: cached_directory,
+            routed: Arc::new(PgSearch::routed(routing.clone())),
+        }),
         feed_pool,
     }
 }
@@ -189,6 +222,7 @@ impl Future for Running {
 pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Running> {
     let Parts {
         pool,
+        replica,
         tokens,
         clock,
         search,
@@ -202,13 +236,23 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Running> {
         metrics,
     } = parts;
     let (limits, shared_limits) = limiters(rate_limits, &rate_limit_store)?;
+    let routing = match replica {
+        Some(replica) => ReadRouting::with_replica(pool.clone(), replica),
+        None => ReadRouting::primary_only(pool.clone()),
+    };
+    tokio::spawn(routing.clone().follow_replica());
     let ReadPorts {
         users,
         names,
         directory,
         feed_pool,
-    } = read_ports(&pool, read_model.clone());
+    } = read_ports(&routing, read_model.clone());
     let mut pools = vec![(sampling::pool::PRIMARY, pool.clone())];
+    pools.extend(
+        routing
+            .replica()
+            .map(|replica| (sampling::pool::REPLICA, replica.clone())),
+    );
     pools.extend(feed_pool.map(|feed| (sampling::pool::CHANGE_FEED, feed)));
     let sampled = Sampled {
         pools,
@@ -217,7 +261,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Running> {
     };
     let profiles = ProfileService::new(users.clone(), clock.clone());
     let usernames = UsernameService::new(users, names, clock);
-    let history = HistoryService::new(Arc::new(PgHistory::new(pool.clone())));
+    let history = HistoryService::new(Arc::new(PgHistory::routed(routing)));
     let search = SearchService::new(search, directory);
     let state = web::Data::new(ApiState {
         profiles,

@@ -109,6 +109,10 @@ pub struct Config {
     pub workers: usize,
     /// Database connection and pool.
     pub database: DatabaseSettings,
+    /// The streaming read replica reads that may lag go to
+    /// (`DATABASE_READ_URL`, its pool sized by `DATABASE_READ_MAX_CONNECTIONS`,
+    /// the primary's timeouts); `None`: every read on the primary.
+    pub read_database: Option<DatabaseSettings>,
     /// JWT verification and issuing.
     pub jwt: JwtConfig,
     /// Log line format.
@@ -193,12 +197,28 @@ impl Config {
                 1_000,
             )?),
         };
+        // Empty or blank: no replica, as documented, however the value came.
+        let read_database = match lookup("DATABASE_READ_URL").filter(|url| !url.trim().is_empty()) {
+            None => None,
+            Some(url) => Some(DatabaseSettings {
+                // The URL holds the password: the message never repeats it.
+                options: PgConnectOptions::from_str(&url)
+                    .map_err(|_| invalid("DATABASE_READ_URL", "not a postgres:// URL"))?,
+                max_connections: number(
+                    &lookup,
+                    "DATABASE_READ_MAX_CONNECTIONS",
+                    database.max_connections,
+                )?,
+                ..database.clone()
+            }),
+        };
         let default_workers = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(Self {
             environment,
             bind_address: lookup("BIND_ADDRESS").unwrap_or_else(|| DEFAULT_BIND_ADDRESS.to_owned()),
             workers: number(&lookup, "HTTP_WORKERS", default_workers)?,
             database,
+            read_database,
             jwt: jwt_config(&lookup, environment)?,
             log_format,
             rate_limits: rate_limits(&lookup)?,
@@ -577,6 +597,15 @@ mod tests {
     }
 
     #[test]
+    fn without_a_read_url_every_read_stays_on_the_primary() {
+        assert!(config(&[]).unwrap().read_database.is_none());
+        for blank in ["", "  "] {
+            let config = config(&[("DATABASE_READ_URL", blank)]).unwrap();
+            assert!(config.read_database.is_none(), "{blank:?}");
+        }
+    }
+
+    #[test]
     fn limits_are_counted_in_memory_unless_redis_is_chosen() {
         assert!(matches!(
             config(&[]).unwrap().rate_limit_store,
@@ -643,6 +672,43 @@ mod tests {
     }
 
     #[test]
+    fn a_read_replica_gets_the_primary_s_pool_settings_unless_its_size_is_set() {
+        let both = config(&[
+            (
+                "DATABASE_URL",
+                "postgres://app@primary.internal:5432/allmine",
+            ),
+            (
+                "DATABASE_READ_URL",
+                "postgres://app@replica.internal:6432/allmine",
+            ),
+            ("DATABASE_MAX_CONNECTIONS", "24"),
+            ("DATABASE_STATEMENT_TIMEOUT_MS", "900"),
+        ])
+        .unwrap();
+        let replica = both.read_database.unwrap();
+        assert_eq!(replica.options.get_host(), "replica.internal");
+        assert_eq!(replica.options.get_port(), 6432);
+        assert_eq!(replica.max_connections, 24);
+        assert_eq!(replica.statement_timeout, Duration::from_millis(900));
+        let sized = config(&[
+            (
+                "DATABASE_READ_URL",
+                "postgres://app@replica.internal/allmine",
+            ),
+            ("DATABASE_READ_MAX_CONNECTIONS", "40"),
+        ])
+        .unwrap();
+        assert_eq!(sized.read_database.unwrap().max_connections, 40);
+        assert!(
+            config(&[("DATABASE_READ_MAX_CONNECTIONS", "40")])
+                .unwrap()
+                .read_database
+                .is_none()
+        );
+    }
+
+    #[test]
     fn metrics_are_off_unless_an_address_is_set() {
         assert_eq!(config(&[]).unwrap().metrics_address, None);
         let suggested = config(&[("METRICS_ADDRESS", SUGGESTED_METRICS_ADDRESS)]).unwrap();
@@ -678,6 +744,22 @@ mod tests {
                 .metrics_address,
             None
         );
+    }
+
+    #[test]
+    fn the_read_replica_s_password_is_never_shown() {
+        let secret = "s3cr3t-replica-password";
+        let url = format!("postgres://app:{secret}@replica.internal/allmine");
+        let parsed = config(&[("DATABASE_READ_URL", url.as_str())]).unwrap();
+        assert!(parsed.read_database.is_some());
+        let shown = format!("{parsed:?}");
+        assert!(shown.contains("replica.internal"), "{shown}");
+        assert!(!shown.contains(secret), "{shown}");
+        let bad = format!("postgres://app:{secret}@replica.internal:port/allmine");
+        let error = config(&[("DATABASE_READ_URL", bad.as_str())]).unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("DATABASE_READ_URL"), "{message}");
+        assert!(!message.contains(secret), "{message}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod healthcheck;
 pub mod limits;
 pub mod progress;
 pub mod prometheus;
+mod replica;
 pub mod sampling;
 pub mod search;
 pub mod telemetry;

@@ -14,7 +14,9 @@ use allmine_domain::profiles::{UserLookup, UserRepository};
 use allmine_domain::{UserId, Username};
 use allmine_generator::{GeneratorSettings, check_counters, generate_with_progress};
 use allmine_http::JwtVerifier;
-use allmine_postgres::{ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, seed_demo};
+use allmine_postgres::{
+    ConnectError, DEMO_USER_ID, DemoSeed, PgPool, PgUsers, connect, connect_replica, seed_demo,
+};
 use allmine_read_model::ReadModel;
 use allmine_server::config::{Config, Environment};
 use allmine_server::progress::Reporter;
@@ -182,8 +184,22 @@ async fn run_server(config: Config) -> Result<(), String> {
         search_freshness.clone(),
         config.feed_retention,
     ));
+    // Lazily: a replica that is down only sends reads to the primary.
+    let replica = config.read_database.as_ref().map(|settings| {
+        tracing::info!(
+            replica = %format_args!(
+                "{}:{}/{}",
+                settings.options.get_host(),
+                settings.options.get_port(),
+                settings.options.get_database().unwrap_or("")
+            ),
+            "reads that may lag go to the read replica (DATABASE_READ_URL)"
+        );
+        connect_replica(settings)
+    });
     let parts = Parts {
         pool: pool.clone(),
+        replica: replica.clone(),
         tokens: verifier,
         clock: Arc::new(SystemClock),
         search: index,
@@ -211,6 +227,9 @@ async fn run_server(config: Config) -> Result<(), String> {
     }
     server.await.map_err(|e| e.to_string())?;
     pool.close().await;
+    if let Some(replica) = replica {
+        replica.close().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

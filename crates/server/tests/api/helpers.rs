@@ -62,6 +62,8 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     /// The read model this instance reads through, if it has one.
     pub read_model: Option<Arc<ReadModel>>,
+    /// The database this instance reads what may lag from, if it has one.
+    pub replica: Option<Arc<TestDatabase>>,
     /// `http://host:port` of this instance's metrics listener, if it has one.
     pub metrics_address: Option<String>,
     issuer: JwtIssuer,
@@ -124,10 +126,7 @@ impl TestApp {
             Vec::new(),
             with_read_model.then(|| Arc::new(ReadModel::new(READ_MODEL_BYTES))),
             true,
-            Fleet {
-                trusted_proxies: TrustedProxies::default(),
-                store: RateLimitStore::Memory,
-            },
+            Fleet::single_process(),
         )
         .await
     }
@@ -188,6 +187,7 @@ impl TestApp {
         let fleet = Fleet {
             trusted_proxies: TrustedProxies::parse(trusted_proxies).unwrap(),
             store,
+            replica: None,
         };
         Self::start_observed(db, limits, hs256_settings(), Vec::new(), None, false, fleet).await
     }
@@ -200,6 +200,58 @@ impl TestApp {
         Self::start_with(db, rate_limits, settings, Vec::new(), None).await
     }
 
+    /// A server whose "read replica" is a second database loaded with the
+    /// same demo fixture and then never written to: the worst replica, one
+    /// that never replays anything.
+    pub async fn spawn_with_stale_replica(with_read_model: bool) -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        let replica = TestDatabase::new().await;
+        seed_demo(&replica.pool).await.unwrap();
+        Self::start_with_replica(
+            Arc::new(db),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            with_read_model.then(|| Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+            Some(Arc::new(replica)),
+        )
+        .await
+    }
+
+    /// [`Self::spawn_with_stale_replica`] without the read model, with a
+    /// metrics listener.
+    pub async fn spawn_observed_with_stale_replica() -> Self {
+        let db = TestDatabase::new().await;
+        seed_demo(&db.pool).await.unwrap();
+        let replica = TestDatabase::new().await;
+        seed_demo(&replica.pool).await.unwrap();
+        Self::start_full(
+            Arc::new(db),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            None,
+            true,
+            Fleet::with_replica(Some(Arc::new(replica))),
+        )
+        .await
+    }
+
+    /// A second instance over the same primary and replica, with nothing of
+    /// the first one's memory: another pod of the fleet.
+    pub async fn spawn_peer_with_replica(&self, with_read_model: bool) -> Self {
+        Self::start_with_replica(
+            self.db.clone(),
+            Self::GENEROUS,
+            hs256_settings(),
+            Vec::new(),
+            with_read_model.then(|| Arc::new(ReadModel::new(READ_MODEL_BYTES))),
+            self.replica.clone(),
+        )
+        .await
+    }
+
     async fn start_with(
         db: Arc<TestDatabase>,
         rate_limits: RateLimitSettings,
@@ -207,10 +259,7 @@ impl TestApp {
         cors_allowed_origins: Vec<AllowedOrigin>,
         read_model: Option<Arc<ReadModel>>,
     ) -> Self {
-        let fleet = Fleet {
-            trusted_proxies: TrustedProxies::default(),
-            store: RateLimitStore::Memory,
-        };
+        let fleet = Fleet::single_process();
         Self::start_observed(
             db,
             rate_limits,
@@ -234,6 +283,49 @@ impl TestApp {
         metrics: bool,
         fleet: Fleet,
     ) -> Self {
+        Self::start_full(
+            db,
+            rate_limits,
+            settings,
+            cors_allowed_origins,
+            read_model,
+            metrics,
+            fleet,
+        )
+        .await
+    }
+
+    /// [`Self::start_with`], reading what may lag from `replica`.
+    async fn start_with_replica(
+        db: Arc<TestDatabase>,
+        rate_limits: RateLimitSettings,
+        settings: JwtSettings,
+        cors_allowed_origins: Vec<AllowedOrigin>,
+        read_model: Option<Arc<ReadModel>>,
+        replica: Option<Arc<TestDatabase>>,
+    ) -> Self {
+        Self::start_full(
+            db,
+            rate_limits,
+            settings,
+            cors_allowed_origins,
+            read_model,
+            false,
+            Fleet::with_replica(replica),
+        )
+        .await
+    }
+
+    async fn start_full(
+        db: Arc<TestDatabase>,
+        rate_limits: RateLimitSettings,
+        settings: JwtSettings,
+        cors_allowed_origins: Vec<AllowedOrigin>,
+        read_model: Option<Arc<ReadModel>>,
+        metrics: bool,
+        fleet: Fleet,
+    ) -> Self {
+        let replica = fleet.replica;
         capture_logs();
         let verifier = JwtVerifier::new(&settings).unwrap();
         let index_dir = tempfile::tempdir().unwrap();
@@ -260,6 +352,7 @@ impl TestApp {
             .map(|endpoint| format!("http://{}", endpoint.listener.local_addr().unwrap()));
         let parts = Parts {
             pool: db.pool.clone(),
+            replica: replica.as_ref().map(|replica| replica.pool.clone()),
             tokens: verifier,
             clock: clock.clone(),
             search: index,
@@ -279,6 +372,7 @@ impl TestApp {
             db,
             clock,
             read_model,
+            replica,
             metrics_address,
             issuer: JwtIssuer::hs256(&SecretString::from(SECRET.to_owned()), None, None),
             _index_dir: index_dir,
@@ -363,6 +457,27 @@ impl TestApp {
 struct Fleet {
     trusted_proxies: TrustedProxies,
     store: RateLimitStore,
+    /// The read replica reads that may lag go to; `None`: the primary only.
+    replica: Option<Arc<TestDatabase>>,
+}
+
+impl Fleet {
+    /// No proxy trusted, limits counted in memory, no replica: one instance on its own.
+    fn single_process() -> Self {
+        Self {
+            trusted_proxies: TrustedProxies::default(),
+            store: RateLimitStore::Memory,
+            replica: None,
+        }
+    }
+
+    /// One instance on its own that reads what may lag from `replica`.
+    fn with_replica(replica: Option<Arc<TestDatabase>>) -> Self {
+        Self {
+            replica,
+            ..Self::single_process()
+        }
+    }
 }
 
 /// The machine's Redis (`TEST_REDIS_URL`, or 127.0.0.1:6379).

@@ -22,6 +22,7 @@ mod profile;
 mod rate_limits;
 mod read_model;
 mod relationships;
+mod replica;
 mod search;
 mod stats;
 mod tokens;

@@ -75,6 +75,7 @@ impl TestServer {
         let address = format!("http://{}", listener.local_addr().unwrap());
         let parts = Parts {
             pool,
+            replica: None,
             tokens: JwtVerifier::new(&settings).unwrap(),
             clock: Arc::new(SystemClock),
             search: index,
