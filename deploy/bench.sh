@@ -108,13 +108,13 @@ for _ in $(seq 1 400); do
         JOIN users f ON f.username_key = pairs.a JOIN users e ON e.username_key = pairs.b
         WHERE f.id <> e.id ON CONFLICT DO NOTHING;"
 done > "$follows"
-before=$("${PSQL[@]}" -c "SELECT coalesce(max(seq), 0) FROM search_outbox")
+before=$("${PSQL[@]}" -c "SELECT coalesce(max(seq), 0) FROM change_feed")
 end_at=$(( $(date +%s) + AGE_SECONDS ))
 while [ "$(date +%s)" -lt "$end_at" ]; do
   timeout $(( end_at - $(date +%s) + 1 )) "${PSQL[@]}" -f "$follows" || true
 done
-after=$("${PSQL[@]}" -c "SELECT coalesce(max(seq), 0) FROM search_outbox")
-echo "aged: $(( after - before )) user changes in ${AGE_SECONDS} s"
+after=$("${PSQL[@]}" -c "SELECT coalesce(max(seq), 0) FROM change_feed")
+echo "aged: $(( after - before )) follows in ${AGE_SECONDS} s (change feed rows: each a pair and both users' counters)"
 sleep 5
 search_runs "after ${AGE_SECONDS} s of live follows"
 blocked_runs
