@@ -93,3 +93,7 @@ feed-cost *args:
 replica-demo:
     READ_MODEL_BYTES=0 deploy/replica-demo.sh
     READ_MODEL_BYTES=67108864 deploy/replica-demo.sh
+
+# Metrics after a short load: one release server with Redis limits, a trusted proxy, a replica and metrics on; prints the scrape (needs `cargo build --release`, wrk, Redis).
+metrics-demo:
+    deploy/metrics-demo.sh
