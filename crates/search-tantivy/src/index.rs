@@ -19,10 +19,11 @@ use rand::seq::SliceRandom;
 use tantivy::directory::MmapDirectory;
 use tantivy::index::SegmentId;
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader, Term,
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader, Term,
 };
 
 use crate::columns::SegmentColumns;
+use crate::exclusions::{self, KeptExclusions};
 use crate::matching::{Excluded, Plan, SegmentMatches, docs_of, page};
 use crate::merge::FewSegments;
 use crate::query::query_words;
@@ -56,6 +57,8 @@ pub struct TantivyUserIndex {
     columns: RwLock<HashMap<SegmentId, Arc<SegmentColumns>>>,
     /// One writer per index; commits are serialised by the lock.
     writer: Mutex<IndexWriter>,
+    /// Long exclusion lists' documents, kept between searches.
+    exclusions: Mutex<KeptExclusions>,
 }
 
 impl fmt::Debug for TantivyUserIndex {
@@ -120,6 +123,7 @@ impl TantivyUserIndex {
             reader,
             writer: Mutex::new(writer),
             columns: RwLock::new(HashMap::new()),
+            exclusions: Mutex::new(KeptExclusions::default()),
         };
         index.refresh_columns()?;
         Ok(index)
@@ -138,8 +142,9 @@ impl TantivyUserIndex {
             return Ok(SearchHits::default());
         }
         let plan = Plan::new(&self.fields, &words).map_err(engine)?;
-        let excluded = Excluded::new(excluded);
         let searcher = self.reader.searcher();
+        let found = self.excluded_docs(&searcher, excluded)?;
+        let excluded = Excluded::with_found(excluded, found);
         let segments = searcher
             .segment_readers()
             .iter()
@@ -160,6 +165,35 @@ impl TantivyUserIndex {
             })
             .collect::<Result<_, _>>()?;
         Ok(SearchHits { ids, total })
+    }
+
+    /// The documents of a long exclusion list in every segment of `searcher`: kept
+    /// from earlier searches, looked up (and kept) in the segments not seen yet. A
+    /// short list gets none: finding it costs less than keeping it.
+    fn excluded_docs(
+        &self,
+        searcher: &Searcher,
+        ids: &[UserId],
+    ) -> Result<HashMap<SegmentId, Arc<[DocId]>>, SearchError> {
+        if ids.len() < exclusions::KEPT_FROM {
+            return Ok(HashMap::new());
+        }
+        let (mut found, missing) = self
+            .exclusions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .found(ids, searcher);
+        if !missing.is_empty() {
+            // Looked up without the lock: other callers' searches go on meanwhile.
+            let looked_up =
+                exclusions::look_up(&self.fields, searcher, ids, &missing).map_err(engine)?;
+            found.extend(looked_up);
+            self.exclusions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .keep(ids, searcher, &found);
+        }
+        Ok(found)
     }
 
     /// [`UserSearch::sample`], synchronously.

@@ -92,6 +92,7 @@
 
 mod bits;
 mod columns;
+mod exclusions;
 mod index;
 mod matching;
 mod merge;

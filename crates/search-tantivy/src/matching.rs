@@ -15,11 +15,12 @@
 //! search of one word simply reads its near terms' documents apart from the others'.
 
 use std::cmp::Reverse;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use allmine_domain::UserId;
+use tantivy::index::SegmentId;
 use tantivy::postings::TermInfo;
 use tantivy::query::{DfaWrapper, FuzzyTermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -227,6 +228,8 @@ impl Plan {
         let matched: u64 = counts.iter().sum();
         let gone: Vec<DocId> = if excluded.is_empty() || matched == 0 {
             Vec::new()
+        } else if let Some(docs) = excluded.found_in(segment.segment_id()) {
+            docs.to_vec()
         } else if matched <= excluded.len().saturating_mul(CHECK_MATCHES_RATIO) {
             // A caller who blocked thousands: reading each match's id is cheaper
             // than finding every blocked user's document in the segment.
@@ -270,15 +273,22 @@ impl Plan {
 /// segment, and as a set, to check matched documents against.
 pub(crate) struct Excluded<'a> {
     ids: &'a [UserId],
-    set: HashSet<UserId>,
+    /// Built on first use: a search whose segments all have [`found`](Self::found)
+    /// documents never needs it.
+    set: OnceLock<HashSet<UserId>>,
+    /// The excluded users' documents in some segments, found before (a long list
+    /// is kept between searches: segments never change).
+    found: HashMap<SegmentId, Arc<[DocId]>>,
 }
 
 impl<'a> Excluded<'a> {
-    /// The exclusions of one search, for every segment it reads.
-    pub(crate) fn new(ids: &'a [UserId]) -> Self {
+    /// The exclusions of one search, for every segment it reads, with the excluded
+    /// users' documents already found in some segments.
+    pub(crate) fn with_found(ids: &'a [UserId], found: HashMap<SegmentId, Arc<[DocId]>>) -> Self {
         Self {
             ids,
-            set: ids.iter().copied().collect(),
+            set: OnceLock::new(),
+            found,
         }
     }
 
@@ -286,17 +296,25 @@ impl<'a> Excluded<'a> {
         self.ids
     }
 
-    /// How many distinct users are left out.
+    /// How many users are left out (a user given twice counts twice: only
+    /// compared with match counts).
     fn len(&self) -> u64 {
-        self.set.len() as u64
+        self.ids.len() as u64
     }
 
     fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        self.ids.is_empty()
     }
 
     fn contains(&self, id: &UserId) -> bool {
-        self.set.contains(id)
+        self.set
+            .get_or_init(|| self.ids.iter().copied().collect())
+            .contains(id)
+    }
+
+    /// The excluded users' documents in `segment`, if found before.
+    fn found_in(&self, segment: SegmentId) -> Option<&[DocId]> {
+        self.found.get(&segment).map(|docs| &docs[..])
     }
 }
 

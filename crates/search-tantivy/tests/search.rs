@@ -733,3 +733,76 @@ async fn an_empty_index_finds_nobody() {
         (Vec::new(), 0)
     );
 }
+
+fn names(list: &[String]) -> Vec<&str> {
+    list.iter().map(String::as_str).collect()
+}
+
+/// 2,000 users named Deniz, and the first `count` of them by username as an
+/// exclusion list.
+fn denizes_and_a_long_exclusion_list(count: usize) -> (Vec<IndexedUser>, Vec<String>) {
+    let users: Vec<IndexedUser> = (0..2_000u64)
+        .map(|n| user(&format!("dn{n:05}"), "Deniz", "Kaya", n % 97))
+        .collect();
+    let excluded = users
+        .iter()
+        .take(count)
+        .map(|u| u.username.clone())
+        .collect();
+    (users, excluded)
+}
+
+#[tokio::test]
+async fn a_long_exclusion_list_kept_between_searches_still_holds_after_the_index_changes() {
+    let (users, excluded) = denizes_and_a_long_exclusion_list(1_000);
+    let excluded_refs: Vec<&str> = excluded.iter().map(String::as_str).collect();
+    let mut fixture = Fixture::with(users.clone()).await;
+    assert_eq!(
+        fixture.find_page("deniz", &excluded_refs, 0, 5).await.1,
+        1_000
+    );
+
+    // Excluded users re-indexed into new segments, one of them renamed, and a new
+    // Deniz: the kept documents of the old segments say nothing of the new ones.
+    let mut changes: Vec<IndexChange> = users[..300]
+        .iter()
+        .map(|u| {
+            IndexChange::Upsert(IndexedUser {
+                followers: u.followers + 1_000,
+                ..u.clone()
+            })
+        })
+        .collect();
+    let newcomer = user("dn_new", "Deniz", "Kaya", 5_000);
+    fixture.know(&newcomer);
+    changes.push(IndexChange::Upsert(newcomer));
+    fixture.index.apply(changes, at(2)).await.unwrap();
+
+    let (page, total) = fixture.find_page("deniz", &excluded_refs, 0, 1_100).await;
+    assert_eq!(total, 1_001, "the thousand not excluded and the newcomer");
+    assert_eq!(page[0], "dn_new", "the most followed one not excluded");
+    assert!(page.iter().all(|name| !excluded.contains(name)), "{page:?}");
+}
+
+#[tokio::test]
+async fn two_long_exclusion_lists_that_differ_in_one_user_are_never_confused() {
+    // Same length, same first and last users: only the whole list tells them apart.
+    let (users, first) = denizes_and_a_long_exclusion_list(1_000);
+    let mut second = first.clone();
+    second[501] = "dn01999".to_owned();
+    let fixture = Fixture::with(users).await;
+
+    let (first_page, _) = fixture.find_page("deniz", &names(&first), 0, 2_000).await;
+    let (second_page, _) = fixture.find_page("deniz", &names(&second), 0, 2_000).await;
+
+    assert!(first_page.contains(&"dn01999".to_owned()));
+    assert!(!first_page.contains(&"dn00501".to_owned()));
+    assert!(
+        !second_page.contains(&"dn01999".to_owned()),
+        "blocked in the second list"
+    );
+    assert!(
+        second_page.contains(&"dn00501".to_owned()),
+        "blocked only in the first list"
+    );
+}
