@@ -22,6 +22,7 @@ use tantivy::{
     DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader, Term,
 };
 
+use crate::bits::DocBits;
 use crate::columns::SegmentColumns;
 use crate::exclusions::{self, KeptExclusions};
 use crate::matching::{Excluded, Plan, SegmentMatches, docs_of, page};
@@ -59,6 +60,9 @@ pub struct TantivyUserIndex {
     writer: Mutex<IndexWriter>,
     /// Long exclusion lists' documents, kept between searches.
     exclusions: Mutex<KeptExclusions>,
+    /// The live documents of each segment with deletes, as of its number of deletes
+    /// (segments only ever gain deletes).
+    alive: RwLock<HashMap<SegmentId, (u32, Arc<DocBits>)>>,
 }
 
 impl fmt::Debug for TantivyUserIndex {
@@ -124,6 +128,7 @@ impl TantivyUserIndex {
             writer: Mutex::new(writer),
             columns: RwLock::new(HashMap::new()),
             exclusions: Mutex::new(KeptExclusions::default()),
+            alive: RwLock::new(HashMap::new()),
         };
         index.refresh_columns()?;
         Ok(index)
@@ -150,7 +155,8 @@ impl TantivyUserIndex {
             .iter()
             .map(|segment| {
                 let columns = self.columns(segment)?;
-                plan.match_segment(&self.fields, segment, columns, &excluded)
+                let alive = self.alive_docs(segment);
+                plan.match_segment(&self.fields, segment, columns, &excluded, alive.as_deref())
                     .map_err(engine)
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -165,6 +171,32 @@ impl TantivyUserIndex {
             })
             .collect::<Result<_, _>>()?;
         Ok(SearchHits { ids, total })
+    }
+
+    /// The live documents of `segment` as a set, `None` when it has no deletes; built
+    /// once per number of deletes, so searches between two commits share it.
+    fn alive_docs(&self, segment: &SegmentReader) -> Option<Arc<DocBits>> {
+        let alive = segment.alive_bitset()?;
+        let deleted = segment.num_deleted_docs();
+        let id = segment.segment_id();
+        let built = self
+            .alive
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .filter(|(at, _)| *at == deleted)
+            .map(|(_, docs)| docs.clone());
+        if built.is_some() {
+            return built;
+        }
+        let mut docs = DocBits::empty(segment.max_doc());
+        alive.iter_alive().for_each(|doc| docs.insert(doc));
+        let docs = Arc::new(docs);
+        self.alive
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, (deleted, docs.clone()));
+        Some(docs)
     }
 
     /// The documents of a long exclusion list in every segment of `searcher`: kept
@@ -448,6 +480,10 @@ impl TantivyUserIndex {
             .map(SegmentReader::segment_id)
             .collect();
         self.columns
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|id, _| live.contains(id));
+        self.alive
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|id, _| live.contains(id));

@@ -65,6 +65,12 @@
 //! followers; ties go to index order. A rebuilt index is merged into one segment, since
 //! every segment costs its own dictionary walks.
 //!
+//! A long exclusion list (512 users or more: a caller who blocked a spam wave) has its
+//! users' documents found once per segment and kept between searches, since segments
+//! never change: the next search of that caller reuses them. A list is recognised by
+//! its whole content, never by a hash alone, so a caller is never shown someone another
+//! caller's list left in.
+//!
 //! # Sampling
 //!
 //! [`sample`](allmine_domain::search::UserSearch::sample) draws random document addresses

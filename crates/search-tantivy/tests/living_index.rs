@@ -126,3 +126,26 @@ async fn ranking_and_totals_stay_exact_on_an_index_that_took_live_changes() {
     every.sort();
     assert_eq!(walked, every, "every match once");
 }
+
+#[tokio::test]
+async fn every_removal_leaves_the_totals_at_once_however_many_came_before() {
+    let users: Vec<IndexedUser> = (0..100u64)
+        .map(|n| user(&format!("dz{n:03}"), "Deniz", "X", n))
+        .collect();
+    let fixture = Fixture::with(users.clone()).await;
+    assert_eq!(fixture.find_page("deniz", &[], 0, 1).await.1, 100);
+
+    // Each batch adds deletes to the same segment: what a search knows of its live
+    // documents must follow every one of them.
+    for (batch, removed) in users.chunks(10).take(3).enumerate() {
+        let changes = removed.iter().map(|u| IndexChange::Remove(u.id)).collect();
+        fixture
+            .index
+            .apply(changes, at(batch as u64 + 2))
+            .await
+            .unwrap();
+        let (page, total) = fixture.find_page("deniz", &[], 0, 100).await;
+        assert_eq!(total, 100 - 10 * (batch as u64 + 1), "after batch {batch}");
+        assert!(removed.iter().all(|u| !page.contains(&u.username)));
+    }
+}
