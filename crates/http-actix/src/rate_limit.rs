@@ -102,12 +102,12 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
     }
 
     #[cfg(test)]
-    fn check(&self, key: &K) -> RateLimitStatus {
+    fn check(&self, key: &K) -> LimitStatus {
         self.check_n(key, NonZeroU32::MIN)
     }
 
     /// Counts `n` requests at once: all of them are allowed, or none.
-    fn check_n(&self, key: &K, n: NonZeroU32) -> RateLimitStatus {
+    fn check_n(&self, key: &K, n: NonZeroU32) -> LimitStatus {
         // Forget idle keys now and then so the map stays small.
         if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
             self.limiter.retain_recent();
@@ -118,7 +118,7 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
             // More than the whole allowance (`capacity`): no wait would make it
             // fit. Refused, with the minute after which a smaller request surely fits.
             Err(InsufficientCapacity(capacity)) => {
-                return LimitStatus::beyond_allowance(capacity).into();
+                return LimitStatus::beyond_allowance(capacity);
             }
         };
         match outcome {
@@ -128,7 +128,7 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
                 let remaining = snapshot.remaining_burst_capacity();
                 let missing = limit.saturating_sub(remaining);
                 let reset = quota.replenish_interval() * missing;
-                RateLimitStatus {
+                LimitStatus {
                     limit,
                     remaining,
                     reset_secs: ceil_secs(reset),
@@ -137,7 +137,7 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
             }
             Err(not_until) => {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
-                RateLimitStatus {
+                LimitStatus {
                     limit: not_until.quota().burst_size().get(),
                     remaining: 0,
                     reset_secs: ceil_secs(wait).max(1),
@@ -191,13 +191,7 @@ impl MemoryCounter {
             LimitName::Searches => self.searches.as_ref(),
             LimitName::AnonymousProfileReads => self.anonymous_profile_reads.as_ref(),
         }?;
-        let status = counts.check_n(key, n);
-        Some(LimitStatus {
-            limit: status.limit,
-            remaining: status.remaining,
-            reset_secs: status.reset_secs,
-            refused: status.refused,
-        })
+        Some(counts.check_n(key, n))
     }
 }
 
@@ -310,7 +304,7 @@ mod tests {
     #[test]
     fn the_allowance_counts_down_then_refuses_with_a_wait() {
         let limit = Limit::<u8>::per_minute(3).unwrap();
-        let statuses: Vec<RateLimitStatus> = (0..4).map(|_| limit.check(&1)).collect();
+        let statuses: Vec<LimitStatus> = (0..4).map(|_| limit.check(&1)).collect();
         assert_eq!(
             statuses.iter().map(|s| s.remaining).collect::<Vec<_>>(),
             [2, 1, 0, 0]
