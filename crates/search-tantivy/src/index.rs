@@ -18,6 +18,7 @@ use rand::RngExt;
 use rand::seq::SliceRandom;
 use tantivy::directory::MmapDirectory;
 use tantivy::index::SegmentId;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::{
     DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader, Term,
 };
@@ -35,10 +36,12 @@ pub const REPORT_EVERY: usize = 10_000;
 
 /// The subdirectory of an index on disk: named for the schema, changed with it.
 pub const SCHEMA_DIR: &str = "schema-3";
-/// Memory for the indexing arena of an index on disk.
-const DISK_WRITER_MEMORY: usize = 64_000_000;
-/// Memory for the indexing arena of an index in memory (Tantivy's minimum).
-const MEMORY_WRITER_MEMORY: usize = 15_000_000;
+/// Memory for the writer's indexing arena: Tantivy's minimum. Every commit starts a
+/// segment writer whose term table is sized to a third of this, and a living index
+/// commits up to ten times a second: with 64 MB, serving while follows were applied
+/// took about 60 MB more resident memory. A rebuild flushes more, smaller segments
+/// with it, and merges them into one anyway.
+const WRITER_MEMORY: usize = 15_000_000;
 
 /// A Tantivy index of users, implementing [`UserSearch`] and [`SearchIndexWriter`].
 ///
@@ -96,7 +99,7 @@ impl TantivyUserIndex {
             .tokenizers(tokenizers())
             .open_or_create(directory)
             .map_err(engine)?;
-        Self::with_index(index, fields, DISK_WRITER_MEMORY)
+        Self::with_index(index, fields)
     }
 
     /// An empty index held in memory, for tests and small deployments.
@@ -107,11 +110,13 @@ impl TantivyUserIndex {
             .tokenizers(tokenizers())
             .create_in_ram()
             .map_err(engine)?;
-        Self::with_index(index, fields, MEMORY_WRITER_MEMORY)
+        Self::with_index(index, fields)
     }
 
-    fn with_index(index: Index, fields: Fields, memory: usize) -> Result<Self, SearchError> {
-        let writer = index.writer_with_num_threads(1, memory).map_err(engine)?;
+    fn with_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
+        let writer = index
+            .writer_with_num_threads(1, WRITER_MEMORY)
+            .map_err(engine)?;
         writer.set_merge_policy(Box::new(FewSegments::default()));
         // Writes reload the reader themselves before they return (a write is visible
         // at once); the watch picks up what background merges leave, which no write
@@ -327,6 +332,16 @@ impl TantivyUserIndex {
         self.reader.searcher().segment_readers().len()
     }
 
+    /// How many deleted documents the segments searched now still carry.
+    pub fn deleted_documents(&self) -> u64 {
+        self.reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|segment| u64::from(segment.num_deleted_docs()))
+            .sum()
+    }
+
     /// [`SearchIndexWriter::applied_through`], synchronously.
     ///
     /// A payload that is not a position in this format (an index written before the change
@@ -366,6 +381,11 @@ impl TantivyUserIndex {
         progress: &dyn Progress,
     ) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
+        // The rebuild is merged into one segment by hand once committed. Were the
+        // policy to start merging part of it at the commit, that merge would hold
+        // segments the one below needs, and fail it: the index would stay in
+        // several segments until the next live change.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         let indexed = users.len();
         let staged = writer.delete_all_documents().map(drop).and_then(|()| {
             users.chunks(REPORT_EVERY).try_for_each(|chunk| {
@@ -378,10 +398,38 @@ impl TantivyUserIndex {
         });
         progress.start("commit", None);
         let result = staged.and_then(|()| commit(&mut writer, through));
-        self.finish_write(writer, result)?;
-        progress.start("merge segments", None);
-        self.merge_segments();
+        let written = self.finish_write(writer, result);
+        if written.is_ok() {
+            progress.start("merge segments", None);
+            self.merge_segments();
+        }
+        self.writer()?
+            .set_merge_policy(Box::new(FewSegments::default()));
+        written?;
         tracing::info!(indexed, ?through, "search index rebuilt");
+        Ok(())
+    }
+
+    /// [`SearchIndexWriter::settle`]: starts merging every segment into one, in Tantivy's
+    /// merge threads, if live changes left more than one or deleted documents. A search
+    /// walks the term dictionary of each segment, and the vocabulary of names is shared:
+    /// even a small extra segment holds many of the terms a word expands to, so two
+    /// segments cost prefix and typo searches about a fifth more than one. The merge
+    /// policy keeps that extra segment small while changes come; a quiet moment is when
+    /// a whole merge costs nothing to searches. A merge already under way (the policy's)
+    /// makes this one fail in the background, harmlessly: the next quiet moment retries.
+    pub fn settle_blocking(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer()?;
+        let searcher = self.reader.searcher();
+        let segments = searcher.segment_readers();
+        let split = segments.len() > 1 || segments.iter().any(SegmentReader::has_deletes);
+        if !split {
+            return Ok(());
+        }
+        let ids = self.index.searchable_segment_ids().map_err(engine)?;
+        // Not awaited: the merge goes on in the background, and the reader picks the
+        // merged segment up by itself.
+        drop(writer.merge(&ids));
         Ok(())
     }
 
@@ -648,6 +696,10 @@ impl SearchIndexWriter for TantivyUserIndex {
         progress: &dyn Progress,
     ) -> Result<(), SearchError> {
         self.replace_all_blocking_reporting(users, through, progress)
+    }
+
+    async fn settle(&self) -> Result<(), SearchError> {
+        self.settle_blocking()
     }
 }
 

@@ -91,9 +91,12 @@
 //! neither deletes a document nor adds one. Each commit still adds a small segment, and a
 //! search pays per segment: the writer's merge policy (`FewSegments`) merges every segment
 //! but the largest into one as soon as there are two, and everything into one when that
-//! extra segment passes a tenth of the largest or a tenth of the largest is deleted
-//! documents. The reader picks merged segments up by itself (it watches the index), so a
-//! living index is searched in one or two segments.
+//! extra segment passes a twentieth of the largest or a twentieth of the largest is
+//! deleted documents (on a million users, a full-name search over a largest segment with
+//! 7 % deleted and an extra one of 7 % took about 1.7 times as long in the engine as on
+//! one segment). The reader picks merged segments up by itself (it watches the index), so
+//! a living index is searched in one or two segments. A rebuild is merged into one
+//! segment by hand, with the policy off meanwhile.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod bits;

@@ -26,8 +26,8 @@ pub(crate) struct FewSegments {
 impl Default for FewSegments {
     fn default() -> Self {
         Self {
-            grown_share: 0.1,
-            deleted_share: 0.1,
+            grown_share: 0.05,
+            deleted_share: 0.05,
         }
     }
 }
