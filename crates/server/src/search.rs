@@ -29,6 +29,9 @@ pub const STALE_AFTER: Duration = Duration::from_secs(10);
 /// How often the index's lag behind the change feed is measured (one
 /// bounded query each time).
 pub const MEASURE_LAG_EVERY: Duration = Duration::from_secs(1);
+/// How long the feed must bring no change before the index settles (merges
+/// what live changes split, see `TantivyUserIndex::settle_blocking`).
+pub const SETTLE_AFTER: Duration = Duration::from_secs(5);
 
 /// Whether this instance's index is fit to serve: caught up once, and not
 /// failing to catch up for longer than [`STALE_AFTER`]. A long catch-up that
@@ -141,9 +144,21 @@ pub async fn keep_fresh(
     // After a slow catch-up (a bulk load), wait a whole interval rather than
     // polling again at once for every tick missed.
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Changes leave the index split; it settles once they stop for a while
+    // (after a start too: the index may have been left split).
+    let mut last_change = Instant::now();
+    let mut settled = false;
     loop {
         poll.tick().await;
-        catch_up(&sync, &freshness).await;
+        if catch_up(&sync, &freshness).await > 0 {
+            last_change = Instant::now();
+            settled = false;
+        } else if !settled && last_change.elapsed() >= SETTLE_AFTER {
+            settled = true;
+            if let Err(error) = sync.settle().await {
+                tracing::warn!(error = %error_chain(&error), "could not settle the search index");
+            }
+        }
         if Instant::now() >= next_lag {
             next_lag = Instant::now() + MEASURE_LAG_EVERY;
             measure_lag(&sync, &feed, &freshness).await;
@@ -157,17 +172,20 @@ pub async fn keep_fresh(
     }
 }
 
-async fn catch_up(sync: &SearchSync, freshness: &SearchFreshness) {
+/// Catches up; returns how many users changed (none after a failure).
+async fn catch_up(sync: &SearchSync, freshness: &SearchFreshness) -> usize {
     match sync.catch_up().await {
         Ok(count) => {
             freshness.caught_up();
             if count > 0 {
                 tracing::debug!(count, "search index updated");
             }
+            count
         }
         Err(error) => {
             freshness.failed(Instant::now());
             tracing::warn!(error = %error_chain(&error), "search index catch-up failed");
+            0
         }
     }
 }

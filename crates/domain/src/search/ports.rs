@@ -81,6 +81,13 @@ pub trait SearchIndexWriter: Send + Sync {
         progress.advance(count);
         Ok(())
     }
+
+    /// Called once changes have stopped coming for a while: the engine may reorganise
+    /// what the changes left (an index split into parts by live updates answers faster
+    /// merged), in the background. It must return at once. By default it does nothing.
+    async fn settle(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
 }
 
 /// Reads what search needs from the store of record.

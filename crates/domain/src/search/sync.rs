@@ -80,6 +80,12 @@ impl SearchSync {
         self.catch_up().await.map(|_| ())
     }
 
+    /// Tells the index that changes have stopped coming for a while (see
+    /// [`SearchIndexWriter::settle`]).
+    pub async fn settle(&self) -> Result<(), SyncError> {
+        Ok(self.index.settle().await?)
+    }
+
     /// Applies every final change since the index's last applied position,
     /// in commits of at most [`SYNC_BATCH`] changes, each recording the
     /// position it reached, so an interruption never repeats or skips more
