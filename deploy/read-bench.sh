@@ -11,11 +11,14 @@
 #   - the ceiling: allmine-ceiling, actix-web answering a real profile
 #     envelope of the server from memory (crates/bench-ceiling);
 #   - PostgreSQL alone: pgbench running the exact SQL of an anonymous profile
-#     read (taken from .sqlx/ at run time) for random usernames;
+#     read, which is also a read-model miss (taken from .sqlx/ at run time),
+#     for random usernames;
 #   - the server with each READ_MODEL_BYTES setting (`0` = read model off,
 #     `default` = the variable unset): usernames drawn uniformly and skewed
 #     (Zipf), anonymous and signed in, and skewed reads while pgbench makes
-#     FOLLOW_RATE follows a second land on the HOT_USERS most-read users.
+#     FOLLOW_RATE follows a second land on the HOT_USERS most-read users;
+#     each line on a server started for it, so that none inherits the read
+#     model another draw filled.
 # It prints one markdown table (also written to target/bench/read-bench.md)
 # and the ratios issue 11's targets name. Every figure is relative to others
 # of the same run: no line passes or fails on an absolute time.
@@ -156,21 +159,19 @@ workers=${HTTP_WORKERS:-}
 stop "$server"; server=""
 
 # PostgreSQL alone: the SQL the server runs for an anonymous profile read by
-# username, as compiled into it (the .sqlx/ metadata of find_for_viewer in
-# crates/postgres-adapter/src/users.rs). Its parameters for pgbench: no id
-# ($1) and no viewer ($3), written as NULL::bytea (pgbench cannot bind a NULL;
-# the server binds NULL, and an index probe with a NULL key is skipped either
-# way), and the username key ($2) of a random generated user, `user_N`.
-mapfile -t query_files < <(grep -l 'WITH target AS' .sqlx/query-*.json | xargs grep -l 'username_key = \$2')
+# username (and for every read-model miss), as compiled into it (the .sqlx/
+# metadata of find_one_anonymously in crates/postgres-adapter/src/users.rs),
+# with the username key ($1) of a random generated user, `user_N`.
+mapfile -t query_files < <(grep -l 'false AS \\"blocked!\\"' .sqlx/query-*.json | xargs grep -l 'username_key = \$1')
 [ "${#query_files[@]}" -eq 1 ] \
-  || { echo "read-bench: expected one .sqlx query for find_for_viewer, found ${#query_files[@]}" >&2; exit 1; }
+  || { echo "read-bench: expected one .sqlx query for find_one_anonymously, found ${#query_files[@]}" >&2; exit 1; }
 MISS_SQL=$OUT/read-profile-miss.sql
 PROFILE_SQL=$(jq -r .query "${query_files[0]}")
 generated=$("${PSQL[@]}" -c "SELECT count(*) FROM users WHERE username_key ~ '^user_[0-9]+$'")
 username_key="('user_' || :n)"
 {
   echo "\\set n random(1, $generated)"
-  echo "${PROFILE_SQL//\$2/$username_key};" | sed 's/\$1/NULL::bytea/g; s/\$3/NULL::bytea/g'
+  echo "${PROFILE_SQL//\$1/$username_key};"
 } > "$MISS_SQL"
 
 # The follows: each transaction toggles the follow between a random generated
@@ -304,14 +305,22 @@ for setting in $READ_MODEL_SETTINGS; do
     *) name="read model on (READ_MODEL_BYTES=$setting)"; key=$setting ;;
   esac
   echo "== server, $name"
-  start_server "$setting"
-  reads uniform;          http_line "$key.uniform.anon" "server, $name: uniform, anonymous" "$PORT" "$server"
-  reads uniform "$TOKENS"; http_line "$key.uniform.signed" "server, $name: uniform, signed in" "$PORT" "$server"
-  reads zipf;             http_line "$key.zipf.anon" "server, $name: skewed, anonymous" "$PORT" "$server"
-  reads zipf "$TOKENS";   http_line "$key.zipf.signed" "server, $name: skewed, signed in" "$PORT" "$server"
+  # Each line starts a server of its own: a line must not inherit the read
+  # model another draw filled (after a uniform line, the skewed draw's hot
+  # users are spread over a cache full of one-off reads).
+  fresh_line() { # fresh_line KEY-SUFFIX LABEL: a new server, then http_line
+    start_server "$setting"
+    http_line "$key.$1" "server, $name: $2" "$PORT" "$server"
+    stop "$server"; server=""
+  }
+  reads uniform;           fresh_line uniform.anon "uniform, anonymous"
+  reads uniform "$TOKENS"; fresh_line uniform.signed "uniform, signed in"
+  reads zipf;              fresh_line zipf.anon "skewed, anonymous"
+  reads zipf "$TOKENS";    fresh_line zipf.signed "skewed, signed in"
   # Skewed anonymous reads while the follows land on the hot users, from the
   # warm-up to the end of the last round: pgbench runs until stopped and
   # reports its rate every 5 s (the mean of those is the rate achieved).
+  start_server "$setting"
   pgbench -n -M prepared -c 4 -j 1 -R "$FOLLOW_RATE" -T 86400 -P 5 \
     -f "$FOLLOW_SQL" "$DATABASE_URL" > "$OUT/read-follows-$key.log" 2>&1 &
   follows=$!
