@@ -283,8 +283,11 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Running> {
             .app_data(state.clone())
             .app_data(readiness.clone())
             .app_data(trusted_proxies.clone())
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
+            // The API's routes first: services are tried in order, and Swagger
+            // UI's `/docs/{_:.*}` is a regular expression every request would
+            // otherwise run before reaching its own route.
             .configure(allmine_http::configure)
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
             // Innermost first; compression sees only final bodies.
             .wrap(from_fn(timezone_gate))
             .wrap(Condition::new(
