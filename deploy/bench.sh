@@ -147,6 +147,9 @@ if [ -n "$caught_up" ]; then
 else
   echo "index had not caught up with the feed within 120 s"
 fi
+# Once the feed is quiet for 5 s the server merges what the follows split (a
+# few seconds' work in the background): measure what searches see after it.
+sleep "${SETTLE_SECONDS:-15}"
 search_runs "after ${AGE_SECONDS} s of live follows"
 blocked_runs
 kill $server; wait $server 2>/dev/null || true
