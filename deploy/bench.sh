@@ -12,11 +12,14 @@
 #   search: a two-letter prefix, full names, typos (p95 budget 20 ms), on the
 #           freshly rebuilt index, by a caller with 20,000 blocks and by one
 #           with none, then again after 20 s of random follows applied live
-#           through the feed (an aged index), and after a restart
+#           through the feed (an aged index; measured once the index has
+#           applied them and settled), and after a restart
 #   history: page 1 and page 500 of user_1, who has 100,000 transactions
 #            (budget 20 ms), and the same depth by cursor (the nextCursor of
 #            page 499)
-# and prints the index size on disk and the server's resident memory.
+# and prints the index size on disk and the server's resident memory. With
+# ROUNDS=N (default 1) each line runs N times: the median of each figure,
+# then every round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
