@@ -20,7 +20,8 @@ use tantivy::directory::MmapDirectory;
 use tantivy::index::SegmentId;
 use tantivy::indexer::NoMergePolicy;
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader, Term,
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentMeta,
+    SegmentReader, Term,
 };
 
 use crate::bits::DocBits;
@@ -416,17 +417,19 @@ impl TantivyUserIndex {
     /// even a small extra segment holds many of the terms a word expands to, so two
     /// segments cost prefix and typo searches about a fifth more than one. The merge
     /// policy keeps that extra segment small while changes come; a quiet moment is when
-    /// a whole merge costs nothing to searches. A merge already under way (the policy's)
-    /// makes this one fail in the background, harmlessly: the next quiet moment retries.
+    /// a whole merge costs nothing to searches. A merge already under way (the policy's,
+    /// or an earlier settle's) makes this one fail at once in the background, harmlessly:
+    /// the caller settles again later. Reads the index's committed segments, not the
+    /// reader's (which picks a finished merge up a moment later), so a settled index is
+    /// never merged again.
     pub fn settle_blocking(&self) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
-        let searcher = self.reader.searcher();
-        let segments = searcher.segment_readers();
-        let split = segments.len() > 1 || segments.iter().any(SegmentReader::has_deletes);
+        let segments = self.index.searchable_segment_metas().map_err(engine)?;
+        let split = segments.len() > 1 || segments.iter().any(SegmentMeta::has_deletes);
         if !split {
             return Ok(());
         }
-        let ids = self.index.searchable_segment_ids().map_err(engine)?;
+        let ids: Vec<SegmentId> = segments.iter().map(SegmentMeta::id).collect();
         // Not awaited: the merge goes on in the background, and the reader picks the
         // merged segment up by itself.
         drop(writer.merge(&ids));

@@ -30,7 +30,8 @@ pub const STALE_AFTER: Duration = Duration::from_secs(10);
 /// bounded query each time).
 pub const MEASURE_LAG_EVERY: Duration = Duration::from_secs(1);
 /// How long the feed must bring no change before the index settles (merges
-/// what live changes split, see `TantivyUserIndex::settle_blocking`).
+/// what live changes split, see `TantivyUserIndex::settle_blocking`), and how
+/// often it settles again while no change comes.
 pub const SETTLE_AFTER: Duration = Duration::from_secs(5);
 
 /// Whether this instance's index is fit to serve: caught up once, and not
@@ -144,17 +145,17 @@ pub async fn keep_fresh(
     // After a slow catch-up (a bulk load), wait a whole interval rather than
     // polling again at once for every tick missed.
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // Changes leave the index split; it settles once they stop for a while
-    // (after a start too: the index may have been left split).
-    let mut last_change = Instant::now();
-    let mut settled = false;
+    // Changes leave the index split; it settles once they have stopped for
+    // SETTLE_AFTER (after a start too: the index may have been left split),
+    // and again every SETTLE_AFTER while they stay stopped, since a merge
+    // already under way makes a settle give up.
+    let mut next_settle = Instant::now() + SETTLE_AFTER;
     loop {
         poll.tick().await;
         if catch_up(&sync, &freshness).await > 0 {
-            last_change = Instant::now();
-            settled = false;
-        } else if !settled && last_change.elapsed() >= SETTLE_AFTER {
-            settled = true;
+            next_settle = Instant::now() + SETTLE_AFTER;
+        } else if Instant::now() >= next_settle {
+            next_settle = Instant::now() + SETTLE_AFTER;
             if let Err(error) = sync.settle().await {
                 tracing::warn!(error = %error_chain(&error), "could not settle the search index");
             }

@@ -82,9 +82,11 @@ pub trait SearchIndexWriter: Send + Sync {
         Ok(())
     }
 
-    /// Called once changes have stopped coming for a while: the engine may reorganise
-    /// what the changes left (an index split into parts by live updates answers faster
-    /// merged), in the background. It must return at once. By default it does nothing.
+    /// Called when changes have stopped coming for a while, and again now and then while
+    /// they stay stopped: the engine may reorganise what the changes left (an index split
+    /// into parts by live updates answers faster merged), in the background. It must
+    /// return at once, and cost next to nothing when there is nothing to reorganise. By
+    /// default it does nothing.
     async fn settle(&self) -> Result<(), SearchError> {
         Ok(())
     }
