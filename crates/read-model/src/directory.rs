@@ -1,9 +1,14 @@
 //! Search's directory through the read model: a caller's blocks, either way,
 //! come from their relations held in memory (read once, until a pair of
 //! theirs changes), so a caller who blocked a spam wave of thousands pays for
-//! it once, not on every search. Hydration is read from storage: a page of
-//! hits is one round trip either way.
+//! it once, not on every search. A page of hits is hydrated from the users'
+//! search cards held in memory, the viewer's follow of each from their
+//! relations; the cards not held are read in one round trip and kept.
+//!
+//! A card of a user on air is not kept: a stream's viewer count changes
+//! without a feed row, and a result shows it as it is now.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -61,6 +66,45 @@ impl SearchDirectory for CachedDirectory {
         ids: &[UserId],
         viewer: &UserId,
     ) -> Result<Vec<SearchCandidate>, RepositoryError> {
-        self.storage.hydrate(ids, viewer).await
+        if !self.model.is_trusted() {
+            self.model.bypass();
+            return self.storage.hydrate(ids, viewer).await;
+        }
+        let relations = match held_relations(&self.model, &*self.relations, viewer).await? {
+            HeldRelations::All(relations) => relations,
+            HeldRelations::TooMany => return self.storage.hydrate(ids, viewer).await,
+        };
+        let held: Vec<_> = ids.iter().map(|id| self.model.card(id)).collect();
+        let missing: Vec<UserId> = ids
+            .iter()
+            .zip(&held)
+            .filter(|(_, card)| card.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        let mut read = HashMap::with_capacity(missing.len());
+        if !missing.is_empty() {
+            self.model.miss();
+            let ticket = self.model.ticket();
+            for candidate in self.storage.hydrate(&missing, viewer).await? {
+                if candidate.live.is_none() {
+                    self.model.fill_card(ticket, &candidate);
+                }
+                read.insert(candidate.id, candidate);
+            }
+        }
+        // In the engine's order; a user storage no longer shows (deactivated,
+        // gone) is left out, as storage alone would.
+        Ok(ids
+            .iter()
+            .zip(held)
+            .filter_map(|(id, held)| {
+                let mut candidate = match held {
+                    Some(card) => SearchCandidate::clone(&card),
+                    None => read.remove(id)?,
+                };
+                candidate.follow = relations.with(id).follow;
+                Some(candidate)
+            })
+            .collect())
     }
 }

@@ -190,7 +190,7 @@ impl FeedFollower {
         // Mark every change before reading any: a read in flight from
         // before must not put an old value back.
         for id in &users {
-            self.model.changed(&Key::User(*id), false);
+            self.model.user_changed(id, false);
         }
         let held: Vec<UserId> = users
             .into_iter()

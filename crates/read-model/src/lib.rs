@@ -1,6 +1,7 @@
 //! The read model of Allmine's Users API: the facts a profile, an account
-//! check and a privacy decision need (users by id and by name, and each
-//! viewer's follows and blocks either way), held in memory in a cache bounded in bytes,
+//! check, a privacy decision and a search result need (users by id and by
+//! name, each viewer's follows and blocks either way, and users as a result
+//! shows them), held in memory in a cache bounded in bytes,
 //! and kept exact by the change feed that PostgreSQL writes.
 //!
 //! It is an adapter around the domain's ports, not a port of its own:
@@ -10,7 +11,8 @@
 //! answering from the shared [`ReadModel`] when it holds the facts and is
 //! trusted, and [`CachedDirectory`] serves search's
 //! [`SearchDirectory`](allmine_domain::search::SearchDirectory) a caller's
-//! blocks from it; [`FeedFollower`] applies the feed's
+//! blocks and the page of results (each user's search card, with the
+//! caller's follow of them) from it; [`FeedFollower`] applies the feed's
 //! [`ChangeFeed`](allmine_domain::feed::ChangeFeed) to it. It knows nothing
 //! of SQL or HTTP.
 //!

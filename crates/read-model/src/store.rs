@@ -1,5 +1,5 @@
-//! The store: users by id, a username hint, and each viewer's relations,
-//! in one cache bounded in bytes, plus what keeps a slow read from putting
+//! The store: users by id, a username hint, each viewer's relations and
+//! users as a search result shows them, in one cache bounded in bytes, plus what keeps a slow read from putting
 //! back a value a change has already replaced.
 //!
 //! Every change to a key takes the next number of a global generation and
@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use moka::sync::Cache;
 
 use allmine_domain::profiles::{FollowState, Network, ViewerRelations};
+use allmine_domain::search::SearchCandidate;
 use allmine_domain::{User, UserId, Username};
 
 /// Slots of the change generations; a power of two.
@@ -46,6 +47,9 @@ pub(crate) enum Key {
     /// Everything a user, as a viewer, stands in with others: their follows
     /// and their blocks either way. Any pair changing drops both sides'.
     Viewer(UserId),
+    /// A user as a search result shows them (the 96 px photo, the stream on
+    /// air), for no viewer in particular. Any change to the user drops it.
+    Card(UserId),
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +57,7 @@ enum Entry {
     User(Arc<User>),
     Name(UserId),
     Viewer(HeldRelations),
+    Card(Arc<SearchCandidate>),
 }
 
 /// What the model holds of a viewer's relations.
@@ -246,6 +251,35 @@ impl ReadModel {
         self.fill(ticket, Key::Viewer(*viewer), Entry::Viewer(relations));
     }
 
+    /// The user as a search result shows them, if held; its `follow` is
+    /// always [`FollowState::NotFollowing`] (the viewer's comes from their
+    /// relations).
+    pub(crate) fn card(&self, id: &UserId) -> Option<Arc<SearchCandidate>> {
+        match self.entries.get(&Key::Card(*id)) {
+            Some(Entry::Card(card)) => Some(self.hit(card)),
+            _ => None,
+        }
+    }
+
+    /// Keeps `candidate`, as seen by no viewer, if nothing changed the user
+    /// since `ticket`.
+    pub(crate) fn fill_card(&self, ticket: Ticket, candidate: &SearchCandidate) {
+        let card = SearchCandidate {
+            follow: FollowState::NotFollowing,
+            ..candidate.clone()
+        };
+        self.fill(ticket, Key::Card(card.id), Entry::Card(Arc::new(card)));
+    }
+
+    /// Records a change to a user: reads of them that started before it will
+    /// not put their value back, and their search card goes at once. With
+    /// `drop_held`, so does their entry; without, it keeps answering until
+    /// the caller replaces it.
+    pub(crate) fn user_changed(&self, id: &UserId, drop_held: bool) {
+        self.changed(&Key::User(*id), drop_held);
+        self.changed(&Key::Card(*id), true);
+    }
+
     /// Whether a user's entry is held.
     pub(crate) fn holds_user(&self, id: &UserId) -> bool {
         self.entries.contains_key(&Key::User(*id))
@@ -327,13 +361,16 @@ impl ReadModel {
 /// user two- to three-fold.
 fn weight(key: &Key, entry: &Entry) -> u32 {
     let key_bytes = match key {
-        Key::User(_) | Key::Viewer(_) => 0,
+        Key::User(_) | Key::Viewer(_) | Key::Card(_) => 0,
         Key::Name(name) => heap(name.capacity()),
     };
     let entry_bytes = match entry {
         Entry::User(user) => heap(ARC_HEADER + std::mem::size_of::<User>()) + user_heap(user),
         Entry::Name(_) | Entry::Viewer(HeldRelations::TooMany) => 0,
         Entry::Viewer(HeldRelations::All(relations)) => relations_heap(relations),
+        Entry::Card(card) => {
+            heap(ARC_HEADER + std::mem::size_of::<SearchCandidate>()) + card_heap(card)
+        }
     };
     let total =
         CACHE_OVERHEAD + heap(ARC_HEADER + std::mem::size_of::<Key>()) + key_bytes + entry_bytes;
@@ -373,6 +410,16 @@ fn user_heap(user: &User) -> usize {
             .profile_photo
             .as_ref()
             .map_or(0, |photo| text(&photo.url))
+}
+
+fn card_heap(card: &SearchCandidate) -> usize {
+    let text = |text: &String| heap(text.capacity());
+    text(&card.username)
+        + text(&card.name)
+        + text(&card.surname)
+        + card.expertise.as_ref().map_or(0, text)
+        + card.photo.as_ref().map_or(0, |photo| text(&photo.url))
+        + card.live.as_ref().map_or(0, |live| text(&live.title))
 }
 
 fn relations_heap(relations: &ViewerRelations) -> usize {

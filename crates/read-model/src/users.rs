@@ -17,7 +17,7 @@ use allmine_domain::usernames::{
 };
 use allmine_domain::{Relationship, RepositoryError, User, UserId};
 
-use crate::store::{HeldRelations, Key, ReadModel};
+use crate::store::{HeldRelations, ReadModel};
 use crate::viewers::held_relations;
 
 /// Users read through the read model.
@@ -154,7 +154,7 @@ impl UserRepository for CachedUsers {
         let outcome = self.storage.update_profile(id, changes).await;
         // Even a failure may have committed (the answer was lost on the way):
         // the next read goes to storage either way.
-        self.model.changed(&Key::User(*id), true);
+        self.model.user_changed(id, true);
         outcome
     }
 }
@@ -198,7 +198,7 @@ impl UsernameReservations for CachedUsernames {
 
     async fn change(&self, change: &UsernameChange) -> Result<(), UsernameChangeFailure> {
         let outcome = self.storage.change(change).await;
-        self.model.changed(&Key::User(change.user), true);
+        self.model.user_changed(&change.user, true);
         outcome
     }
 }

@@ -176,6 +176,94 @@ async fn a_rename_through_an_instance_moves_the_name_at_once_there_and_soon_on_i
     assert_eq!(new.send(&b).await.0, StatusCode::OK);
 }
 
+#[tokio::test]
+async fn a_profile_write_through_an_instance_shows_in_its_own_search_results_next() {
+    let search = Read::by(FAN_PENDING, "/api/v2/users/search?query=johndoe123");
+    let (a, b) = two_warm_instances(std::slice::from_ref(&search)).await;
+    assert_eq!(search.send(&a).await.1["data"]["items"][0]["name"], "John");
+
+    let (status, body) = send(
+        a.patch("/api/v1/users/me")
+            .bearer_auth(a.token(JOHN))
+            .json(&json!({ "name": "Johnny", "expertise": "chef" })),
+    )
+    .await;
+    assert_ok(status, &body);
+    let written = Instant::now();
+
+    let item = search.send(&a).await.1["data"]["items"][0].clone();
+    assert_eq!(
+        (item["name"].clone(), item["expertise"].clone()),
+        (json!("Johnny"), json!("chef")),
+        "the writer's very next search"
+    );
+    within_bound(&b, &search, written, "the peer's search", |_, body| {
+        body["data"]["items"][0]["name"] == "Johnny"
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_warm_page_of_search_results_is_answered_from_memory_with_each_viewers_follow() {
+    let app = TestApp::spawn_with_read_model().await;
+    wait_until_trusted(&app).await;
+    let by_pending = Read::by(FAN_PENDING, "/api/v2/users/search?query=private_jane");
+    let by_accepted = Read::by(FAN_ACCEPTED, "/api/v2/users/search?query=private_jane");
+    let jane_for = |body: &Value| body["data"]["items"][0].clone();
+    by_pending.send(&app).await;
+    by_accepted.send(&app).await;
+
+    let before = misses(&app);
+    let (status, pending) = by_pending.send(&app).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, accepted) = by_accepted.send(&app).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(misses(&app), before, "a warm page asks storage nothing");
+    // One card held for both, each viewer's follow applied to it.
+    assert_eq!(jane_for(&pending)["username"], "private_jane");
+    assert_eq!(jane_for(&accepted)["username"], "private_jane");
+    assert!(
+        jane_for(&pending)["minutePriceInLiveStream"].is_null(),
+        "a pending follower sees a private user's card closed: {pending}"
+    );
+    assert!(
+        jane_for(&accepted)["minutePriceInLiveStream"].is_u64(),
+        "an accepted follower sees it open: {accepted}"
+    );
+}
+
+#[tokio::test]
+async fn a_search_result_on_air_shows_its_viewer_count_as_it_is_now() {
+    let app = TestApp::spawn_with_read_model().await;
+    let john = sql_id(JOHN);
+    run_sql(
+        &app,
+        format!(
+            "INSERT INTO live_streams (host_id, title, started_at, viewer_count) VALUES ({john}, 'On air', now(), 5)"
+        ),
+    )
+    .await;
+    let search = Read::by(FAN_PENDING, "/api/v2/users/search?query=johndoe123");
+    let viewers = |body: &Value| body["data"]["items"][0]["liveStream"]["viewerCount"].clone();
+    let started = Instant::now();
+    while viewers(&search.send(&app).await.1) != json!(5) {
+        assert!(started.elapsed() < Duration::from_secs(5), "never on air");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    wait_until_trusted(&app).await;
+    search.send(&app).await;
+
+    // A viewer count moves without a feed row: the next search shows it all the same.
+    run_sql(
+        &app,
+        format!(
+            "UPDATE live_streams SET viewer_count = 6 WHERE host_id = {john} AND ended_at IS NULL"
+        ),
+    )
+    .await;
+    assert_eq!(viewers(&search.send(&app).await.1), json!(6));
+}
+
 /// One kind of change made in SQL, and what a read shows once it arrived.
 struct SqlChange {
     what: &'static str,
@@ -288,6 +376,58 @@ fn changes_made_in_sql() -> Vec<SqlChange> {
             shows: |_, status, _| status == StatusCode::OK,
         },
         SqlChange {
+            what: "a search result's field",
+            read: Read::by(FAN_PENDING, "/api/v2/users/search?query=johndoe123"),
+            statements: vec![format!(
+                "UPDATE users SET expertise = 'chef' WHERE id = {john}"
+            )],
+            shows: |_, _, body| body["data"]["items"][0]["expertise"] == "chef",
+        },
+        SqlChange {
+            what: "a search result's 96 px photo",
+            read: Read::by(FAN_PENDING, "/api/v2/users/search?query=johndoe123"),
+            statements: vec![format!(
+                "UPDATE profile_photo_variants SET url = 'https://cdn.example/new_96.jpg' \
+                 WHERE size_px = 96 AND photo_id = (SELECT profile_photo_id FROM users WHERE id = {john})"
+            )],
+            shows: |_, _, body| {
+                body["data"]["items"][0]["profilePhoto"]["url"] == "https://cdn.example/new_96.jpg"
+            },
+        },
+        SqlChange {
+            what: "a search result going live",
+            read: Read::by(FAN_PENDING, "/api/v2/users/search?query=johndoe123"),
+            statements: vec![format!(
+                "INSERT INTO live_streams (host_id, title, started_at) VALUES ({john}, 'On air', now())"
+            )],
+            shows: |_, _, body| body["data"]["items"][0]["liveStream"]["title"] == "On air",
+        },
+        SqlChange {
+            what: "a follow request accepted, in search",
+            read: Read::by(FAN_PENDING, "/api/v2/users/search?query=private_jane"),
+            statements: vec![
+                format!("UPDATE users SET minute_price_in_live_stream = 7 WHERE id = {jane}"),
+                format!(
+                    "UPDATE follows SET status = 'accepted', accepted_at = now() \
+                     WHERE follower_id = {fan} AND followee_id = {jane}"
+                ),
+            ],
+            shows: |_, _, body| body["data"]["items"][0]["minutePriceInLiveStream"] == 7,
+        },
+        SqlChange {
+            what: "a deactivation, in search",
+            read: Read::by(FAN_PENDING, "/api/v2/users/search?query=johndoe123"),
+            statements: vec![format!(
+                "UPDATE users SET deactivated_at = now() WHERE id = {john}"
+            )],
+            shows: |_, status, body| {
+                status == StatusCode::OK
+                    && body["data"]["items"]
+                        .as_array()
+                        .is_some_and(|items| items.iter().all(|item| item["_id"] != JOHN))
+            },
+        },
+        SqlChange {
             what: "a live stream started",
             read: Read::by(FAN_PENDING, format!("/api/v1/users/{JOHN}/stats")),
             statements: vec![format!(
@@ -299,6 +439,14 @@ fn changes_made_in_sql() -> Vec<SqlChange> {
             },
         },
     ]
+}
+
+/// Runs one statement built at run time.
+async fn run_sql(app: &TestApp, statement: String) {
+    sqlx::query(AssertSqlSafe(statement))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
 }
 
 /// A user id as an SQL literal.
