@@ -34,7 +34,7 @@ use allmine_read_model::{
 use crate::config::RateLimitStore;
 use crate::limits::{DEGRADED_DETAIL, FallbackCounter, RETRY_EVERY};
 use crate::prometheus::{MetricsEndpoint, metrics_server};
-use crate::replica::{HydrationFromReplica, UncachedUsersFromReplica};
+use crate::replica::UncachedUsersFromReplica;
 use crate::sampling::{self, Sampled};
 use crate::search::SearchFreshness;
 
@@ -169,10 +169,7 @@ fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> Read
             routed: Arc::new(PgUsers::routed(routing.clone())),
         }),
         names,
-        directory: Arc::new(HydrationFromReplica {
-            cached: cached_directory,
-            routed: Arc::new(PgSearch::routed(routing.clone())),
-        }),
+        directory: cached_directory,
         feed_pool,
     }
 }

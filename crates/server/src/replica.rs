@@ -2,8 +2,9 @@
 //! primary (a cache kept exact by the primary's change feed must not be
 //! filled from a copy that lags it: a value read there after the feed
 //! applied a change would stay stale until the next change), while the
-//! reads the model never keeps (batches, relationship views, search
-//! hydration) go through the replica routing.
+//! reads the model never keeps (batches, relationship views) go through the
+//! replica routing. Search needs nothing here: its blocks and its results'
+//! cards are the model's, and a caller is never among their own results.
 //!
 //! A signed-in caller's own row is never answered from the read model here:
 //! another instance's model learns of their write through the feed, up to a
@@ -19,7 +20,6 @@ use allmine_domain::profiles::{
     AccountState, ProfileChanges, RelationshipView, UpdateProfileFailure, UserLookup, UserLookups,
     UserRepository,
 };
-use allmine_domain::search::{SearchCandidate, SearchDirectory};
 use allmine_domain::{Relationship, RepositoryError, User, UserId};
 
 /// Users: single profiles and account checks through the read model (but a
@@ -87,29 +87,5 @@ impl UserRepository for UncachedUsersFromReplica {
     ) -> Result<(), UpdateProfileFailure> {
         // Through the model, which drops what it held of the user.
         self.cached.update_profile(id, changes).await
-    }
-}
-
-/// Search's directory: blocks through the read model, hydration through the
-/// replica routing.
-pub(crate) struct HydrationFromReplica {
-    /// The read model over the primary.
-    pub(crate) cached: Arc<dyn SearchDirectory>,
-    /// The adapter routed to the replica.
-    pub(crate) routed: Arc<dyn SearchDirectory>,
-}
-
-#[async_trait]
-impl SearchDirectory for HydrationFromReplica {
-    async fn blocked_either_way(&self, viewer: &UserId) -> Result<Vec<UserId>, RepositoryError> {
-        self.cached.blocked_either_way(viewer).await
-    }
-
-    async fn hydrate(
-        &self,
-        ids: &[UserId],
-        viewer: &UserId,
-    ) -> Result<Vec<SearchCandidate>, RepositoryError> {
-        self.routed.hydrate(ids, viewer).await
     }
 }
