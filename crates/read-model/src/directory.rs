@@ -87,24 +87,25 @@ impl SearchDirectory for CachedDirectory {
             let ticket = self.model.ticket();
             for candidate in self.storage.hydrate(&missing, viewer).await? {
                 if candidate.live.is_none() {
-                    self.model.fill_card(ticket, &candidate);
+                    self.model.offer_card(ticket, &candidate);
                 }
                 read.insert(candidate.id, candidate);
             }
         }
         // In the engine's order; a user storage no longer shows (deactivated,
         // gone) is left out, as storage alone would.
-        Ok(ids
-            .iter()
-            .zip(held)
-            .filter_map(|(id, held)| {
-                let mut candidate = match held {
-                    Some(card) => SearchCandidate::clone(&card),
-                    None => read.remove(id)?,
-                };
-                candidate.follow = relations.with(id).follow;
-                Some(candidate)
-            })
-            .collect())
+        let mut page = Vec::with_capacity(ids.len());
+        for (id, held) in ids.iter().zip(held) {
+            let mut candidate = match held {
+                Some(card) => SearchCandidate::clone(&card),
+                None => match read.remove(id) {
+                    Some(candidate) => candidate,
+                    None => continue,
+                },
+            };
+            candidate.follow = relations.with(id).follow;
+            page.push(candidate);
+        }
+        Ok(page)
     }
 }

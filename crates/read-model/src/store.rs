@@ -16,9 +16,10 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
 use allmine_domain::profiles::{FollowState, Network, ViewerRelations};
@@ -112,6 +113,8 @@ pub struct ReadModel {
     changes: AtomicU64,
     fresh_as_of_micros: AtomicU64,
     feed_lag_rows: AtomicU64,
+    max_bytes: u64,
+    doorkeeper: Doorkeeper,
 }
 
 impl std::fmt::Debug for ReadModel {
@@ -126,6 +129,14 @@ impl ReadModel {
     /// An empty, untrusted model holding at most about `max_bytes`.
     pub fn new(max_bytes: u64) -> Self {
         let entries = Cache::builder()
+            // Least recently used goes first. moka's default (TinyLFU) admits
+            // a new entry only if it was read more often than all the entries
+            // it would push out together: once the cache is full of users, a
+            // viewer who blocked 20,000 (one 240 KB entry, worth hundreds of
+            // users) is never admitted, and each of their searches reads the
+            // list from storage again. What is worth keeping is chosen
+            // before the insert instead (the doorkeeper).
+            .eviction_policy(EvictionPolicy::lru())
             .max_capacity(max_bytes)
             .weigher(|key: &Key, entry: &Entry| weight(key, entry))
             .build();
@@ -142,6 +153,8 @@ impl ReadModel {
             changes: AtomicU64::new(0),
             fresh_as_of_micros: AtomicU64::new(0),
             feed_lag_rows: AtomicU64::new(0),
+            max_bytes,
+            doorkeeper: Doorkeeper::sized_for(max_bytes),
         }
     }
 
@@ -261,9 +274,13 @@ impl ReadModel {
         }
     }
 
-    /// Keeps `candidate`, as seen by no viewer, if nothing changed the user
-    /// since `ticket`.
-    pub(crate) fn fill_card(&self, ticket: Ticket, candidate: &SearchCandidate) {
+    /// Keeps `candidate`, read on a miss, as seen by no viewer, if nothing
+    /// changed the user since `ticket` (and, once the cache is full, if the
+    /// card missed before, as for [`offer_user`](Self::offer_user)).
+    pub(crate) fn offer_card(&self, ticket: Ticket, candidate: &SearchCandidate) {
+        if !self.admits(&Key::Card(candidate.id)) {
+            return;
+        }
         let card = SearchCandidate {
             follow: FollowState::NotFollowing,
             ..candidate.clone()
@@ -290,8 +307,19 @@ impl ReadModel {
         Ticket(self.generation.load(Ordering::SeqCst))
     }
 
+    /// Keeps `user`, read on a miss, as [`fill_user`](Self::fill_user) does,
+    /// but once the cache is full only if they missed before (see
+    /// [`Doorkeeper`]): a user read once in a long while would push out one
+    /// read often, and the insert costs a miss more than it could save.
+    pub(crate) fn offer_user(&self, ticket: Ticket, user: &User) {
+        if self.admits(&Key::User(user.id)) {
+            self.fill_user(ticket, user);
+        }
+    }
+
     /// Keeps `user` (and the hint from its name) if nothing changed it since
-    /// `ticket`.
+    /// `ticket`. The feed's re-read of a held user uses this one: it
+    /// replaces what is held, whatever the doorkeeper would say.
     pub(crate) fn fill_user(&self, ticket: Ticket, user: &User) {
         let id = user.id;
         self.fill(
@@ -334,6 +362,13 @@ impl ReadModel {
         }
     }
 
+    /// Whether a value read on a miss is worth an insert: always while the
+    /// cache has room, once it is full only for a key that missed before.
+    fn admits(&self, key: &Key) -> bool {
+        let seen_before = self.doorkeeper.seen_before(self.slot_hasher.hash_one(key));
+        seen_before || self.entries.weighted_size() < self.max_bytes / 10 * 9
+    }
+
     fn changed_since(&self, slot: usize, ticket: Ticket) -> bool {
         self.last_change[slot].load(Ordering::SeqCst) > ticket.0
     }
@@ -351,6 +386,57 @@ impl ReadModel {
     fn micros_since_start(&self, at: Instant) -> u64 {
         let elapsed: Duration = at.saturating_duration_since(self.started);
         u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
+/// The keys that missed lately, one bit each by hash (a false "seen" only
+/// admits a value early). Cleared once an eighth of its bits were set, so it
+/// remembers the last few tens of thousands of misses: a key read twice in
+/// that window is kept, a key read once is not. Uniform reads over a million
+/// users then insert almost nothing, skewed reads lose one hit per hot key.
+struct Doorkeeper {
+    words: Box<[AtomicU64]>,
+    marked: AtomicUsize,
+}
+
+impl Doorkeeper {
+    /// About a bit per 128 bytes of budget: 262,144 bits (32 KiB) for the
+    /// default 32 MiB, which holds some 30,000 users.
+    fn sized_for(max_bytes: u64) -> Self {
+        let bits = usize::try_from(max_bytes / 128)
+            .unwrap_or(usize::MAX)
+            .clamp(1 << 16, 1 << 26)
+            .next_power_of_two();
+        Self {
+            words: (0..bits / 64).map(|_| AtomicU64::new(0)).collect(),
+            marked: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether the key of this hash was marked since the last clearing;
+    /// marks it.
+    fn seen_before(&self, hash: u64) -> bool {
+        // Truncation is the point: the hash's bits pick the word and the bit.
+        let word = (hash >> 6) as usize & (self.words.len() - 1);
+        let bit = 1u64 << (hash & 63);
+        if self.words[word].fetch_or(bit, Ordering::Relaxed) & bit != 0 {
+            return true;
+        }
+        if self.marked.fetch_add(1, Ordering::Relaxed) + 1 >= self.words.len() * 8 {
+            self.marked.store(0, Ordering::Relaxed);
+            for word in self.words.iter() {
+                word.store(0, Ordering::Relaxed);
+            }
+        }
+        false
+    }
+}
+
+impl std::fmt::Debug for Doorkeeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Doorkeeper")
+            .field("bits", &(self.words.len() * 64))
+            .finish_non_exhaustive()
     }
 }
 
@@ -620,6 +706,114 @@ mod tests {
         assert!(
             model.user(&ada.id).is_none(),
             "a read from before the clear"
+        );
+    }
+
+    /// A model of `budget` bytes filled to it with other users.
+    fn full_model(budget: u64) -> ReadModel {
+        let model = ReadModel::new(budget);
+        for n in 0..(budget / 200) as u32 {
+            let mut someone = user(0, &format!("filler_{n}"));
+            someone.id = id(1_000_000 + n);
+            model.fill_user(model.ticket(), &someone);
+        }
+        model.entries.run_pending_tasks();
+        assert!(model.entries.weighted_size() >= budget / 10 * 9);
+        model
+    }
+
+    #[test]
+    fn a_viewer_with_many_blocks_is_held_even_when_the_cache_is_full_of_users() {
+        let model = full_model(1 << 20);
+        // The users held are read again: together they were read more often
+        // than any newcomer, which is what TinyLFU admission weighed.
+        for n in 0..200 {
+            model.user(&id(1_000_000 + n));
+        }
+        let blocks = (0..20_000).map(|n| id(2_000_000 + n)).collect();
+        let relations = ViewerRelations::new(vec![], blocks);
+        model.fill_viewer_relations(
+            model.ticket(),
+            &id(1),
+            HeldRelations::All(Arc::new(relations)),
+        );
+        model.entries.run_pending_tasks();
+        assert!(held(&model, &id(1)).is_some_and(|held| held.blocked_either_way().len() == 20_000));
+        let budget = 1 << 20;
+        assert!(model.stats().bytes <= budget, "still within the budget");
+    }
+
+    #[test]
+    fn while_there_is_room_a_user_read_on_a_miss_is_kept_at_once() {
+        let model = ReadModel::new(1 << 20);
+        let ada = user(1, "ada");
+        model.offer_user(model.ticket(), &ada);
+        assert!(model.user(&ada.id).is_some());
+    }
+
+    #[test]
+    fn once_full_a_user_read_on_a_miss_is_kept_on_their_second_miss_only() {
+        let model = full_model(256 * 1024);
+        let ada = user(1, "ada");
+        model.offer_user(model.ticket(), &ada);
+        assert!(model.user(&ada.id).is_none(), "read once: not kept");
+        model.offer_user(model.ticket(), &ada);
+        assert!(model.user(&ada.id).is_some(), "read again: kept");
+    }
+
+    #[test]
+    fn once_full_a_search_card_read_on_a_miss_is_kept_on_its_second_miss_only() {
+        let model = full_model(256 * 1024);
+        let card = SearchCandidate {
+            id: id(7),
+            username: "ada".into(),
+            name: "Ada".into(),
+            surname: "Lovelace".into(),
+            expertise: None,
+            minute_price_in_live_stream: 0,
+            photo: None,
+            live: None,
+            is_private: false,
+            follow: FollowState::Accepted,
+        };
+        model.offer_card(model.ticket(), &card);
+        assert!(model.card(&card.id).is_none(), "read once: not kept");
+        model.offer_card(model.ticket(), &card);
+        let held = model.card(&card.id).expect("read again: kept");
+        assert_eq!(
+            held.follow,
+            FollowState::NotFollowing,
+            "a card is held for no viewer in particular"
+        );
+    }
+
+    #[test]
+    fn the_doorkeeper_forgets_once_an_eighth_of_its_bits_are_set() {
+        let doorkeeper = Doorkeeper::sized_for(0);
+        let bits = doorkeeper.words.len() * 64;
+        assert!(!doorkeeper.seen_before(0));
+        assert!(doorkeeper.seen_before(0));
+        // Distinct bits until the window is full.
+        let words = doorkeeper.words.len() as u64;
+        for n in 1..(bits / 8) as u64 {
+            assert!(!doorkeeper.seen_before(((n % words) << 6) | (n / words)));
+        }
+        assert!(!doorkeeper.seen_before(0), "cleared: forgotten");
+    }
+
+    #[test]
+    fn the_feeds_re_read_replaces_a_held_user_even_when_full() {
+        let model = full_model(256 * 1024);
+        let filler = id(1_000_000);
+        let mut renamed = user(0, "filler_renamed");
+        renamed.id = filler;
+        let ticket = model.changed(&Key::User(filler), false);
+        model.fill_user(ticket, &renamed);
+        assert_eq!(
+            model
+                .user(&filler)
+                .map(|user| user.username.as_str().to_owned()),
+            Some("filler_renamed".to_owned())
         );
     }
 

@@ -82,7 +82,7 @@ impl UserRepository for CachedUsers {
             let ticket = self.model.ticket();
             let found = self.storage.find_for_viewer(target, viewer).await?;
             if let Some((user, _)) = &found {
-                self.model.fill_user(ticket, user);
+                self.model.offer_user(ticket, user);
             }
             return Ok(found);
         };
@@ -99,7 +99,7 @@ impl UserRepository for CachedUsers {
         // The pair is known already: the owner alone is read, as for no viewer.
         let found = self.storage.find_for_viewer(target, None).await?;
         Ok(found.map(|(user, _)| {
-            self.model.fill_user(ticket, &user);
+            self.model.offer_user(ticket, &user);
             let relationship = relationship(&user.id);
             (user, relationship)
         }))
@@ -139,7 +139,7 @@ impl UserRepository for CachedUsers {
             .await?
         {
             Some((user, _)) => {
-                self.model.fill_user(ticket, &user);
+                self.model.offer_user(ticket, &user);
                 Ok(state_of(&user))
             }
             None => Ok(AccountState::Missing),

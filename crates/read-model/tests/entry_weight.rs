@@ -16,8 +16,8 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 use allmine_domain::feed::{ChangeFeed, FeedBatch, FeedError, FeedLag, FeedPosition};
 use allmine_domain::profiles::{
-    AccountState, ProfileChanges, RelationshipView, UpdateProfileFailure, UserLookup, UserLookups,
-    UserRepository, ViewerRelations, ViewerRelationships,
+    AccountState, FollowState, ProfileChanges, RelationshipView, UpdateProfileFailure, UserLookup,
+    UserLookups, UserRepository, ViewerRelations, ViewerRelationships,
 };
 use allmine_domain::search::{SearchCandidate, SearchDirectory};
 use allmine_domain::{
@@ -64,6 +64,28 @@ fn user(id: UserId) -> User {
         is_private: false,
         is_deactivated: false,
         stats: Stats::default(),
+    }
+}
+
+/// The same user as a search result shows them: the 96 px photo, no stream.
+fn candidate(id: UserId) -> SearchCandidate {
+    let user = user(id);
+    let n = u32::from_be_bytes(id.as_bytes()[8..].try_into().unwrap());
+    SearchCandidate {
+        id,
+        username: user.username.as_str().to_owned(),
+        name: user.name,
+        surname: user.surname,
+        expertise: user.expertise,
+        minute_price_in_live_stream: user.minute_price_in_live_stream,
+        photo: Some(ProfilePhoto {
+            id: PhotoId::from_bytes([7; 12]),
+            url: format!("https://cdn.allmine.example/photos/{n:07}/96.jpg"),
+            media_type: MediaType::Image,
+        }),
+        live: None,
+        is_private: false,
+        follow: FollowState::NotFollowing,
     }
 }
 
@@ -138,10 +160,10 @@ impl SearchDirectory for MadeUp {
 
     async fn hydrate(
         &self,
-        _ids: &[UserId],
+        ids: &[UserId],
         _viewer: &UserId,
     ) -> Result<Vec<SearchCandidate>, RepositoryError> {
-        unreachable!("not read here")
+        Ok(ids.iter().map(|id| candidate(*id)).collect())
     }
 }
 
@@ -309,4 +331,23 @@ async fn the_byte_budget_counts_what_the_entries_take_from_the_heap() {
         filled.report(what);
         filled.assert_honest(what);
     }
+
+    let directory = CachedDirectory::new(
+        Arc::new(MadeUp { blocks: 0 }),
+        Arc::new(MadeUp { blocks: 0 }),
+        model.clone(),
+    );
+    let searcher = id(300_000_000);
+    directory.blocked_either_way(&searcher).await.unwrap();
+    const PAGES: u32 = 1_000;
+    let filled = measure(&model, || async {
+        for page in 0..PAGES {
+            let ids: Vec<UserId> = (0..20).map(|n| id(400_000_000 + page * 20 + n)).collect();
+            directory.hydrate(&ids, &searcher).await.unwrap();
+        }
+    })
+    .await;
+    assert_eq!(filled.entries, u64::from(PAGES) * 20, "a card per result");
+    filled.report("search cards");
+    filled.assert_honest("search cards");
 }
