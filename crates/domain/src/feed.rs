@@ -82,6 +82,10 @@ pub enum Change {
     /// Something between two users changed: a follow (requested, accepted or
     /// removed) or a block (added or removed), either way round.
     Pair(UserId, UserId),
+    /// Only the user's follow counters moved, with the follow that moved them
+    /// (its `Pair` comes with it): what shows no counter (a search result's
+    /// card) is unchanged.
+    Counted(UserId),
 }
 
 /// One read of the feed.

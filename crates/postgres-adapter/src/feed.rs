@@ -280,7 +280,7 @@ pub(crate) async fn read(
 }
 
 /// What one row stands for: a `user` row its user; a pair the `Pair`, then,
-/// when it moved the follow counters, each side's `User`.
+/// when it moved the follow counters, each side's `Counted`.
 fn row_changes(
     kind: &str,
     user: &[u8],
@@ -295,8 +295,8 @@ fn row_changes(
             if counters == Some(true) {
                 Ok(vec![
                     Change::Pair(user, other),
-                    Change::User(user),
-                    Change::User(other),
+                    Change::Counted(user),
+                    Change::Counted(other),
                 ])
             } else {
                 Ok(vec![Change::Pair(user, other)])

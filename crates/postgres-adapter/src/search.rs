@@ -187,12 +187,12 @@ impl SearchFeed for PgSearch {
             Err(FeedError::Repository(error)) => return Err(error),
         };
         // Follow states and blocks are not in the index: they only move the
-        // position.
+        // position. Follower counts rank, so a counted user is re-indexed.
         let mut changed: Vec<Vec<u8>> = batch
             .changes
             .iter()
             .filter_map(|change| match change {
-                Change::User(id) => Some(id.as_bytes().to_vec()),
+                Change::User(id) | Change::Counted(id) => Some(id.as_bytes().to_vec()),
                 Change::Pair(..) => None,
             })
             .collect();

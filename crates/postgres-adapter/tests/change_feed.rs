@@ -87,8 +87,8 @@ async fn table(pool: &PgPool, start: FeedPosition) -> Vec<Change> {
                     if counters {
                         vec![
                             Change::Pair(user, other),
-                            Change::User(user),
-                            Change::User(other),
+                            Change::Counted(user),
+                            Change::Counted(other),
                         ]
                     } else {
                         vec![Change::Pair(user, other)]
@@ -109,6 +109,7 @@ async fn each_kind_of_change_made_in_sql_comes_out_as_the_change_it_names() {
     let c = insert_user(&db.pool, "kind_c").await;
     let (a_, b_, c_) = (hex(&a), hex(&b), hex(&c));
     let user = |id: &UserId| Change::User(*id);
+    let counted = |id: &UserId| Change::Counted(*id);
     let pair = |x: &UserId, y: &UserId| Change::Pair(*x, *y);
     settle(&db.pool).await;
     let (_, mut position) = read_all(&feed, feed_head(&db.pool).await, 100).await;
@@ -124,7 +125,7 @@ async fn each_kind_of_change_made_in_sql_comes_out_as_the_change_it_names() {
         // A follow of a public profile, accepted at once: the pair and both counters.
         (
             format!("INSERT INTO follows (follower_id, followee_id, status) VALUES ('\\x{a_}', '\\x{b_}', 'accepted')"),
-            vec![pair(&a, &b), user(&a), user(&b)],
+            vec![pair(&a, &b), counted(&a), counted(&b)],
         ),
         // A counter set directly (not by a follow): the user's own change.
         (format!("UPDATE users SET followers_count = 7 WHERE id = '\\x{b_}'"), vec![user(&b)]),
@@ -136,11 +137,11 @@ async fn each_kind_of_change_made_in_sql_comes_out_as_the_change_it_names() {
         ),
         (
             format!("UPDATE follows SET status = 'accepted', accepted_at = now() WHERE follower_id = '\\x{c_}' AND followee_id = '\\x{b_}'"),
-            vec![pair(&c, &b), user(&b), user(&c)],
+            vec![pair(&c, &b), counted(&b), counted(&c)],
         ),
         (
             format!("DELETE FROM follows WHERE follower_id = '\\x{c_}' AND followee_id = '\\x{b_}'"),
-            vec![pair(&c, &b), user(&b), user(&c)],
+            vec![pair(&c, &b), counted(&b), counted(&c)],
         ),
         (
             format!("INSERT INTO blocks (blocker_id, blocked_id) VALUES ('\\x{c_}', '\\x{a_}')"),
@@ -188,7 +189,7 @@ async fn each_kind_of_change_made_in_sql_comes_out_as_the_change_it_names() {
         (
             format!("DELETE FROM users WHERE id = '\\x{a_}'"),
             // The user, the follow (and the counter it held on b), the photo.
-            vec![user(&a), pair(&a, &b), user(&b)],
+            vec![user(&a), pair(&a, &b), counted(&a), counted(&b)],
         ),
     ];
 

@@ -170,19 +170,25 @@ impl FeedFollower {
         self.freshness.reset();
     }
 
-    /// Applies `changes`: both sides of a pair dropped, held users re-read in place.
+    /// Applies `changes`: both sides of a pair dropped, held users re-read in
+    /// place, the search cards of changed users dropped (not of users whose
+    /// counters alone moved: a card shows none).
     async fn apply(&self, changes: &[Change]) {
         let mut users: Vec<UserId> = Vec::new();
         let mut seen = HashSet::new();
+        let mut changed = HashSet::new();
         for change in changes {
             match *change {
                 Change::Pair(one, other) => {
                     self.model.changed(&Key::Viewer(one), true);
                     self.model.changed(&Key::Viewer(other), true);
                 }
-                Change::User(id) => {
+                Change::User(id) | Change::Counted(id) => {
                     if seen.insert(id) {
                         users.push(id);
+                    }
+                    if matches!(change, Change::User(_)) {
+                        changed.insert(id);
                     }
                 }
             }
@@ -190,7 +196,11 @@ impl FeedFollower {
         // Mark every change before reading any: a read in flight from
         // before must not put an old value back.
         for id in &users {
-            self.model.user_changed(id, false);
+            if changed.contains(id) {
+                self.model.user_changed(id, false);
+            } else {
+                self.model.changed(&Key::User(*id), false);
+            }
         }
         let held: Vec<UserId> = users
             .into_iter()

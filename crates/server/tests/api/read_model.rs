@@ -233,6 +233,50 @@ async fn a_warm_page_of_search_results_is_answered_from_memory_with_each_viewers
 }
 
 #[tokio::test]
+async fn a_follow_landing_on_a_user_moves_their_count_and_keeps_their_search_card() {
+    let app = TestApp::spawn_with_read_model().await;
+    wait_until_trusted(&app).await;
+    let search = Read::by(FAN_PENDING, "/api/v2/users/search?query=johndoe123");
+    let profile = Read::anonymous(format!("/api/v1/users/profile/{JOHN}"));
+    for read in [&search, &search, &profile, &profile] {
+        read.send(&app).await;
+    }
+    let followers = |body: &Value| body["data"]["followersCount"].as_u64();
+    let before = followers(&profile.send(&app).await.1).unwrap();
+    let (john, searcher) = (sql_id(JOHN), sql_id(FAN_PENDING));
+    // Anyone but the searcher, whose own relations the follow would drop.
+    run_sql(
+        &app,
+        format!(
+            "INSERT INTO follows (follower_id, followee_id, status, accepted_at) \
+             SELECT u.id, {john}, 'accepted', now() FROM users u \
+             WHERE u.id NOT IN ({john}, {searcher}) AND u.deactivated_at IS NULL AND NOT EXISTS \
+               (SELECT 1 FROM follows f WHERE f.follower_id = u.id AND f.followee_id = {john}) \
+             LIMIT 1"
+        ),
+    )
+    .await;
+    within_bound(
+        &app,
+        &profile,
+        Instant::now(),
+        "the new count",
+        |_, body| followers(body) == Some(before + 1),
+    )
+    .await;
+
+    let misses_before = misses(&app);
+    let (status, body) = search.send(&app).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["items"][0]["_id"], JOHN);
+    assert_eq!(
+        misses(&app),
+        misses_before,
+        "the card is still held: a count is not on it"
+    );
+}
+
+#[tokio::test]
 async fn a_search_result_on_air_shows_its_viewer_count_as_it_is_now() {
     let app = TestApp::spawn_with_read_model().await;
     let john = sql_id(JOHN);
