@@ -176,27 +176,28 @@ impl FeedFollower {
     async fn apply(&self, changes: &[Change]) {
         let mut users: Vec<UserId> = Vec::new();
         let mut seen = HashSet::new();
-        let mut changed = HashSet::new();
+        let mut cards_changed = HashSet::new();
         for change in changes {
-            match *change {
+            let id = match *change {
                 Change::Pair(one, other) => {
                     self.model.changed(&Key::Viewer(one), true);
                     self.model.changed(&Key::Viewer(other), true);
+                    continue;
                 }
-                Change::User(id) | Change::Counted(id) => {
-                    if seen.insert(id) {
-                        users.push(id);
-                    }
-                    if matches!(change, Change::User(_)) {
-                        changed.insert(id);
-                    }
+                Change::User(id) => {
+                    cards_changed.insert(id);
+                    id
                 }
+                Change::Counted(id) => id,
+            };
+            if seen.insert(id) {
+                users.push(id);
             }
         }
         // Mark every change before reading any: a read in flight from
         // before must not put an old value back.
         for id in &users {
-            if changed.contains(id) {
+            if cards_changed.contains(id) {
                 self.model.user_changed(id, false);
             } else {
                 self.model.changed(&Key::User(*id), false);
