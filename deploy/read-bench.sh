@@ -161,8 +161,8 @@ stop "$server"; server=""
 # PostgreSQL alone: the SQL the server runs for an anonymous profile read by
 # username (and for every read-model miss), as compiled into it (the .sqlx/
 # metadata of find_one_anonymously in crates/postgres-adapter/src/users.rs),
-# with no id ($1) and the username key ($2) of a random generated user, `user_N`.
-mapfile -t query_files < <(grep -l 'false AS \\"blocked!\\"' .sqlx/query-*.json | xargs grep -l 'username_key = \$2::text')
+# with the username key ($1) of a random generated user, `user_N`.
+mapfile -t query_files < <(grep -l 'false AS \\"blocked!\\"' .sqlx/query-*.json | xargs grep -l 'username_key = \$1')
 [ "${#query_files[@]}" -eq 1 ] \
   || { echo "read-bench: expected one .sqlx query for find_one_anonymously, found ${#query_files[@]}" >&2; exit 1; }
 MISS_SQL=$OUT/read-profile-miss.sql
@@ -171,8 +171,7 @@ generated=$("${PSQL[@]}" -c "SELECT count(*) FROM users WHERE username_key ~ '^u
 username_key="('user_' || :n)"
 {
   echo "\\set n random(1, $generated)"
-  no_id=${PROFILE_SQL//\$1::bytea/NULL::bytea}
-  echo "${no_id//\$2/$username_key};"
+  echo "${PROFILE_SQL//\$1/$username_key};"
 } > "$MISS_SQL"
 
 # The follows: each transaction toggles the follow between a random generated
