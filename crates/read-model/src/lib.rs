@@ -32,11 +32,13 @@
 mod directory;
 mod follower;
 mod freshness;
+mod misses;
 mod store;
 mod users;
 mod viewers;
 
 pub use directory::CachedDirectory;
 pub use follower::{FeedFollower, FollowSettings};
+pub use misses::MissSettings;
 pub use store::{ReadModel, ReadModelStats};
 pub use users::{CachedUsernames, CachedUsers};

@@ -17,6 +17,7 @@ use allmine_domain::usernames::{
 };
 use allmine_domain::{Relationship, RepositoryError, User, UserId};
 
+use crate::misses::{MissReads, MissSettings};
 use crate::store::{HeldRelations, ReadModel};
 use crate::viewers::held_relations;
 
@@ -25,6 +26,7 @@ pub struct CachedUsers {
     storage: Arc<dyn UserRepository>,
     relations: Arc<dyn ViewerRelationships>,
     model: Arc<ReadModel>,
+    misses: MissReads,
 }
 
 impl std::fmt::Debug for CachedUsers {
@@ -36,13 +38,16 @@ impl std::fmt::Debug for CachedUsers {
 }
 
 impl CachedUsers {
-    /// Reads `storage` through `model`, a viewer's relations from `relations`.
+    /// Reads `storage` through `model`, a viewer's relations from
+    /// `relations`; the users `model` misses are read as `misses` says.
     pub fn new(
         storage: Arc<dyn UserRepository>,
         relations: Arc<dyn ViewerRelationships>,
         model: Arc<ReadModel>,
+        misses: MissSettings,
     ) -> Self {
         Self {
+            misses: MissReads::new(Arc::clone(&storage), misses),
             storage,
             relations,
             model,
@@ -96,9 +101,10 @@ impl UserRepository for CachedUsers {
         }
         self.model.miss();
         let ticket = self.model.ticket();
-        // The pair is known already: the owner alone is read, as for no viewer.
-        let found = self.storage.find_for_viewer(target, None).await?;
-        Ok(found.map(|(user, _)| {
+        // The pair is known already: the owner alone is read, as for no
+        // viewer, together with the other misses of the moment.
+        let found = self.misses.read(target).await?;
+        Ok(found.map(|user| {
             self.model.offer_user(ticket, &user);
             let relationship = relationship(&user.id);
             (user, relationship)
@@ -133,12 +139,8 @@ impl UserRepository for CachedUsers {
         // Read the whole user, so the signed-in path's next check is a hit.
         self.model.miss();
         let ticket = self.model.ticket();
-        match self
-            .storage
-            .find_for_viewer(UserLookup::Id(id), None)
-            .await?
-        {
-            Some((user, _)) => {
+        match self.misses.read(UserLookup::Id(id)).await? {
+            Some(user) => {
                 self.model.offer_user(ticket, &user);
                 Ok(state_of(&user))
             }

@@ -24,7 +24,9 @@ use allmine_domain::{
     AvailabilityStatus, MediaType, PhotoId, ProfilePhoto, Relationship, RepositoryError,
     SocialHandles, Stats, User, UserId, Username,
 };
-use allmine_read_model::{CachedDirectory, CachedUsers, FeedFollower, FollowSettings, ReadModel};
+use allmine_read_model::{
+    CachedDirectory, CachedUsers, FeedFollower, FollowSettings, MissSettings, ReadModel,
+};
 
 #[global_allocator]
 static HEAP: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -110,10 +112,16 @@ impl UserRepository for MadeUp {
 
     async fn find_many_for_viewer(
         &self,
-        _targets: UserLookups<'_>,
+        targets: UserLookups<'_>,
         _viewer: Option<&UserId>,
     ) -> Result<Vec<Option<(User, Relationship)>>, RepositoryError> {
-        unreachable!("not read here")
+        Ok(match targets {
+            UserLookups::Ids(ids) => ids
+                .iter()
+                .map(|id| Some((user(*id), Relationship::NONE)))
+                .collect(),
+            UserLookups::Usernames(names) => vec![None; names.len()],
+        })
     }
 
     async fn relationships_with(
@@ -286,6 +294,7 @@ async fn the_byte_budget_counts_what_the_entries_take_from_the_heap() {
         Arc::new(MadeUp { blocks: 0 }),
         Arc::new(MadeUp { blocks: 0 }),
         model.clone(),
+        MissSettings::default(),
     );
     // One read first: whatever the cache sets up once is not an entry's.
     users

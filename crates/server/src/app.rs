@@ -28,7 +28,8 @@ use allmine_postgres::{
     PgChangeFeed, PgHistory, PgPool, PgSearch, PgUsernames, PgUsers, ReadRouting,
 };
 use allmine_read_model::{
-    CachedDirectory, CachedUsernames, CachedUsers, FeedFollower, FollowSettings, ReadModel,
+    CachedDirectory, CachedUsernames, CachedUsers, FeedFollower, FollowSettings, MissSettings,
+    ReadModel,
 };
 
 use crate::config::RateLimitStore;
@@ -96,6 +97,8 @@ pub struct Parts {
     /// The read model profile, account and relationship reads go through;
     /// `None`: every read goes to PostgreSQL. `serve` starts its feed follower.
     pub read_model: Option<Arc<ReadModel>>,
+    /// How the read model's misses are read together.
+    pub read_model_misses: MissSettings,
     /// Where to serve `GET /metrics`; `None`: no metrics listener and no
     /// sampling (requests still go through the facade, a no-op without a
     /// recorder).
@@ -122,7 +125,11 @@ struct ReadPorts {
 /// The ports, through the read model when there is one (its feed follower
 /// then runs until the runtime stops), reads that may lag routed by
 /// `routing`.
-fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> ReadPorts {
+fn read_ports(
+    routing: &ReadRouting,
+    read_model: Option<Arc<ReadModel>>,
+    misses: MissSettings,
+) -> ReadPorts {
     let names: Arc<dyn UsernameReservations> = Arc::new(PgUsernames::routed(routing.clone()));
     let Some(model) = read_model else {
         return ReadPorts {
@@ -150,6 +157,7 @@ fn read_ports(routing: &ReadRouting, read_model: Option<Arc<ReadModel>>) -> Read
         users.clone(),
         pg_users.clone(),
         model.clone(),
+        misses,
     ));
     let names: Arc<dyn UsernameReservations> = Arc::new(CachedUsernames::new(names, model.clone()));
     let cached_directory: Arc<dyn SearchDirectory> =
@@ -230,6 +238,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Running> {
         workers,
         cors_allowed_origins,
         read_model,
+        read_model_misses,
         metrics,
     } = parts;
     let (limits, shared_limits) = limiters(rate_limits, &rate_limit_store)?;
@@ -243,7 +252,7 @@ pub fn serve(listener: TcpListener, parts: Parts) -> std::io::Result<Running> {
         names,
         directory,
         feed_pool,
-    } = read_ports(&routing, read_model.clone());
+    } = read_ports(&routing, read_model.clone(), read_model_misses);
     let mut pools = vec![(sampling::pool::PRIMARY, pool.clone())];
     pools.extend(
         routing

@@ -9,6 +9,7 @@ use allmine_http::cors::{AllowedOrigin, parse_origins};
 use allmine_http::{JwtIssuer, JwtSettings, VerificationKey};
 use allmine_postgres::DatabaseSettings;
 use allmine_postgres::PgConnectOptions;
+use allmine_read_model::MissSettings;
 use allmine_redis::RedisSettings;
 use secrecy::SecretString;
 
@@ -127,6 +128,10 @@ pub struct Config {
     pub cors_allowed_origins: Vec<AllowedOrigin>,
     /// The read model's size in bytes (`READ_MODEL_BYTES`); 0: no read model.
     pub read_model_bytes: u64,
+    /// How the read model's misses are read (`READ_MODEL_MISS_READS`: how
+    /// many reads of users by id, and as many by name, run at once; the
+    /// misses beyond are read together as one finishes).
+    pub read_model_misses: MissSettings,
     /// The proxies whose `Forwarded` / `X-Forwarded-For` are believed
     /// (`TRUSTED_PROXIES`); empty: none.
     pub trusted_proxies: TrustedProxies,
@@ -228,6 +233,7 @@ impl Config {
             .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", e.to_string()))?,
             search_index_dir,
             read_model_bytes: number(&lookup, "READ_MODEL_BYTES", DEFAULT_READ_MODEL_BYTES)?,
+            read_model_misses: read_model_misses(&lookup)?,
             trusted_proxies: TrustedProxies::parse(&lookup("TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|e| invalid("TRUSTED_PROXIES", e.to_string()))?,
             rate_limit_store: rate_limit_store(&lookup, environment)?,
@@ -285,6 +291,20 @@ fn number<T: FromStr>(
             .parse()
             .map_err(|_| invalid(name, format!("not a number: {value:?}"))),
     }
+}
+
+fn read_model_misses(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<MissSettings, ConfigError> {
+    let defaults = MissSettings::default();
+    let concurrent_reads = number(&lookup, "READ_MODEL_MISS_READS", defaults.concurrent_reads)?;
+    if concurrent_reads == 0 {
+        return Err(invalid("READ_MODEL_MISS_READS", "at least 1".to_owned()));
+    }
+    Ok(MissSettings {
+        concurrent_reads,
+        ..defaults
+    })
 }
 
 fn rate_limits(

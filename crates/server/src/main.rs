@@ -211,6 +211,7 @@ async fn run_server(config: Config) -> Result<(), String> {
         cors_allowed_origins: config.cors_allowed_origins,
         read_model: (config.read_model_bytes > 0)
             .then(|| Arc::new(ReadModel::new(config.read_model_bytes))),
+        read_model_misses: config.read_model_misses,
         metrics,
     };
     let server = serve(listener, parts).map_err(|e| e.to_string())?;

@@ -363,6 +363,7 @@ impl TestApp {
             workers: 2,
             cors_allowed_origins,
             read_model: read_model.clone(),
+            read_model_misses: allmine_read_model::MissSettings::default(),
             metrics,
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());

@@ -86,6 +86,7 @@ impl TestServer {
             workers: 2,
             cors_allowed_origins: Vec::new(),
             read_model: None,
+            read_model_misses: allmine_read_model::MissSettings::default(),
             metrics: None,
         };
         tokio::spawn(allmine_server::serve(listener, parts).unwrap());
