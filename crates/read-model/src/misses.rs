@@ -34,7 +34,7 @@ pub struct MissSettings {
 impl Default for MissSettings {
     fn default() -> Self {
         Self {
-            concurrent_reads: 4,
+            concurrent_reads: 2,
             batch_at_most: 64,
         }
     }
