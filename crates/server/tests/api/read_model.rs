@@ -945,3 +945,45 @@ async fn a_follow_an_accept_and_blocks_made_in_sql_reach_a_held_viewer_within_a_
         assert_eq!(misses(app), after, "then every pair from memory");
     }
 }
+
+#[tokio::test]
+async fn users_missed_at_the_same_moment_are_read_together_and_each_answer_is_its_own() {
+    let app = TestApp::spawn_with_read_model().await;
+    wait_until_trusted(&app).await;
+    let mut crowd = Vec::new();
+    for n in 0..40 {
+        let username = format!("crowd_{n:02}");
+        let id = app
+            .add_person(&username, &format!("Name{n:02}"), "Crowd")
+            .await;
+        crowd.push((username, id));
+    }
+    // Each of them asked for at once by name and by id, anonymously and by
+    // a signed-in viewer (whose account check misses by id as well).
+    let reads: Vec<(Read, &str, &str)> = crowd
+        .iter()
+        .flat_map(|(username, id)| {
+            [
+                Read::anonymous(format!("/api/v1/users/profile/username/{username}")),
+                Read::by(JOHN, format!("/api/v1/users/profile/username/{username}")),
+                Read::profile(None, id),
+                Read::profile(Some(JOHN), id),
+            ]
+            .map(|read| (read, username.as_str(), id.as_str()))
+        })
+        .collect();
+    let before = misses(&app);
+    let answers = futures::future::join_all(reads.iter().map(|(read, _, _)| read.send(&app))).await;
+
+    for ((read, username, id), (status, body)) in reads.iter().zip(&answers) {
+        assert_eq!(*status, StatusCode::OK, "{}: {body}", read.path);
+        assert_eq!(body["data"]["username"], *username, "{}: {body}", read.path);
+        assert_eq!(body["data"]["_id"], *id, "{}: {body}", read.path);
+        let n = &username["crowd_".len()..];
+        assert_eq!(body["data"]["name"], format!("Name{n}"), "{}", read.path);
+    }
+    assert!(
+        misses(&app) >= before + crowd.len() as u64,
+        "the crowd came from storage, not from memory"
+    );
+}
