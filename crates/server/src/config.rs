@@ -538,6 +538,23 @@ mod tests {
     }
 
     #[test]
+    fn the_read_model_runs_two_miss_reads_of_each_kind_at_once_unless_told_and_never_none() {
+        assert_eq!(config(&[]).unwrap().read_model_misses.concurrent_reads, 2);
+        let one = config(&[("READ_MODEL_MISS_READS", "1")]).unwrap();
+        assert_eq!(one.read_model_misses.concurrent_reads, 1);
+        assert_eq!(
+            one.read_model_misses.batch_at_most,
+            MissSettings::default().batch_at_most
+        );
+        for refused in ["0", "-1", "many"] {
+            assert!(
+                config(&[("READ_MODEL_MISS_READS", refused)]).is_err(),
+                "{refused} refused"
+            );
+        }
+    }
+
+    #[test]
     fn the_change_feed_is_kept_a_week_unless_told_otherwise_and_0_keeps_it_forever() {
         let week = Duration::from_secs(7 * 24 * 3600);
         let day = Some(Duration::from_secs(24 * 3600));
