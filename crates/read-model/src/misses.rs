@@ -362,6 +362,13 @@ mod tests {
         })
     }
 
+    /// A new miss is read and answered: the lane has a read free for it.
+    async fn a_new_miss_is_read(lane: &Arc<Lane<u32, u32>>, storage: &Arc<Gated>, key: u32) {
+        let later = miss(lane, storage, key);
+        storage.open.add_permits(1);
+        assert_eq!(later.await.unwrap().unwrap(), Some(key * 10));
+    }
+
     /// Lets the spawned misses run until they wait.
     async fn settle() {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -443,9 +450,7 @@ mod tests {
         // The turn passed on: the waiting miss reads now, and a new one after it.
         storage.open.add_permits(2);
         assert_eq!(second.await.unwrap().unwrap(), Some(40));
-        let later = miss(&lane, &storage, 6);
-        storage.open.add_permits(1);
-        assert_eq!(later.await.unwrap().unwrap(), Some(60));
+        a_new_miss_is_read(&lane, &storage, 6).await;
     }
 
     #[tokio::test]
@@ -463,8 +468,6 @@ mod tests {
         assert_eq!(first.await.unwrap().unwrap(), Some(20));
         assert_eq!(kept.await.unwrap().unwrap(), Some(60));
         // The lane's one read is free again.
-        let later = miss(&lane, &storage, 8);
-        storage.open.add_permits(1);
-        assert_eq!(later.await.unwrap().unwrap(), Some(80));
+        a_new_miss_is_read(&lane, &storage, 8).await;
     }
 }
