@@ -156,9 +156,14 @@ full=$("${PSQL[@]}" -c "SELECT username FROM users WHERE deactivated_at IS NULL 
 curl -fs "http://127.0.0.1:$PORT/api/v1/users/profile/username/$full" > "$BODY"
 echo "ceiling body: $(wc -c < "$BODY") bytes"
 workers=${HTTP_WORKERS:-}
-# Give it time to merge what earlier follows split the search index into (it
-# settles once no change has come for a few seconds): no line pays for that.
-sleep "${SETTLE_WAIT:-20}"
+# Let it merge what earlier follows split the search index into (it settles
+# once no change has come for a few seconds), up to SETTLE_WAIT seconds: no
+# line should pay for that merge.
+for _ in $(seq 1 "${SETTLE_WAIT:-180}"); do
+  [ "$(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l)" -le 1 ] && break
+  sleep 1
+done
+echo "search index: $(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l) segment(s)"
 stop "$server"; server=""
 
 # PostgreSQL alone: the SQL the server runs for an anonymous profile read by
