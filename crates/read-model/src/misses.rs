@@ -454,6 +454,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_miss_cancelled_after_its_turn_came_passes_the_turn_on() {
+        let (lane, storage) = (lane(1, 64), Gated::new());
+        let reader = |keys: Vec<u32>| {
+            let storage = Arc::clone(&storage);
+            async move { storage.read(keys).await }
+        };
+        let still_pending = |future| async move {
+            tokio::time::timeout(Duration::from_millis(20), future)
+                .await
+                .is_err()
+        };
+        let mut first = Box::pin(lane.read(2, reader));
+        assert!(still_pending(&mut first).await, "the first read is held");
+        let mut turned = Box::pin(lane.read(4, reader));
+        assert!(still_pending(&mut turned).await, "it waits");
+        let mut kept = Box::pin(lane.read(6, reader));
+        assert!(still_pending(&mut kept).await, "it waits too");
+
+        storage.open.add_permits(1);
+        assert_eq!(first.await.unwrap(), Some(20));
+        // The turn has been sent to `turned`, which is dropped before it
+        // ever looks: the turn must reach `kept` all the same.
+        drop(turned);
+        storage.open.add_permits(1);
+        assert_eq!(kept.await.unwrap(), Some(60));
+        // And the lane's one read is free again: the turn was not lost.
+        let later = miss(&lane, &storage, 8);
+        storage.open.add_permits(1);
+        let answer = tokio::time::timeout(Duration::from_secs(5), later).await;
+        assert_eq!(
+            answer.expect("the turn was lost").unwrap().unwrap(),
+            Some(80)
+        );
+    }
+
+    #[tokio::test]
     async fn a_miss_cancelled_while_waiting_does_not_take_the_turn_with_it() {
         let (lane, storage) = (lane(1, 64), Gated::new());
         let first = miss(&lane, &storage, 2);
