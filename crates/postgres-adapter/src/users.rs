@@ -371,12 +371,7 @@ async fn find_many(
     .fetch_all(pool)
     .await
     .map_err(repository_error)?;
-    let mut found: Vec<Option<(User, Relationship)>> = vec![None; targets.len()];
-    for row in rows {
-        let slot = slot(&mut found, row.position)?;
-        *slot = Some(into_domain(row)?);
-    }
-    Ok(found)
+    in_asked_order(rows, targets.len())
 }
 
 /// Users read with no viewer, in one query: the read model's misses, read
@@ -443,12 +438,7 @@ async fn find_many_anonymously(
         }
     }
     .map_err(repository_error)?;
-    let mut found: Vec<Option<(User, Relationship)>> = vec![None; targets.len()];
-    for row in rows {
-        let slot = slot(&mut found, row.position)?;
-        *slot = Some(into_domain(row)?);
-    }
-    Ok(found)
+    in_asked_order(rows, targets.len())
 }
 
 async fn relationships(
@@ -637,6 +627,20 @@ impl ViewerRelationships for PgUsers {
 }
 
 /// The answer's place for a row at 1-based `position` of the asked users.
+/// The users of a batch's `rows`, each at the `position` that asked for it,
+/// `None` where no row came: one slot for each of the `asked`.
+fn in_asked_order(
+    rows: Vec<UserRow>,
+    asked: usize,
+) -> Result<Vec<Option<(User, Relationship)>>, RepositoryError> {
+    let mut found: Vec<Option<(User, Relationship)>> = vec![None; asked];
+    for row in rows {
+        let slot = slot(&mut found, row.position)?;
+        *slot = Some(into_domain(row)?);
+    }
+    Ok(found)
+}
+
 fn slot<T>(found: &mut [Option<T>], position: i64) -> Result<&mut Option<T>, RepositoryError> {
     usize::try_from(position)
         .ok()

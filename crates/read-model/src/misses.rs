@@ -183,8 +183,17 @@ impl<K: Clone, V> Lane<K, V> {
         keys.push(key);
         keys.extend(others.iter().map(|waiter| waiter.key.clone()));
         let asked = keys.len();
-        match read_batch(keys).await {
-            Ok(found) if found.len() == asked => {
+        let found = read_batch(keys).await.and_then(|found| {
+            if found.len() == asked {
+                Ok(found)
+            } else {
+                Err(RepositoryError::Failed(
+                    format!("asked for {asked} users, got {} answers", found.len()).into(),
+                ))
+            }
+        });
+        match found {
+            Ok(found) => {
                 let mut found = found.into_iter();
                 let own = found.next().flatten();
                 for (waiter, user) in others.into_iter().zip(found) {
@@ -192,17 +201,6 @@ impl<K: Clone, V> Lane<K, V> {
                     let _ = waiter.reply.send(Turn::Answered(Ok(user)));
                 }
                 Ok(own)
-            }
-            Ok(found) => {
-                let error = || {
-                    RepositoryError::Failed(
-                        format!("asked for {asked} users, got {} answers", found.len()).into(),
-                    )
-                };
-                for waiter in others {
-                    let _ = waiter.reply.send(Turn::Answered(Err(error())));
-                }
-                Err(error())
             }
             Err(error) => {
                 let error = Arc::new(error);
