@@ -187,18 +187,24 @@ impl SearchFeed for PgSearch {
             Err(FeedError::Repository(error)) => return Err(error),
         };
         // Follow states and blocks are not in the index: they only move the
-        // position. Follower counts rank, so a counted user is re-indexed.
-        let mut changed: Vec<Vec<u8>> = batch
-            .changes
-            .iter()
-            .filter_map(|change| match change {
-                Change::User(id) | Change::Counted(id) => Some(id.as_bytes().to_vec()),
-                Change::Pair(..) => None,
-            })
-            .collect();
+        // position. Follower counts rank, so a counted user is re-indexed, as
+        // a recount unless the read also changed them otherwise.
+        let mut shown: HashSet<Vec<u8>> = HashSet::new();
+        let mut changed: Vec<Vec<u8>> = Vec::new();
+        for change in &batch.changes {
+            match change {
+                Change::User(id) => {
+                    shown.insert(id.as_bytes().to_vec());
+                    changed.push(id.as_bytes().to_vec());
+                }
+                Change::Counted(id) => changed.push(id.as_bytes().to_vec()),
+                Change::Pair(..) => {}
+            }
+        }
         changed.sort_unstable();
         changed.dedup();
-        let mut changes = Vec::with_capacity(changed.len());
+        let mut changes = Vec::new();
+        let mut recounts = Vec::new();
         if !changed.is_empty() {
             // Read after the feed, in a later snapshot: the state is at least
             // as new as the changes, and anything newer comes again in a
@@ -215,13 +221,19 @@ impl SearchFeed for PgSearch {
             .map_err(repository_error)?;
             let still_active: HashSet<Vec<u8>> = active.iter().map(|row| row.id.clone()).collect();
             for row in active {
-                changes.push(IndexChange::Upsert(indexed_user(
+                let recounted = !shown.contains(&row.id);
+                let user = indexed_user(
                     &row.id,
                     row.username,
                     row.name,
                     row.surname,
                     row.followers_count,
-                )?));
+                )?;
+                if recounted {
+                    recounts.push(user);
+                } else {
+                    changes.push(IndexChange::Upsert(user));
+                }
             }
             for id in &changed {
                 if !still_active.contains(id.as_slice()) {
@@ -231,6 +243,7 @@ impl SearchFeed for PgSearch {
         }
         Ok(FeedRead::Changes {
             changes,
+            recounts,
             through: batch.through,
             complete: batch.complete,
         })

@@ -15,10 +15,14 @@ use common::{age_feed, feed_head, feed_horizon, insert_user, settle};
 fn changed(read: FeedRead) -> (Vec<IndexChange>, FeedPosition, bool) {
     match read {
         FeedRead::Changes {
-            changes,
+            mut changes,
+            recounts,
             through,
             complete,
-        } => (changes, through, complete),
+        } => {
+            changes.extend(recounts.into_iter().map(IndexChange::Upsert));
+            (changes, through, complete)
+        }
         FeedRead::Trimmed => panic!("expected changes, got Trimmed"),
     }
 }
@@ -99,6 +103,72 @@ async fn a_user_changed_twice_in_a_batch_comes_once_with_the_latest_state_and_a_
     );
     assert!(complete);
     assert!(through > start);
+}
+
+#[tokio::test]
+async fn a_follow_recounts_both_sides_and_a_user_also_renamed_in_the_read_comes_as_a_change() {
+    let db = TestDatabase::new().await;
+    let feed = PgSearch::new(db.pool.clone());
+    let fan = insert_user(&db.pool, "recount_fan").await;
+    let star = insert_user(&db.pool, "recount_star").await;
+    settle(&db.pool).await;
+    let start = feed_head(&db.pool).await;
+    let follow = |follower: allmine_domain::UserId, followee: allmine_domain::UserId| {
+        sqlx::query(
+            "INSERT INTO follows (follower_id, followee_id, status) VALUES ($1, $2, 'accepted')",
+        )
+        .bind(follower.as_bytes().to_vec())
+        .bind(followee.as_bytes().to_vec())
+        .execute(&db.pool)
+    };
+    follow(fan, star).await.unwrap();
+    settle(&db.pool).await;
+
+    let FeedRead::Changes {
+        changes, recounts, ..
+    } = feed.changes_since(start, 100).await.unwrap()
+    else {
+        panic!("expected changes");
+    };
+    assert!(changes.is_empty(), "{changes:?}");
+    let mut counted: Vec<(String, u64)> = recounts
+        .iter()
+        .map(|user| (user.username.clone(), user.followers))
+        .collect();
+    counted.sort();
+    assert_eq!(
+        counted,
+        [
+            ("recount_fan".to_owned(), 0),
+            ("recount_star".to_owned(), 1)
+        ]
+    );
+
+    sqlx::query("DELETE FROM follows WHERE follower_id = $1")
+        .bind(fan.as_bytes().to_vec())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET username = 'recount_star2' WHERE id = $1")
+        .bind(star.as_bytes().to_vec())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    settle(&db.pool).await;
+    let FeedRead::Changes {
+        changes, recounts, ..
+    } = feed.changes_since(start, 100).await.unwrap()
+    else {
+        panic!("expected changes");
+    };
+    assert_eq!(usernames(&changes), ["recount_star2".to_owned()]);
+    assert_eq!(
+        recounts
+            .iter()
+            .map(|user| user.username.as_str())
+            .collect::<Vec<_>>(),
+        ["recount_fan"]
+    );
 }
 
 #[tokio::test]

@@ -137,6 +137,11 @@ pub enum FeedRead {
     Changes {
         /// Upserts and removals; empty when nothing search shows changed.
         changes: Vec<IndexChange>,
+        /// The current state of users whose follow counters alone moved (a
+        /// follow): nothing a result shows changed, only what ranks them, so
+        /// a sync may apply these later and together. A user changed in any
+        /// other way in the same read is in `changes` instead.
+        recounts: Vec<IndexedUser>,
         /// The position the read reached (the one read from when nothing
         /// changed after it).
         through: FeedPosition,

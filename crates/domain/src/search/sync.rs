@@ -1,12 +1,23 @@
 //! The index sync use case ([`SearchSync`]): keeping the index fed from the store of
 //! record's change feed (read from a [`FeedPosition`], see [`crate::feed`]), in batches,
 //! and rebuilding it from a snapshot when it fell behind what the feed forgot.
+//!
+//! Follows move follower counts many times a second, and a count only ranks: no
+//! result shows it. So a read that brings nothing but recounts (or nothing search
+//! shows at all) is held back, up to [`RECOUNT_EVERY`], and committed with whatever
+//! comes next; a read that changes what a result shows is committed at once, with
+//! everything held. An index commit costs the engine the same for one user as for a
+//! hundred, and a hot user followed many times in that while is written once.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
+use super::model::{IndexChange, IndexedUser};
 use super::ports::{FeedRead, SearchError, SearchFeed, SearchIndexWriter};
 use crate::error::RepositoryError;
 use crate::feed::FeedPosition;
+use crate::ids::UserId;
 use crate::progress::{NoProgress, Progress};
 
 /// Why the index could not be brought up to date.
@@ -29,6 +40,8 @@ pub enum SyncError {
 pub struct SearchSync {
     feed: Arc<dyn SearchFeed>,
     index: Arc<dyn SearchIndexWriter>,
+    recount_every: Duration,
+    held: Arc<Mutex<Held>>,
 }
 
 impl std::fmt::Debug for SearchSync {
@@ -41,10 +54,71 @@ impl std::fmt::Debug for SearchSync {
 /// of a million users, memory holds one batch, not the million.
 pub const SYNC_BATCH: usize = 5_000;
 
+/// How long a read that changed nothing a result shows (follower counts, or
+/// nothing search indexes) may wait to be committed. With the feed polled
+/// every tenth of a second, a follower count ranks within a second.
+pub const RECOUNT_EVERY: Duration = Duration::from_millis(800);
+
+/// What was read from the feed but not committed yet: the latest state of the
+/// recounted users, and the position every read so far reached.
+#[derive(Debug, Default)]
+struct Held {
+    recounts: HashMap<UserId, IndexedUser>,
+    through: Option<FeedPosition>,
+    since: Option<Instant>,
+}
+
+impl Held {
+    fn hold(&mut self, recounts: Vec<IndexedUser>, through: FeedPosition) {
+        for user in recounts {
+            self.recounts.insert(user.id, user);
+        }
+        self.through = Some(through);
+        self.since.get_or_insert_with(Instant::now);
+    }
+
+    fn is_due(&self, wait: Duration) -> bool {
+        self.since.is_some_and(|since| since.elapsed() >= wait)
+    }
+
+    /// Everything held, then `changes`: one commit's worth. A user `changes`
+    /// names is read as late as the recount or later, so the recount goes.
+    fn with(&mut self, changes: Vec<IndexChange>) -> Vec<IndexChange> {
+        let named: HashSet<UserId> = changes
+            .iter()
+            .map(|change| match change {
+                IndexChange::Upsert(user) => user.id,
+                IndexChange::Remove(id) => *id,
+            })
+            .collect();
+        let mut all: Vec<IndexChange> = self
+            .recounts
+            .drain()
+            .filter(|(id, _)| !named.contains(id))
+            .map(|(_, user)| IndexChange::Upsert(user))
+            .collect();
+        all.extend(changes);
+        all
+    }
+}
+
 impl SearchSync {
-    /// A sync over these ports.
+    /// A sync over these ports, holding recounts back up to [`RECOUNT_EVERY`].
     pub fn new(feed: Arc<dyn SearchFeed>, index: Arc<dyn SearchIndexWriter>) -> Self {
-        Self { feed, index }
+        Self {
+            feed,
+            index,
+            recount_every: RECOUNT_EVERY,
+            held: Arc::default(),
+        }
+    }
+
+    /// The same sync, holding recounts back up to `wait` instead (zero commits
+    /// every read at once).
+    #[must_use]
+    pub fn recounting_every(mut self, wait: Duration) -> Self {
+        self.recount_every = wait;
+        self
     }
 
     /// Rebuilds the index from a snapshot of the store. Returns the users indexed.
@@ -64,20 +138,26 @@ impl SearchSync {
             .replace_all_reporting(users, through, progress)
             .await?;
         progress.finish();
+        *self.held() = Held::default();
         Ok(count)
     }
 
-    /// The position the index has applied the feed through; `None`: never written.
+    /// The position the feed has been read through (some of it possibly
+    /// held back, see [`RECOUNT_EVERY`]); `None`: the index was never written.
     pub async fn applied_through(&self) -> Result<Option<FeedPosition>, SyncError> {
+        if let Some(through) = self.held().through {
+            return Ok(Some(through));
+        }
         Ok(self.index.applied_through().await?)
     }
 
-    /// Opens the way for serving: rebuilds a never-written index, then catches up.
+    /// Opens the way for serving: rebuilds a never-written index, then catches up,
+    /// committing everything read.
     pub async fn prepare(&self) -> Result<(), SyncError> {
         if self.index.applied_through().await?.is_none() {
             self.rebuild().await?;
         }
-        self.catch_up().await.map(|_| ())
+        self.catch_up_holding(Duration::ZERO).await.map(|_| ())
     }
 
     /// Tells the index that changes have stopped coming for a while (see
@@ -86,43 +166,61 @@ impl SearchSync {
         Ok(self.index.settle().await?)
     }
 
-    /// Applies every final change since the index's last applied position,
-    /// in commits of at most [`SYNC_BATCH`] changes, each recording the
-    /// position it reached, so an interruption never repeats or skips more
-    /// than a batch; stops at the first read that reached every final change.
-    /// A read that moved the position without changing anything search shows
-    /// is committed too, so that the position keeps up. An index so far
-    /// behind that the feed forgot what it missed (an instance stopped for
-    /// longer than the feed keeps changes) is rebuilt first. Returns how many
-    /// users were updated (or indexed, by a rebuild).
+    /// Applies every final change since the position last read, in commits
+    /// of at most [`SYNC_BATCH`] changes, each recording the position it
+    /// reached, so an interruption never repeats or skips more than a batch;
+    /// stops at the first read that reached every final change. A read that
+    /// changed nothing a result shows (follower counts, or nothing search
+    /// indexes) is held back until [`RECOUNT_EVERY`] has passed since the
+    /// first such read, then committed with what came since, so that the
+    /// position keeps up. An index so far behind that the feed forgot what
+    /// it missed (an instance stopped for longer than the feed keeps changes)
+    /// is rebuilt first. Returns how many users were read changed (or
+    /// indexed, by a rebuild).
     pub async fn catch_up(&self) -> Result<usize, SyncError> {
-        let mut position = self
-            .index
-            .applied_through()
-            .await?
-            .unwrap_or(FeedPosition::START);
+        self.catch_up_holding(self.recount_every).await
+    }
+
+    async fn catch_up_holding(&self, wait: Duration) -> Result<usize, SyncError> {
+        // Taken out for the catch-up: after a failure the next one reads
+        // again from the last commit (applying a state twice is harmless).
+        let mut held = std::mem::take(&mut *self.held());
+        let mut position = match held.through {
+            Some(through) => through,
+            None => self
+                .index
+                .applied_through()
+                .await?
+                .unwrap_or(FeedPosition::START),
+        };
         let mut updated = 0;
         let mut rebuilt = false;
         loop {
             match self.feed.changes_since(position, SYNC_BATCH).await? {
                 FeedRead::Changes {
                     changes,
+                    recounts,
                     through,
                     complete,
                 } => {
                     // A read that did not move cannot move on the next try
                     // either: done, whatever it claims.
                     if through <= position {
-                        return Ok(updated);
+                        break;
                     }
-                    updated += changes.len();
-                    self.index.apply(changes, through).await?;
+                    updated += changes.len() + recounts.len();
+                    held.hold(recounts, through);
                     position = through;
+                    if complete && changes.is_empty() {
+                        break;
+                    }
+                    self.commit(&mut held, changes).await?;
                     if complete {
-                        return Ok(updated);
+                        break;
                     }
                 }
                 FeedRead::Trimmed if !rebuilt => {
+                    held = Held::default();
                     updated += self.rebuild().await?;
                     rebuilt = true;
                     position = self
@@ -134,6 +232,26 @@ impl SearchSync {
                 FeedRead::Trimmed => return Err(SyncError::StillBehind(position)),
             }
         }
+        if held.is_due(wait) {
+            self.commit(&mut held, Vec::new()).await?;
+        }
+        *self.held() = held;
+        Ok(updated)
+    }
+
+    /// Commits what `held` holds with `changes`, through the position it reached.
+    async fn commit(&self, held: &mut Held, changes: Vec<IndexChange>) -> Result<(), SyncError> {
+        let Some(through) = held.through else {
+            return Ok(());
+        };
+        let all = held.with(changes);
+        self.index.apply(all, through).await?;
+        *held = Held::default();
+        Ok(())
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -157,6 +275,8 @@ mod tests {
     /// `trimmed_through` are forgotten, and the snapshot holds `users`.
     struct Outbox {
         rows: Vec<(u64, Option<IndexedUser>)>,
+        /// Rows whose user's follow counters alone moved.
+        recounted: Vec<u64>,
         trimmed_through: u64,
         users: Vec<IndexedUser>,
     }
@@ -177,11 +297,16 @@ mod tests {
                 .filter(|(n, _)| at(*n) > position)
                 .take(at_most)
                 .collect();
+            let (recounts, changes): (Vec<_>, Vec<_>) = batch
+                .iter()
+                .filter_map(|(n, user)| user.clone().map(|user| (n, user)))
+                .partition(|(n, _)| self.recounted.contains(n));
             Ok(FeedRead::Changes {
-                changes: batch
-                    .iter()
-                    .filter_map(|(_, user)| user.clone().map(IndexChange::Upsert))
+                changes: changes
+                    .into_iter()
+                    .map(|(_, user)| IndexChange::Upsert(user))
                     .collect(),
+                recounts: recounts.into_iter().map(|(_, user)| user).collect(),
                 through: batch.last().map_or(position, |(n, _)| at(*n)),
                 complete: batch.len() < at_most,
             })
@@ -250,6 +375,7 @@ mod tests {
     fn outbox(rows: u64) -> Outbox {
         Outbox {
             rows: (1..=rows).map(|n| (n, Some(numbered(n)))).collect(),
+            recounted: Vec::new(),
             trimmed_through: 0,
             users: Vec::new(),
         }
@@ -282,11 +408,131 @@ mod tests {
         feed.rows.push((4, None));
         let commits = Arc::new(Commits::default());
         commits.apply(Vec::new(), at(3)).await.ok();
-        let sync = SearchSync::new(Arc::new(feed), commits.clone());
+        let sync =
+            SearchSync::new(Arc::new(feed), commits.clone()).recounting_every(Duration::ZERO);
 
         assert_eq!(sync.catch_up().await.ok(), Some(0));
 
         assert_eq!(commits.taken(), [(0, at(3)), (0, at(4))]);
+    }
+
+    /// Rows 1..=4: users 1 and 3 recounted, 2 and 4 changed in what a result shows.
+    fn recounts_between_changes() -> Outbox {
+        let mut feed = outbox(4);
+        feed.recounted = vec![1, 3];
+        feed
+    }
+
+    /// A sync that never finds recounts due by themselves.
+    fn patient(feed: Outbox, commits: &Arc<Commits>) -> SearchSync {
+        SearchSync::new(Arc::new(feed), commits.clone()).recounting_every(Duration::from_secs(3600))
+    }
+
+    #[tokio::test]
+    async fn recounts_alone_wait_and_the_position_read_is_kept_meanwhile() {
+        let mut feed = outbox(2);
+        feed.recounted = vec![1, 2];
+        let commits = Arc::new(Commits::default());
+        commits.apply(Vec::new(), at(0)).await.ok();
+        let sync = patient(feed, &commits);
+
+        assert_eq!(sync.catch_up().await.ok(), Some(2));
+
+        assert_eq!(commits.taken(), [(0, at(0))]);
+        assert_eq!(sync.applied_through().await.ok(), Some(Some(at(2))));
+    }
+
+    #[tokio::test]
+    async fn a_change_a_result_shows_is_committed_at_once_with_the_recounts_held() {
+        let commits = Arc::new(Commits::default());
+        commits.apply(Vec::new(), at(0)).await.ok();
+        let sync = patient(recounts_between_changes(), &commits);
+
+        assert_eq!(sync.catch_up().await.ok(), Some(4));
+
+        // Rows 1..=4 in one read: the recounts 1 and 3 with the changes 2 and 4.
+        assert_eq!(commits.taken(), [(0, at(0)), (4, at(4))]);
+    }
+
+    #[tokio::test]
+    async fn held_recounts_are_committed_once_due_even_when_nothing_new_comes() {
+        let mut feed = outbox(2);
+        feed.recounted = vec![1, 2];
+        let commits = Arc::new(Commits::default());
+        commits.apply(Vec::new(), at(0)).await.ok();
+        let sync = SearchSync::new(Arc::new(feed), commits.clone())
+            .recounting_every(Duration::from_millis(1));
+        assert_eq!(sync.catch_up().await.ok(), Some(2));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+
+        assert_eq!(sync.catch_up().await.ok(), Some(0));
+
+        assert_eq!(commits.taken().last(), Some(&(2, at(2))));
+    }
+
+    #[tokio::test]
+    async fn a_user_recounted_then_changed_is_written_once_as_changed() {
+        let written = Arc::new(Written::default());
+        let mut feed = outbox(1);
+        feed.recounted = vec![1];
+        let mut renamed = numbered(1);
+        renamed.username = "renamed".into();
+        feed.rows.push((2, Some(renamed.clone())));
+        let sync = SearchSync::new(Arc::new(feed), written.clone())
+            .recounting_every(Duration::from_secs(3600));
+
+        assert_eq!(sync.catch_up().await.ok(), Some(2));
+
+        assert_eq!(written.changes(), [IndexChange::Upsert(renamed)]);
+    }
+
+    #[tokio::test]
+    async fn preparing_commits_everything_read_recounts_included() {
+        let mut feed = outbox(2);
+        feed.recounted = vec![1, 2];
+        let commits = Arc::new(Commits::default());
+        commits.apply(Vec::new(), at(0)).await.ok();
+        let sync = patient(feed, &commits);
+
+        assert!(sync.prepare().await.is_ok());
+
+        assert_eq!(commits.taken(), [(0, at(0)), (2, at(2))]);
+    }
+
+    /// Keeps every change applied, in order.
+    #[derive(Default)]
+    struct Written(Mutex<Vec<IndexChange>>);
+
+    impl Written {
+        fn changes(&self) -> Vec<IndexChange> {
+            self.0.lock().map(|all| all.clone()).unwrap_or_default()
+        }
+    }
+
+    #[async_trait]
+    impl SearchIndexWriter for Written {
+        async fn apply(
+            &self,
+            changes: Vec<IndexChange>,
+            _through: FeedPosition,
+        ) -> Result<(), SearchError> {
+            if let Ok(mut all) = self.0.lock() {
+                all.extend(changes);
+            }
+            Ok(())
+        }
+
+        async fn applied_through(&self) -> Result<Option<FeedPosition>, SearchError> {
+            Ok(Some(FeedPosition::START))
+        }
+
+        async fn replace_all(
+            &self,
+            _users: Vec<IndexedUser>,
+            _through: FeedPosition,
+        ) -> Result<(), SearchError> {
+            Ok(())
+        }
     }
 
     #[tokio::test]
@@ -363,6 +609,7 @@ mod tests {
             ) -> Result<FeedRead, RepositoryError> {
                 Ok(FeedRead::Changes {
                     changes: Vec::new(),
+                    recounts: Vec::new(),
                     through: position,
                     complete: false,
                 })
