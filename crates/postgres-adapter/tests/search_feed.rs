@@ -105,6 +105,23 @@ async fn a_user_changed_twice_in_a_batch_comes_once_with_the_latest_state_and_a_
     assert!(through > start);
 }
 
+/// One read from `position`: the changes a result shows, and the recounted
+/// users' names and follower counts, sorted.
+async fn read_apart(feed: &PgSearch, position: FeedPosition) -> (Vec<String>, Vec<(String, u64)>) {
+    let FeedRead::Changes {
+        changes, recounts, ..
+    } = feed.changes_since(position, 100).await.unwrap()
+    else {
+        panic!("expected changes, got Trimmed");
+    };
+    let mut counted: Vec<(String, u64)> = recounts
+        .into_iter()
+        .map(|user| (user.username, user.followers))
+        .collect();
+    counted.sort();
+    (usernames(&changes), counted)
+}
+
 #[tokio::test]
 async fn a_follow_recounts_both_sides_and_a_user_also_renamed_in_the_read_comes_as_a_change() {
     let db = TestDatabase::new().await;
@@ -113,31 +130,20 @@ async fn a_follow_recounts_both_sides_and_a_user_also_renamed_in_the_read_comes_
     let star = insert_user(&db.pool, "recount_star").await;
     settle(&db.pool).await;
     let start = feed_head(&db.pool).await;
-    let follow = |follower: allmine_domain::UserId, followee: allmine_domain::UserId| {
-        sqlx::query(
-            "INSERT INTO follows (follower_id, followee_id, status) VALUES ($1, $2, 'accepted')",
-        )
-        .bind(follower.as_bytes().to_vec())
-        .bind(followee.as_bytes().to_vec())
-        .execute(&db.pool)
-    };
-    follow(fan, star).await.unwrap();
+    sqlx::query(
+        "INSERT INTO follows (follower_id, followee_id, status) VALUES ($1, $2, 'accepted')",
+    )
+    .bind(fan.as_bytes().to_vec())
+    .bind(star.as_bytes().to_vec())
+    .execute(&db.pool)
+    .await
+    .unwrap();
     settle(&db.pool).await;
 
-    let FeedRead::Changes {
-        changes, recounts, ..
-    } = feed.changes_since(start, 100).await.unwrap()
-    else {
-        panic!("expected changes");
-    };
+    let (changes, recounts) = read_apart(&feed, start).await;
     assert!(changes.is_empty(), "{changes:?}");
-    let mut counted: Vec<(String, u64)> = recounts
-        .iter()
-        .map(|user| (user.username.clone(), user.followers))
-        .collect();
-    counted.sort();
     assert_eq!(
-        counted,
+        recounts,
         [
             ("recount_fan".to_owned(), 0),
             ("recount_star".to_owned(), 1)
@@ -155,20 +161,9 @@ async fn a_follow_recounts_both_sides_and_a_user_also_renamed_in_the_read_comes_
         .await
         .unwrap();
     settle(&db.pool).await;
-    let FeedRead::Changes {
-        changes, recounts, ..
-    } = feed.changes_since(start, 100).await.unwrap()
-    else {
-        panic!("expected changes");
-    };
-    assert_eq!(usernames(&changes), ["recount_star2".to_owned()]);
-    assert_eq!(
-        recounts
-            .iter()
-            .map(|user| user.username.as_str())
-            .collect::<Vec<_>>(),
-        ["recount_fan"]
-    );
+    let (changes, recounts) = read_apart(&feed, start).await;
+    assert_eq!(changes, ["recount_star2".to_owned()]);
+    assert_eq!(recounts, [("recount_fan".to_owned(), 0)]);
 }
 
 #[tokio::test]
