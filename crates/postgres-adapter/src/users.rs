@@ -626,7 +626,6 @@ impl ViewerRelationships for PgUsers {
     }
 }
 
-/// The answer's place for a row at 1-based `position` of the asked users.
 /// The users of a batch's `rows`, each at the `position` that asked for it,
 /// `None` where no row came: one slot for each of the `asked`.
 fn in_asked_order(
@@ -641,6 +640,7 @@ fn in_asked_order(
     Ok(found)
 }
 
+/// The answer's place for a row at 1-based `position` of the asked users.
 fn slot<T>(found: &mut [Option<T>], position: i64) -> Result<&mut Option<T>, RepositoryError> {
     usize::try_from(position)
         .ok()

@@ -60,12 +60,12 @@ pub const SYNC_BATCH: usize = 5_000;
 pub const RECOUNT_EVERY: Duration = Duration::from_millis(800);
 
 /// What was read from the feed but not committed yet: the latest state of the
-/// recounted users, and the position every read so far reached.
+/// recounted users, the position the reads reached and when the first of them
+/// was held (`None`: nothing held).
 #[derive(Debug, Default)]
 struct Held {
     recounts: HashMap<UserId, IndexedUser>,
-    through: Option<FeedPosition>,
-    since: Option<Instant>,
+    reached: Option<(FeedPosition, Instant)>,
 }
 
 impl Held {
@@ -73,12 +73,17 @@ impl Held {
         for user in recounts {
             self.recounts.insert(user.id, user);
         }
-        self.through = Some(through);
-        self.since.get_or_insert_with(Instant::now);
+        let since = self.reached.map_or_else(Instant::now, |(_, since)| since);
+        self.reached = Some((through, since));
+    }
+
+    fn through(&self) -> Option<FeedPosition> {
+        self.reached.map(|(through, _)| through)
     }
 
     fn is_due(&self, wait: Duration) -> bool {
-        self.since.is_some_and(|since| since.elapsed() >= wait)
+        self.reached
+            .is_some_and(|(_, since)| since.elapsed() >= wait)
     }
 
     /// Everything held, then `changes`: one commit's worth. A user `changes`
@@ -145,7 +150,7 @@ impl SearchSync {
     /// The position the feed has been read through (some of it possibly
     /// held back, see [`RECOUNT_EVERY`]); `None`: the index was never written.
     pub async fn applied_through(&self) -> Result<Option<FeedPosition>, SyncError> {
-        if let Some(through) = self.held().through {
+        if let Some(through) = self.held().through() {
             return Ok(Some(through));
         }
         Ok(self.index.applied_through().await?)
@@ -185,7 +190,7 @@ impl SearchSync {
         // Taken out for the catch-up: after a failure the next one reads
         // again from the last commit (applying a state twice is harmless).
         let mut held = std::mem::take(&mut *self.held());
-        let mut position = match held.through {
+        let mut position = match held.through() {
             Some(through) => through,
             None => self
                 .index
@@ -241,7 +246,7 @@ impl SearchSync {
 
     /// Commits what `held` holds with `changes`, through the position it reached.
     async fn commit(&self, held: &mut Held, changes: Vec<IndexChange>) -> Result<(), SyncError> {
-        let Some(through) = held.through else {
+        let Some(through) = held.through() else {
             return Ok(());
         };
         let all = held.with(changes);
@@ -317,15 +322,34 @@ mod tests {
         }
     }
 
-    /// Records each commit: how many changes, through which position.
+    /// Records each commit: its changes, through which position.
     #[derive(Default)]
-    struct Commits(Mutex<Vec<(usize, FeedPosition)>>);
+    struct Commits(Mutex<Vec<(Vec<IndexChange>, FeedPosition)>>);
 
     impl Commits {
+        /// Each commit: how many changes, through which position.
         fn taken(&self) -> Vec<(usize, FeedPosition)> {
             self.0
                 .lock()
-                .map(|commits| commits.clone())
+                .map(|commits| {
+                    commits
+                        .iter()
+                        .map(|(changes, through)| (changes.len(), *through))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+
+        /// Every change committed, in order.
+        fn changes(&self) -> Vec<IndexChange> {
+            self.0
+                .lock()
+                .map(|commits| {
+                    commits
+                        .iter()
+                        .flat_map(|(changes, _)| changes.clone())
+                        .collect()
+                })
                 .unwrap_or_default()
         }
     }
@@ -338,7 +362,7 @@ mod tests {
             through: FeedPosition,
         ) -> Result<(), SearchError> {
             if let Ok(mut commits) = self.0.lock() {
-                commits.push((changes.len(), through));
+                commits.push((changes, through));
             }
             Ok(())
         }
@@ -472,18 +496,17 @@ mod tests {
 
     #[tokio::test]
     async fn a_user_recounted_then_changed_is_written_once_as_changed() {
-        let written = Arc::new(Written::default());
+        let commits = Arc::new(Commits::default());
         let mut feed = outbox(1);
         feed.recounted = vec![1];
         let mut renamed = numbered(1);
         renamed.username = "renamed".into();
         feed.rows.push((2, Some(renamed.clone())));
-        let sync = SearchSync::new(Arc::new(feed), written.clone())
-            .recounting_every(Duration::from_secs(3600));
+        let sync = patient(feed, &commits);
 
         assert_eq!(sync.catch_up().await.ok(), Some(2));
 
-        assert_eq!(written.changes(), [IndexChange::Upsert(renamed)]);
+        assert_eq!(commits.changes(), [IndexChange::Upsert(renamed)]);
     }
 
     #[tokio::test]
@@ -497,42 +520,6 @@ mod tests {
         assert!(sync.prepare().await.is_ok());
 
         assert_eq!(commits.taken(), [(0, at(0)), (2, at(2))]);
-    }
-
-    /// Keeps every change applied, in order.
-    #[derive(Default)]
-    struct Written(Mutex<Vec<IndexChange>>);
-
-    impl Written {
-        fn changes(&self) -> Vec<IndexChange> {
-            self.0.lock().map(|all| all.clone()).unwrap_or_default()
-        }
-    }
-
-    #[async_trait]
-    impl SearchIndexWriter for Written {
-        async fn apply(
-            &self,
-            changes: Vec<IndexChange>,
-            _through: FeedPosition,
-        ) -> Result<(), SearchError> {
-            if let Ok(mut all) = self.0.lock() {
-                all.extend(changes);
-            }
-            Ok(())
-        }
-
-        async fn applied_through(&self) -> Result<Option<FeedPosition>, SearchError> {
-            Ok(Some(FeedPosition::START))
-        }
-
-        async fn replace_all(
-            &self,
-            _users: Vec<IndexedUser>,
-            _through: FeedPosition,
-        ) -> Result<(), SearchError> {
-            Ok(())
-        }
     }
 
     #[tokio::test]
