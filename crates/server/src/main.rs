@@ -80,6 +80,13 @@ struct SeedArgs {
     heavy_user_transactions: u64,
 }
 
+/// mimalloc rather than glibc's malloc: a profile read allocates and frees a
+/// few dozen small blocks (the user's strings, the answer, headers), and with
+/// glibc that was about a seventh of the server's CPU under load
+/// (docs/performance.md, "seventh run").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(cli.command, Some(Command::Healthcheck)) {
