@@ -5,14 +5,20 @@
 //! Labels stay bounded: the route is the pattern the router matched (such as
 //! `/api/v1/users/profile/username/{username}`), never the path, which holds
 //! user names and ids; a request no route matched is `unmatched`; a method
-//! outside the standard ones is `other`.
+//! outside the standard ones is `other`. A route registered through
+//! [`crate::routes::configure`] carries its pattern as [`RoutePattern`], read
+//! here as it is; asking the router (`match_pattern`) would match the path
+//! against the routes a second time, regular expressions included, on every
+//! request.
 
 use std::time::Instant;
 
+use actix_web::HttpRequest;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
+use metrics::SharedString;
 
 /// Answers, by `route`, `method` and `status` (a counter).
 pub const HTTP_REQUESTS_TOTAL: &str = "allmine_http_requests_total";
@@ -21,6 +27,10 @@ pub const HTTP_REQUESTS_TOTAL: &str = "allmine_http_requests_total";
 pub const HTTP_REQUEST_DURATION_SECONDS: &str = "allmine_http_request_duration_seconds";
 /// The route label of a request no route matched.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// The pattern a route was registered with, as its resource's app data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoutePattern(pub &'static str);
 
 /// Records [`HTTP_REQUESTS_TOTAL`] and [`HTTP_REQUEST_DURATION_SECONDS`].
 /// Register it outermost, `App::wrap(from_fn(record_request_metrics))` last,
@@ -36,14 +46,11 @@ pub async fn record_request_metrics(
     let outcome = next.call(req).await;
     let elapsed = started.elapsed().as_secs_f64();
     let (route, status) = match &outcome {
-        Ok(response) => (
-            route_label(response.request().match_pattern()),
-            response.status(),
-        ),
+        Ok(response) => (route_of(response.request()), response.status()),
         // The router renders its errors as responses; an `Err` only comes
         // from a middleware and becomes a 500 in actix-web's hands.
         Err(error) => (
-            UNMATCHED_ROUTE.to_owned(),
+            SharedString::const_str(UNMATCHED_ROUTE),
             error.as_response_error().status_code(),
         ),
     };
@@ -64,9 +71,17 @@ pub async fn record_request_metrics(
     Ok(outcome?.map_into_boxed_body())
 }
 
-/// The route label: the matched pattern, or [`UNMATCHED_ROUTE`].
-fn route_label(pattern: Option<String>) -> String {
-    pattern.unwrap_or_else(|| UNMATCHED_ROUTE.to_owned())
+/// The route label: the pattern the route carries, else the one the router
+/// finds (for routes the server adds beside the API's), or [`UNMATCHED_ROUTE`].
+fn route_of(request: &HttpRequest) -> SharedString {
+    match request.app_data::<RoutePattern>() {
+        Some(pattern) => SharedString::const_str(pattern.0),
+        None => route_label(request.match_pattern()),
+    }
+}
+
+fn route_label(pattern: Option<String>) -> SharedString {
+    pattern.map_or(SharedString::const_str(UNMATCHED_ROUTE), SharedString::from)
 }
 
 /// The method label: the standard methods by name, anything else `other`
@@ -99,9 +114,9 @@ mod tests {
 
     #[test]
     fn a_request_no_route_matched_is_labelled_unmatched() {
-        assert_eq!(route_label(None), "unmatched");
+        assert_eq!(route_label(None).as_ref(), "unmatched");
         assert_eq!(
-            route_label(Some("/api/v1/users/{id}/stats".into())),
+            route_label(Some("/api/v1/users/{id}/stats".into())).as_ref(),
             "/api/v1/users/{id}/stats"
         );
     }

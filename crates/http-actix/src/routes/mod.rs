@@ -19,6 +19,7 @@ use crate::body::{MAX_BODY_BYTES, json_config};
 use crate::context::RequestContext;
 use crate::envelope;
 use crate::error::{ApiError, Detail, ErrorCode};
+use crate::request_metrics::RoutePattern;
 
 /// Registers the API's routes, extractor settings and fallbacks.
 ///
@@ -51,10 +52,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
             resource(usernames::CHANGE, "PATCH").route(web::patch().to(usernames::change_username)),
         )
         .service(
-            resource(profiles::BY_USERNAME, "GET")
-                .route(web::get().to(profiles::profile_by_username)),
+            web::scope(profiles::SCOPE)
+                .service(
+                    resource_within(profiles::SCOPE, profiles::BY_USERNAME, "GET")
+                        .route(web::get().to(profiles::profile_by_username)),
+                )
+                .service(
+                    resource_within(profiles::SCOPE, profiles::BY_ID, "GET")
+                        .route(web::get().to(profiles::profile_by_id)),
+                ),
         )
-        .service(resource(profiles::BY_ID, "GET").route(web::get().to(profiles::profile_by_id)))
         .service(resource(users::USERS, "GET").route(web::get().to(users::profiles_batch)))
         .service(resource(profiles::STATS, "GET").route(web::get().to(profiles::stats)))
         .service(resource(search::SEARCH, "GET").route(web::get().to(search::search_users)))
@@ -64,11 +71,26 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 /// A resource that answers methods it has no route for with 405 in the
-/// envelope and `Allow: <allow>`.
-fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(move |context: RequestContext| {
-        std::future::ready(method_not_allowed(&context, allow))
-    }))
+/// envelope and `Allow: <allow>`, and tells the request metrics its pattern.
+fn resource(path: &'static str, allow: &'static str) -> actix_web::Resource {
+    resource_within("", path, allow)
+}
+
+/// [`resource`] for a `path` registered inside the scope `scope` (whose
+/// pattern starts it). A scope with a static pattern is matched by comparing
+/// text; a pattern with a `{segment}` is a regular expression run over what
+/// the path has left, so the hottest reads keep theirs short.
+fn resource_within(
+    scope: &'static str,
+    path: &'static str,
+    allow: &'static str,
+) -> actix_web::Resource {
+    let within = path.strip_prefix(scope).unwrap_or(path);
+    web::resource(within)
+        .app_data(RoutePattern(path))
+        .default_service(web::to(move |context: RequestContext| {
+            std::future::ready(method_not_allowed(&context, allow))
+        }))
 }
 
 /// Any path no route matches.

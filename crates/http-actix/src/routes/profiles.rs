@@ -20,6 +20,8 @@ use crate::state::ApiState;
 
 pub(crate) use examples::profile_data as profile_example_data;
 
+/// Where the profile reads live (see [`super::configure`]).
+pub const SCOPE: &str = "/api/v1/users/profile";
 /// `GET`: a profile by username.
 pub const BY_USERNAME: &str = "/api/v1/users/profile/username/{username}";
 /// `GET`: a profile by id.
