@@ -35,7 +35,7 @@ pub struct MissSettings {
 impl Default for MissSettings {
     fn default() -> Self {
         Self {
-            concurrent_reads: 2,
+            concurrent_reads: 1,
             batch_at_most: 64,
         }
     }

@@ -538,12 +538,12 @@ mod tests {
     }
 
     #[test]
-    fn the_read_model_runs_two_miss_reads_of_each_kind_at_once_unless_told_and_never_none() {
-        assert_eq!(config(&[]).unwrap().read_model_misses.concurrent_reads, 2);
-        let one = config(&[("READ_MODEL_MISS_READS", "1")]).unwrap();
-        assert_eq!(one.read_model_misses.concurrent_reads, 1);
+    fn the_read_model_runs_one_miss_read_of_each_kind_at_once_unless_told_and_never_none() {
+        assert_eq!(config(&[]).unwrap().read_model_misses.concurrent_reads, 1);
+        let two = config(&[("READ_MODEL_MISS_READS", "2")]).unwrap();
+        assert_eq!(two.read_model_misses.concurrent_reads, 2);
         assert_eq!(
-            one.read_model_misses.batch_at_most,
+            two.read_model_misses.batch_at_most,
             MissSettings::default().batch_at_most
         );
         for refused in ["0", "-1", "many"] {
