@@ -82,10 +82,20 @@ pub enum Change {
     /// Something between two users changed: a follow (requested, accepted or
     /// removed) or a block (added or removed), either way round.
     Pair(UserId, UserId),
-    /// Only the user's follow counters moved, with the follow that moved them
-    /// (its `Pair` comes with it): what shows no counter (a search result's
-    /// card) is unchanged.
-    Counted(UserId),
+    /// Only one of the user's follow counters moved, with the follow that
+    /// moved it (its `Pair` comes with it): what shows no counter (a search
+    /// result's card) is unchanged, and what shows only the other counter
+    /// (the search index ranks by followers alone) is unchanged too.
+    Counted(UserId, Counter),
+}
+
+/// Which of a user's follow counters a [`Change::Counted`] moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Counter {
+    /// Their followers: a follow of them was accepted or went.
+    Followers,
+    /// Whom they follow: a follow of theirs was accepted or went.
+    Following,
 }
 
 /// One read of the feed.

@@ -24,7 +24,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 
 use allmine_domain::RepositoryError;
-use allmine_domain::feed::{Change, ChangeFeed, FeedBatch, FeedError, FeedLag, FeedPosition};
+use allmine_domain::feed::{
+    Change, ChangeFeed, Counter, FeedBatch, FeedError, FeedLag, FeedPosition,
+};
 
 use crate::errors::repository_error;
 use crate::rows::{corrupt, count, user_id};
@@ -280,7 +282,8 @@ pub(crate) async fn read(
 }
 
 /// What one row stands for: a `user` row its user; a pair the `Pair`, then,
-/// when it moved the follow counters, each side's `Counted`.
+/// when it moved the follow counters, each side's `Counted` (a pair's `user`
+/// is the follower, its `other` the one followed).
 fn row_changes(
     kind: &str,
     user: &[u8],
@@ -295,8 +298,8 @@ fn row_changes(
             if counters == Some(true) {
                 Ok(vec![
                     Change::Pair(user, other),
-                    Change::Counted(user),
-                    Change::Counted(other),
+                    Change::Counted(user, Counter::Following),
+                    Change::Counted(other, Counter::Followers),
                 ])
             } else {
                 Ok(vec![Change::Pair(user, other)])

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 
 use allmine_domain::RepositoryError;
 use allmine_domain::UserId;
-use allmine_domain::feed::{Change, FeedError, FeedLag, FeedPosition};
+use allmine_domain::feed::{Change, Counter, FeedError, FeedLag, FeedPosition};
 use allmine_domain::search::{FeedRead, LiveNow, SearchCandidate, SearchDirectory, SearchFeed};
 use allmine_domain::search::{IndexChange, IndexedUser};
 
@@ -187,8 +187,12 @@ impl SearchFeed for PgSearch {
             Err(FeedError::Repository(error)) => return Err(error),
         };
         // Follow states and blocks are not in the index: they only move the
-        // position. Follower counts rank, so a counted user is re-indexed, as
-        // a recount unless the read also changed them otherwise.
+        // position. Follower counts rank, so a user whose followers moved is
+        // re-indexed, as a recount unless the read also changed them
+        // otherwise; whom a user follows is not indexed, so the follower's
+        // side of a follow changes nothing here (re-indexing it deleted a
+        // document of the largest segment per follow, and those deletions
+        // force a merge of the whole index).
         let mut shown: HashSet<Vec<u8>> = HashSet::new();
         let mut changed: Vec<Vec<u8>> = Vec::new();
         for change in &batch.changes {
@@ -197,8 +201,8 @@ impl SearchFeed for PgSearch {
                     shown.insert(id.as_bytes().to_vec());
                     changed.push(id.as_bytes().to_vec());
                 }
-                Change::Counted(id) => changed.push(id.as_bytes().to_vec()),
-                Change::Pair(..) => {}
+                Change::Counted(id, Counter::Followers) => changed.push(id.as_bytes().to_vec()),
+                Change::Counted(_, Counter::Following) | Change::Pair(..) => {}
             }
         }
         changed.sort_unstable();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use allmine_domain::UserId;
-use allmine_domain::feed::{Change, ChangeFeed, FeedError, FeedLag, FeedPosition};
+use allmine_domain::feed::{Change, ChangeFeed, Counter, FeedError, FeedLag, FeedPosition};
 use allmine_postgres::testing::TestDatabase;
 use allmine_postgres::{CHANGE_FEED_APPLICATION, PgChangeFeed, PgSearch};
 use common::{age_feed, feed_head, insert_user, settle};
@@ -87,8 +87,8 @@ async fn table(pool: &PgPool, start: FeedPosition) -> Vec<Change> {
                     if counters {
                         vec![
                             Change::Pair(user, other),
-                            Change::Counted(user),
-                            Change::Counted(other),
+                            Change::Counted(user, Counter::Following),
+                            Change::Counted(other, Counter::Followers),
                         ]
                     } else {
                         vec![Change::Pair(user, other)]
@@ -109,7 +109,8 @@ async fn each_kind_of_change_made_in_sql_comes_out_as_the_change_it_names() {
     let c = insert_user(&db.pool, "kind_c").await;
     let (a_, b_, c_) = (hex(&a), hex(&b), hex(&c));
     let user = |id: &UserId| Change::User(*id);
-    let counted = |id: &UserId| Change::Counted(*id);
+    let following = |id: &UserId| Change::Counted(*id, Counter::Following);
+    let followers = |id: &UserId| Change::Counted(*id, Counter::Followers);
     let pair = |x: &UserId, y: &UserId| Change::Pair(*x, *y);
     settle(&db.pool).await;
     let (_, mut position) = read_all(&feed, feed_head(&db.pool).await, 100).await;
@@ -125,7 +126,7 @@ async fn each_kind_of_change_made_in_sql_comes_out_as_the_change_it_names() {
         // A follow of a public profile, accepted at once: the pair and both counters.
         (
             format!("INSERT INTO follows (follower_id, followee_id, status) VALUES ('\\x{a_}', '\\x{b_}', 'accepted')"),
-            vec![pair(&a, &b), counted(&a), counted(&b)],
+            vec![pair(&a, &b), following(&a), followers(&b)],
         ),
         // A counter set directly (not by a follow): the user's own change.
         (format!("UPDATE users SET followers_count = 7 WHERE id = '\\x{b_}'"), vec![user(&b)]),
@@ -137,11 +138,11 @@ async fn each_kind_of_change_made_in_sql_comes_out_as_the_change_it_names() {
         ),
         (
             format!("UPDATE follows SET status = 'accepted', accepted_at = now() WHERE follower_id = '\\x{c_}' AND followee_id = '\\x{b_}'"),
-            vec![pair(&c, &b), counted(&b), counted(&c)],
+            vec![pair(&c, &b), followers(&b), following(&c)],
         ),
         (
             format!("DELETE FROM follows WHERE follower_id = '\\x{c_}' AND followee_id = '\\x{b_}'"),
-            vec![pair(&c, &b), counted(&b), counted(&c)],
+            vec![pair(&c, &b), followers(&b), following(&c)],
         ),
         (
             format!("INSERT INTO blocks (blocker_id, blocked_id) VALUES ('\\x{c_}', '\\x{a_}')"),
@@ -189,7 +190,7 @@ async fn each_kind_of_change_made_in_sql_comes_out_as_the_change_it_names() {
         (
             format!("DELETE FROM users WHERE id = '\\x{a_}'"),
             // The user, the follow (and the counter it held on b), the photo.
-            vec![user(&a), pair(&a, &b), counted(&a), counted(&b)],
+            vec![user(&a), pair(&a, &b), following(&a), followers(&b)],
         ),
     ];
 

@@ -123,7 +123,8 @@ async fn read_apart(feed: &PgSearch, position: FeedPosition) -> (Vec<String>, Ve
 }
 
 #[tokio::test]
-async fn a_follow_recounts_both_sides_and_a_user_also_renamed_in_the_read_comes_as_a_change() {
+async fn a_follow_recounts_the_one_followed_only_and_a_user_also_renamed_in_the_read_comes_as_a_change()
+ {
     let db = TestDatabase::new().await;
     let feed = PgSearch::new(db.pool.clone());
     let fan = insert_user(&db.pool, "recount_fan").await;
@@ -142,13 +143,8 @@ async fn a_follow_recounts_both_sides_and_a_user_also_renamed_in_the_read_comes_
 
     let (changes, recounts) = read_apart(&feed, start).await;
     assert!(changes.is_empty(), "{changes:?}");
-    assert_eq!(
-        recounts,
-        [
-            ("recount_fan".to_owned(), 0),
-            ("recount_star".to_owned(), 1)
-        ]
-    );
+    // The fan's following count moved too, but the index holds no such count.
+    assert_eq!(recounts, [("recount_star".to_owned(), 1)]);
 
     sqlx::query("DELETE FROM follows WHERE follower_id = $1")
         .bind(fan.as_bytes().to_vec())
@@ -163,7 +159,7 @@ async fn a_follow_recounts_both_sides_and_a_user_also_renamed_in_the_read_comes_
     settle(&db.pool).await;
     let (changes, recounts) = read_apart(&feed, start).await;
     assert_eq!(changes, ["recount_star2".to_owned()]);
-    assert_eq!(recounts, [("recount_fan".to_owned(), 0)]);
+    assert!(recounts.is_empty(), "{recounts:?}");
 }
 
 #[tokio::test]

@@ -188,7 +188,7 @@ impl FeedFollower {
                     cards_changed.insert(id);
                     id
                 }
-                Change::Counted(id) => id,
+                Change::Counted(id, _) => id,
             };
             if seen.insert(id) {
                 users.push(id);
