@@ -100,6 +100,14 @@ wait_ready() { # wait_ready URL PID WHAT: the first index build of a million use
   echo "read-bench: $3 did not get ready in 300 s" >&2; exit 1
 }
 
+settle_index() { # wait (up to SETTLE_WAIT s) until the running server has merged its index into one segment
+  for _ in $(seq 1 "${SETTLE_WAIT:-180}"); do
+    [ "$(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l)" -le 1 ] && break
+    sleep 1
+  done
+  echo "search index: $(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l) segment(s)"
+}
+
 start_server() { # start_server SETTING: `default` leaves READ_MODEL_BYTES unset
   if [ "$1" = default ]; then
     "$BIN" serve >> "$OUT/read-server.log" 2>&1 &
@@ -159,11 +167,7 @@ workers=${HTTP_WORKERS:-}
 # Let it merge what earlier follows split the search index into (it settles
 # once no change has come for a few seconds), up to SETTLE_WAIT seconds: no
 # line should pay for that merge.
-for _ in $(seq 1 "${SETTLE_WAIT:-180}"); do
-  [ "$(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l)" -le 1 ] && break
-  sleep 1
-done
-echo "search index: $(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l) segment(s)"
+settle_index
 stop "$server"; server=""
 
 # PostgreSQL alone: the SQL the server runs for an anonymous profile read by
@@ -339,6 +343,9 @@ for setting in $READ_MODEL_SETTINGS; do
   # warm-up to the end of the last round: pgbench runs until stopped and
   # reports its rate every 5 s (the mean of those is the rate achieved).
   start_server "$setting"
+  # The follows of the line before split the index; its merge is not this
+  # line's cost (the read-only lines started from a settled index too).
+  settle_index
   pgbench -n -M prepared -c 4 -j 1 -R "$FOLLOW_RATE" -T 86400 -P 5 \
     -f "$FOLLOW_SQL" "$DATABASE_URL" > "$OUT/read-follows-$key.log" 2>&1 &
   follows=$!
