@@ -286,6 +286,18 @@ mod tests {
     }
 
     const USER: UserId = UserId::from_bytes([7; 12]);
+    /// The secret the verifier of these tests knows.
+    const SECRET: &str = "a-secret-of-enough-length-0123456789";
+
+    /// A verifier of [`SECRET`], and a token for [`USER`] signed with
+    /// `signed_with`, valid for an hour from now.
+    fn verifier_and_hour_token(signed_with: &str) -> (JwtVerifier, String) {
+        let secret = SecretString::from(signed_with.to_owned());
+        let token = JwtIssuer::hs256(&secret, None, None)
+            .issue(&USER, OffsetDateTime::now_utc(), Duration::hours(1))
+            .unwrap();
+        (JwtVerifier::new(&settings(SECRET)).unwrap(), token)
+    }
 
     #[test]
     fn bearer_and_bare_tokens_are_both_accepted() {
@@ -314,21 +326,13 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_the_secret_names_its_user() {
-        let secret = SecretString::from("a-secret-of-enough-length-0123456789".to_owned());
-        let token = JwtIssuer::hs256(&secret, None, None)
-            .issue(&USER, OffsetDateTime::now_utc(), Duration::hours(1))
-            .unwrap();
-        let verifier = JwtVerifier::new(&settings("a-secret-of-enough-length-0123456789")).unwrap();
+        let (verifier, token) = verifier_and_hour_token(SECRET);
         assert_eq!(verifier.verify(&token), Ok(USER));
     }
 
     #[test]
     fn a_token_signed_with_another_secret_is_invalid() {
-        let other = SecretString::from("another-secret-another-secret-0000".to_owned());
-        let token = JwtIssuer::hs256(&other, None, None)
-            .issue(&USER, OffsetDateTime::now_utc(), Duration::hours(1))
-            .unwrap();
-        let verifier = JwtVerifier::new(&settings("a-secret-of-enough-length-0123456789")).unwrap();
+        let (verifier, token) = verifier_and_hour_token("another-secret-another-secret-0000");
         assert!(matches!(
             verifier.verify(&token),
             Err(TokenRejection::Invalid(_))
@@ -357,11 +361,7 @@ mod tests {
 
     #[test]
     fn a_token_verified_once_is_held_and_names_the_same_user_again() {
-        let secret = SecretString::from("a-secret-of-enough-length-0123456789".to_owned());
-        let token = JwtIssuer::hs256(&secret, None, None)
-            .issue(&USER, OffsetDateTime::now_utc(), Duration::hours(1))
-            .unwrap();
-        let verifier = JwtVerifier::new(&settings("a-secret-of-enough-length-0123456789")).unwrap();
+        let (verifier, token) = verifier_and_hour_token(SECRET);
         assert!(verifier.verified.get(token.as_str()).is_none());
         assert_eq!(verifier.verify(&token), Ok(USER));
         assert!(verifier.verified.get(token.as_str()).is_some());
@@ -370,11 +370,7 @@ mod tests {
 
     #[test]
     fn a_token_that_fails_is_never_held() {
-        let other = SecretString::from("another-secret-another-secret-0000".to_owned());
-        let token = JwtIssuer::hs256(&other, None, None)
-            .issue(&USER, OffsetDateTime::now_utc(), Duration::hours(1))
-            .unwrap();
-        let verifier = JwtVerifier::new(&settings("a-secret-of-enough-length-0123456789")).unwrap();
+        let (verifier, token) = verifier_and_hour_token("another-secret-another-secret-0000");
         for _ in 0..2 {
             assert!(matches!(
                 verifier.verify(&token),
@@ -386,11 +382,7 @@ mod tests {
 
     #[test]
     fn a_held_token_is_refused_once_its_expiry_and_the_leeway_have_passed() {
-        let secret = SecretString::from("a-secret-of-enough-length-0123456789".to_owned());
-        let token = JwtIssuer::hs256(&secret, None, None)
-            .issue(&USER, OffsetDateTime::now_utc(), Duration::hours(1))
-            .unwrap();
-        let verifier = JwtVerifier::new(&settings("a-secret-of-enough-length-0123456789")).unwrap();
+        let (verifier, token) = verifier_and_hour_token(SECRET);
         assert_eq!(verifier.verify(&token), Ok(USER));
         // The held copy as it stands once time has moved on: 20 s past its
         // expiry is within the 30 s leeway, 40 s is not.

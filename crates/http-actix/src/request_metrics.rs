@@ -6,7 +6,7 @@
 //! `/api/v1/users/profile/username/{username}`), never the path, which holds
 //! user names and ids; a request no route matched is `unmatched`; a method
 //! outside the standard ones is `other`. A route registered through
-//! [`crate::routes::configure`] carries its pattern as [`RoutePattern`], read
+//! `routes::configure` carries its pattern as [`RoutePattern`], read
 //! here as it is; asking the router (`match_pattern`) would match the path
 //! against the routes a second time, regular expressions included, on every
 //! request.
