@@ -468,7 +468,10 @@ const ARC_HEADER: usize = 16;
 
 /// What the allocator hands out for a request of `bytes`: glibc's malloc on a
 /// 64-bit target gives a 16-byte-aligned chunk with an 8-byte header, at
-/// least 32 bytes. Other allocators round similarly; this errs on the large side.
+/// least 32 bytes. Other allocators round similarly; this errs on the large
+/// side. The server allocates with mimalloc, whose size classes carry no
+/// header, so there the budget is an upper bound of the heap the entries take
+/// (`tests/entry_weight.rs` measures with the system allocator).
 pub(crate) const fn heap(bytes: usize) -> usize {
     if bytes == 0 {
         return 0;
