@@ -5,11 +5,22 @@ mod common;
 
 use std::time::Duration;
 
+use allmine_domain::UserId;
 use allmine_domain::feed::FeedPosition;
 use allmine_domain::search::{FeedRead, IndexChange, SearchFeed};
 use allmine_postgres::PgSearch;
 use allmine_postgres::testing::TestDatabase;
 use common::{age_feed, feed_head, feed_horizon, insert_user, settle};
+use sqlx::PgPool;
+
+/// Runs `sql` with the users' ids as its parameters, in order.
+async fn exec_with(pool: &PgPool, sql: &'static str, ids: &[UserId]) {
+    let mut query = sqlx::query(sql);
+    for id in ids {
+        query = query.bind(id.as_bytes().to_vec());
+    }
+    query.execute(pool).await.unwrap();
+}
 
 /// The changes, position and completeness of a read that was not trimmed.
 fn changed(read: FeedRead) -> (Vec<IndexChange>, FeedPosition, bool) {
@@ -82,17 +93,19 @@ async fn a_user_changed_twice_in_a_batch_comes_once_with_the_latest_state_and_a_
     let feed = PgSearch::new(db.pool.clone());
     let start = feed_head(&db.pool).await;
     let renamed = insert_user(&db.pool, "feed_old").await;
-    sqlx::query("UPDATE users SET username = 'feed_new' WHERE id = $1")
-        .bind(renamed.as_bytes().as_slice())
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    exec_with(
+        &db.pool,
+        "UPDATE users SET username = 'feed_new' WHERE id = $1",
+        &[renamed],
+    )
+    .await;
     let leaving = insert_user(&db.pool, "feed_leaving").await;
-    sqlx::query("UPDATE users SET deactivated_at = now() WHERE id = $1")
-        .bind(leaving.as_bytes().as_slice())
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    exec_with(
+        &db.pool,
+        "UPDATE users SET deactivated_at = now() WHERE id = $1",
+        &[leaving],
+    )
+    .await;
     settle(&db.pool).await;
 
     let (changes, through, complete) = changed(feed.changes_since(start, 100).await.unwrap());
@@ -131,14 +144,12 @@ async fn a_follow_recounts_the_one_followed_only_and_a_user_also_renamed_in_the_
     let star = insert_user(&db.pool, "recount_star").await;
     settle(&db.pool).await;
     let start = feed_head(&db.pool).await;
-    sqlx::query(
+    exec_with(
+        &db.pool,
         "INSERT INTO follows (follower_id, followee_id, status) VALUES ($1, $2, 'accepted')",
+        &[fan, star],
     )
-    .bind(fan.as_bytes().to_vec())
-    .bind(star.as_bytes().to_vec())
-    .execute(&db.pool)
-    .await
-    .unwrap();
+    .await;
     settle(&db.pool).await;
 
     let (changes, recounts) = read_apart(&feed, start).await;
@@ -146,16 +157,18 @@ async fn a_follow_recounts_the_one_followed_only_and_a_user_also_renamed_in_the_
     // The fan's following count moved too, but the index holds no such count.
     assert_eq!(recounts, [("recount_star".to_owned(), 1)]);
 
-    sqlx::query("DELETE FROM follows WHERE follower_id = $1")
-        .bind(fan.as_bytes().to_vec())
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE users SET username = 'recount_star2' WHERE id = $1")
-        .bind(star.as_bytes().to_vec())
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    exec_with(
+        &db.pool,
+        "DELETE FROM follows WHERE follower_id = $1",
+        &[fan],
+    )
+    .await;
+    exec_with(
+        &db.pool,
+        "UPDATE users SET username = 'recount_star2' WHERE id = $1",
+        &[star],
+    )
+    .await;
     settle(&db.pool).await;
     let (changes, recounts) = read_apart(&feed, start).await;
     assert_eq!(changes, ["recount_star2".to_owned()]);
@@ -171,12 +184,12 @@ async fn a_block_moves_the_position_and_changes_nothing_in_the_index() {
     settle(&db.pool).await;
     let (_, before) = read_all(&feed, feed_head(&db.pool).await).await;
 
-    sqlx::query("INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2)")
-        .bind(blocker.as_bytes().as_slice())
-        .bind(blocked.as_bytes().as_slice())
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    exec_with(
+        &db.pool,
+        "INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2)",
+        &[blocker, blocked],
+    )
+    .await;
     settle(&db.pool).await;
 
     let (changes, after) = read_all(&feed, before).await;

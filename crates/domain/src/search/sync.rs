@@ -447,6 +447,20 @@ mod tests {
         feed
     }
 
+    /// Rows 1 and 2, both recounts.
+    fn two_recounts() -> Outbox {
+        let mut feed = outbox(2);
+        feed.recounted = vec![1, 2];
+        feed
+    }
+
+    /// Commits that start with an empty one at position 0.
+    async fn committed_at_start() -> Arc<Commits> {
+        let commits = Arc::new(Commits::default());
+        commits.apply(Vec::new(), at(0)).await.ok();
+        commits
+    }
+
     /// A sync that never finds recounts due by themselves.
     fn patient(feed: Outbox, commits: &Arc<Commits>) -> SearchSync {
         SearchSync::new(Arc::new(feed), commits.clone()).recounting_every(Duration::from_secs(3600))
@@ -454,10 +468,8 @@ mod tests {
 
     #[tokio::test]
     async fn recounts_alone_wait_and_the_position_read_is_kept_meanwhile() {
-        let mut feed = outbox(2);
-        feed.recounted = vec![1, 2];
-        let commits = Arc::new(Commits::default());
-        commits.apply(Vec::new(), at(0)).await.ok();
+        let feed = two_recounts();
+        let commits = committed_at_start().await;
         let sync = patient(feed, &commits);
 
         assert_eq!(sync.catch_up().await.ok(), Some(2));
@@ -468,8 +480,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_change_a_result_shows_is_committed_at_once_with_the_recounts_held() {
-        let commits = Arc::new(Commits::default());
-        commits.apply(Vec::new(), at(0)).await.ok();
+        let commits = committed_at_start().await;
         let sync = patient(recounts_between_changes(), &commits);
 
         assert_eq!(sync.catch_up().await.ok(), Some(4));
@@ -480,10 +491,8 @@ mod tests {
 
     #[tokio::test]
     async fn held_recounts_are_committed_once_due_even_when_nothing_new_comes() {
-        let mut feed = outbox(2);
-        feed.recounted = vec![1, 2];
-        let commits = Arc::new(Commits::default());
-        commits.apply(Vec::new(), at(0)).await.ok();
+        let feed = two_recounts();
+        let commits = committed_at_start().await;
         let sync = SearchSync::new(Arc::new(feed), commits.clone())
             .recounting_every(Duration::from_millis(1));
         assert_eq!(sync.catch_up().await.ok(), Some(2));
@@ -511,10 +520,8 @@ mod tests {
 
     #[tokio::test]
     async fn preparing_commits_everything_read_recounts_included() {
-        let mut feed = outbox(2);
-        feed.recounted = vec![1, 2];
-        let commits = Arc::new(Commits::default());
-        commits.apply(Vec::new(), at(0)).await.ok();
+        let feed = two_recounts();
+        let commits = committed_at_start().await;
         let sync = patient(feed, &commits);
 
         assert!(sync.prepare().await.is_ok());
