@@ -18,7 +18,9 @@
 #     (Zipf), anonymous and signed in, and skewed reads while pgbench makes
 #     FOLLOW_RATE follows a second land on the HOT_USERS most-read users;
 #     each line on a server started for it, so that none inherits the read
-#     model another draw filled.
+#     model another draw filled;
+#   - the ceiling again while the same follows land: how much of the machine
+#     the follows themselves take, which bounds the follows lines' ratios.
 # It prints one markdown table (also written to target/bench/read-bench.md)
 # and the ratios issue 11's targets name. Every figure is relative to others
 # of the same run: no line passes or fails on an absolute time.
@@ -273,6 +275,21 @@ http_line() {
   rm -f "$results"
 }
 
+# Follows landing on the hot users during a line, from its warm-up to the end
+# of its last round: pgbench runs until stopped and reports its rate every
+# 5 s (the mean of those is the rate achieved, listed under the table).
+follow_rates=""
+start_follows() { # start_follows KEY
+  pgbench -n -M prepared -c 4 -j 1 -R "$FOLLOW_RATE" -T 86400 -P 5 \
+    -f "$FOLLOW_SQL" "$DATABASE_URL" > "$OUT/read-follows-$1.log" 2>&1 &
+  follows=$!
+}
+stop_follows() { # stop_follows KEY
+  stop "$follows"; follows=""
+  follow_rates="$follow_rates $1 $(grep -o '^progress: [0-9.]* s, [0-9.]* tps' "$OUT/read-follows-$1.log" \
+    | awk '{ s += $4; n++ } END { printf "%.0f", n ? s / n : 0 }')/s,"
+}
+
 reads() { # reads DRAW [TOKENS]: the environment of the wrk script for one line
   export READ_BENCH_NAMES=$NAMES READ_BENCH_DRAW=$1 READ_BENCH_ZIPF_S=$ZIPF_S READ_BENCH_TOKENS=${2:-}
 }
@@ -322,7 +339,6 @@ setting_name() { # setting_name SETTING: sets name and key
     *) name="read model on (READ_MODEL_BYTES=$1)"; key=$1 ;;
   esac
 }
-follow_rates=""
 for setting in $READ_MODEL_SETTINGS; do
   setting_name "$setting"
   echo "== server, $name"
@@ -339,23 +355,31 @@ for setting in $READ_MODEL_SETTINGS; do
   reads zipf;              fresh_line zipf.anon "skewed, anonymous"
   reads zipf "$TOKENS";    fresh_line zipf.signed "skewed, signed in"
 done
+# The ceiling again while the follows land: what the follows alone take from
+# this machine's cores, the bound of the follows lines' ratios (a server
+# answering from memory as cheaply as the ceiling would keep no more). After
+# the read-only lines: the follows split the search index, which the servers
+# below let settle before they are measured.
+echo "== the ceiling, with follows"
+HTTP_WORKERS=$workers BIND_ADDRESS=127.0.0.1:$CEILING_PORT "$CEILING_BIN" "$BODY" >> "$OUT/read-server.log" 2>&1 &
+ceiling=$!
+wait_ready "http://127.0.0.1:$CEILING_PORT/api/v1/users/profile/username/ready" "$ceiling" "the ceiling"
+start_follows ceiling
+reads zipf
+http_line ceiling.follows "ceiling: the same, $FOLLOW_RATE follows/s on the top $HOT_USERS" "$CEILING_PORT" "$ceiling"
+stop_follows ceiling
+stop "$ceiling"; ceiling=""
 for setting in $READ_MODEL_SETTINGS; do
   setting_name "$setting"
   echo "== server, $name, with follows"
-  # Skewed anonymous reads while the follows land on the hot users, from the
-  # warm-up to the end of the last round: pgbench runs until stopped and
-  # reports its rate every 5 s (the mean of those is the rate achieved).
+  # Skewed anonymous reads while the follows land on the hot users.
   start_server "$setting"
   # The follows of the line before split the index; its merge is not this
   # line's cost (the read-only lines started from a settled index too).
   settle_index
-  pgbench -n -M prepared -c 4 -j 1 -R "$FOLLOW_RATE" -T 86400 -P 5 \
-    -f "$FOLLOW_SQL" "$DATABASE_URL" > "$OUT/read-follows-$key.log" 2>&1 &
-  follows=$!
+  start_follows "$key"
   reads zipf;             http_line "$key.zipf.follows" "server, $name: skewed, anonymous, $FOLLOW_RATE follows/s on the top $HOT_USERS" "$PORT" "$server"
-  stop "$follows"; follows=""
-  follow_rates="$follow_rates $key $(grep -o '^progress: [0-9.]* s, [0-9.]* tps' "$OUT/read-follows-$key.log" \
-    | awk '{ s += $4; n++ } END { printf "%.0f", n ? s / n : 0 }')/s,"
+  stop_follows "$key"
   stop "$server"; server=""
 done
 
@@ -386,8 +410,9 @@ peak_on=$(for k in uniform.anon uniform.signed zipf.anon zipf.signed zipf.follow
   echo "| server RSS, peak of the on lines | ${peak_on:-n/a} MB | ≤ 160 MB |"
   echo "| skewed anonymous on: with follows / read-only | $(ratio "$(value "$on.zipf.follows" 2)" "$(value "$on.zipf.anon" 2)")× | ≥ 0.85× |"
   echo "| skewed anonymous off: with follows / read-only | $(ratio "$(value "$off.zipf.follows" 2)" "$(value "$off.zipf.anon" 2)")× | (today's 0.70×) |"
+  echo "| ceiling: with follows / read-only (what the follows leave of this machine) | $(ratio "$(value ceiling.follows 2)" "$(value ceiling 2)")× | (the bound of the two above) |"
   echo
-  echo "Follows applied during the follows lines (pgbench -R $FOLLOW_RATE, by setting):${follow_rates%,}."
+  echo "Follows applied during the follows lines (pgbench -R $FOLLOW_RATE, by line):${follow_rates%,}."
 } >> "$TABLE"
 
 # Follow throughput with and without the feed's triggers (target >= 0.85x),
