@@ -34,6 +34,7 @@ mod directory;
 mod follower;
 mod freshness;
 mod misses;
+mod packed;
 mod store;
 mod users;
 mod viewers;

@@ -1,4 +1,4 @@
-//! The store: users by id, a username hint, each viewer's relations and
+//! The store: users by id (packed, see [`PackedUser`]), a username hint, each viewer's relations and
 //! users as a search result shows them, in one cache bounded in bytes, plus what keeps a slow read from putting
 //! back a value a change has already replaced.
 //!
@@ -22,9 +22,11 @@ use std::time::{Duration, Instant};
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
-use allmine_domain::profiles::{FollowState, Network, ViewerRelations};
+use allmine_domain::profiles::{FollowState, ViewerRelations};
 use allmine_domain::search::SearchCandidate;
 use allmine_domain::{User, UserId, Username};
+
+use crate::packed::PackedUser;
 
 /// Slots of the change generations; a power of two.
 const SLOTS: usize = 4096;
@@ -55,7 +57,7 @@ pub(crate) enum Key {
 
 #[derive(Debug, Clone)]
 enum Entry {
-    User(Arc<User>),
+    User(Arc<PackedUser>),
     Name(UserId),
     Viewer(HeldRelations),
     Card(Arc<SearchCandidate>),
@@ -227,7 +229,7 @@ impl ReadModel {
     }
 
     /// The user with this id, if held.
-    pub(crate) fn user(&self, id: &UserId) -> Option<Arc<User>> {
+    pub(crate) fn user(&self, id: &UserId) -> Option<Arc<PackedUser>> {
         match self.entries.get(&Key::User(*id)) {
             Some(Entry::User(user)) => Some(self.hit(user)),
             _ => None,
@@ -235,13 +237,13 @@ impl ReadModel {
     }
 
     /// The user this name leads to, if both are held and still agree.
-    pub(crate) fn user_named(&self, name: &Username) -> Option<Arc<User>> {
+    pub(crate) fn user_named(&self, name: &Username) -> Option<Arc<PackedUser>> {
         let canonical = name.canonical();
         let Some(Entry::Name(id)) = self.entries.get(&Key::Name(canonical)) else {
             return None;
         };
         match self.entries.get(&Key::User(id)) {
-            Some(Entry::User(user)) if user.username.same_name_as(name) => Some(self.hit(user)),
+            Some(Entry::User(user)) if user.is_named(name) => Some(self.hit(user)),
             _ => None,
         }
     }
@@ -320,14 +322,19 @@ impl ReadModel {
     /// Keeps `user` (and the hint from its name) if nothing changed it since
     /// `ticket`. The feed's re-read of a held user uses this one: it
     /// replaces what is held, whatever the doorkeeper would say.
+    /// A user too large to pack is not kept (and one held before goes).
     pub(crate) fn fill_user(&self, ticket: Ticket, user: &User) {
         let id = user.id;
+        let Some(packed) = PackedUser::pack(user) else {
+            self.drop_user(&id);
+            return;
+        };
         self.fill(
             ticket,
             Key::Name(user.username.canonical()),
             Entry::Name(id),
         );
-        self.fill(ticket, Key::User(id), Entry::User(Arc::new(user.clone())));
+        self.fill(ticket, Key::User(id), Entry::User(Arc::new(packed)));
     }
 
     /// Records a change to `key`: reads that started before it will not put
@@ -451,7 +458,10 @@ fn weight(key: &Key, entry: &Entry) -> u32 {
         Key::Name(name) => heap(name.capacity()),
     };
     let entry_bytes = match entry {
-        Entry::User(user) => heap(ARC_HEADER + std::mem::size_of::<User>()) + user_heap(user),
+        Entry::User(user) => {
+            let (text, ends) = user.buffer_bytes();
+            heap(ARC_HEADER + std::mem::size_of::<PackedUser>()) + heap(text) + heap(ends)
+        }
         Entry::Name(_) | Entry::Viewer(HeldRelations::TooMany) => 0,
         Entry::Viewer(HeldRelations::All(relations)) => relations_heap(relations),
         Entry::Card(card) => {
@@ -478,27 +488,6 @@ pub(crate) const fn heap(bytes: usize) -> usize {
     }
     let chunk = (bytes + 8 + 15) & !15;
     if chunk < 32 { 32 } else { chunk }
-}
-
-fn user_heap(user: &User) -> usize {
-    let text = |text: &String| heap(text.capacity());
-    let optional = |field: &Option<String>| field.as_ref().map_or(0, text);
-    // The entry holds a clone, whose strings have no spare capacity.
-    heap(user.username.as_str().len())
-        + text(&user.name)
-        + text(&user.surname)
-        + optional(&user.bio)
-        + optional(&user.expertise)
-        + heap(user.interests.capacity() * std::mem::size_of::<String>())
-        + user.interests.iter().map(text).sum::<usize>()
-        + Network::ALL
-            .into_iter()
-            .map(|network| optional(user.socials.get(network)))
-            .sum::<usize>()
-        + user
-            .profile_photo
-            .as_ref()
-            .map_or(0, |photo| text(&photo.url))
 }
 
 fn card_heap(card: &SearchCandidate) -> usize {
@@ -560,7 +549,10 @@ mod tests {
         let ada = user(1, "ada");
         model.changed(&Key::User(ada.id), true);
         model.fill_user(model.ticket(), &ada);
-        assert_eq!(model.user(&ada.id).as_deref(), Some(&ada));
+        assert_eq!(
+            model.user(&ada.id).and_then(|held| held.unpack()),
+            Some(ada)
+        );
         assert_eq!(model.stats().hits, 1);
     }
 
@@ -587,7 +579,13 @@ mod tests {
         let ada = user(1, "ada");
         model.fill_user(model.ticket(), &ada);
         let asked = Username::new("ADA").unwrap();
-        assert_eq!(model.user_named(&asked).map(|u| u.id), Some(ada.id));
+        assert_eq!(
+            model
+                .user_named(&asked)
+                .and_then(|held| held.unpack())
+                .map(|user| user.id),
+            Some(ada.id)
+        );
 
         // Ada renamed: her entry now says so; the old hint no longer leads to her.
         let renamed = User {
@@ -610,7 +608,15 @@ mod tests {
         let mut followed = ada.clone();
         followed.stats.followers = 1;
         model.fill_user(ticket, &followed);
-        assert_eq!(model.user(&ada.id).unwrap().stats.followers, 1);
+        assert_eq!(
+            model
+                .user(&ada.id)
+                .and_then(|held| held.unpack())
+                .unwrap()
+                .stats
+                .followers,
+            1
+        );
     }
 
     fn id(n: u32) -> UserId {
@@ -815,6 +821,7 @@ mod tests {
         assert_eq!(
             model
                 .user(&filler)
+                .and_then(|held| held.unpack())
                 .map(|user| user.username.as_str().to_owned()),
             Some("filler_renamed".to_owned())
         );

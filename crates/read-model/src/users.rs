@@ -54,11 +54,12 @@ impl CachedUsers {
         }
     }
 
-    fn held_user(&self, target: UserLookup<'_>) -> Option<Arc<User>> {
+    fn held_user(&self, target: UserLookup<'_>) -> Option<User> {
         match target {
             UserLookup::Id(id) => self.model.user(id),
             UserLookup::Username(name) => self.model.user_named(name),
         }
+        .and_then(|held| held.unpack())
     }
 }
 
@@ -97,7 +98,8 @@ impl UserRepository for CachedUsers {
                 .map_or(Relationship::NONE, |relations| relations.with(owner))
         };
         if let Some(user) = self.held_user(target) {
-            return Ok(Some((User::clone(&user), relationship(&user.id))));
+            let relationship = relationship(&user.id);
+            return Ok(Some((user, relationship)));
         }
         self.model.miss();
         let ticket = self.model.ticket();
@@ -134,7 +136,7 @@ impl UserRepository for CachedUsers {
             return self.storage.account_state(id).await;
         }
         if let Some(user) = self.model.user(id) {
-            return Ok(state_of(&user));
+            return Ok(state_of(user.is_deactivated()));
         }
         // Read the whole user, so the signed-in path's next check is a hit.
         self.model.miss();
@@ -142,7 +144,7 @@ impl UserRepository for CachedUsers {
         match self.misses.read(UserLookup::Id(id)).await? {
             Some(user) => {
                 self.model.offer_user(ticket, &user);
-                Ok(state_of(&user))
+                Ok(state_of(user.is_deactivated))
             }
             None => Ok(AccountState::Missing),
         }
@@ -161,8 +163,8 @@ impl UserRepository for CachedUsers {
     }
 }
 
-fn state_of(user: &User) -> AccountState {
-    if user.is_deactivated {
+fn state_of(is_deactivated: bool) -> AccountState {
+    if is_deactivated {
         AccountState::Deactivated
     } else {
         AccountState::Active
