@@ -199,24 +199,22 @@ mod tests {
 
     use super::*;
 
+    /// Every optional field empty, every list empty, the names short.
     fn sparse() -> User {
         User {
-            id: UserId::from_bytes([1; 12]),
             username: Username::existing("Ada.L").unwrap(),
             username_changed_at: None,
-            name: "Ada".into(),
             surname: String::new(),
             bio: None,
             interests: Vec::new(),
             expertise: None,
             birth_date: None,
-            availability_status: AvailabilityStatus::Available,
-            minute_price_in_live_stream: 0,
             socials: SocialHandles::default(),
             profile_photo: None,
             is_private: false,
             is_deactivated: false,
             stats: Stats::default(),
+            ..full()
         }
     }
 
