@@ -290,6 +290,12 @@ stop_follows() { # stop_follows KEY
     | awk '{ s += $4; n++ } END { printf "%.0f", n ? s / n : 0 }')/s,"
 }
 
+start_ceiling() { # the ceiling on its port, answering the server's profile from memory
+  HTTP_WORKERS=$workers BIND_ADDRESS=127.0.0.1:$CEILING_PORT "$CEILING_BIN" "$BODY" >> "$OUT/read-server.log" 2>&1 &
+  ceiling=$!
+  wait_ready "http://127.0.0.1:$CEILING_PORT/api/v1/users/profile/username/ready" "$ceiling" "the ceiling"
+}
+
 reads() { # reads DRAW [TOKENS]: the environment of the wrk script for one line
   export READ_BENCH_NAMES=$NAMES READ_BENCH_DRAW=$1 READ_BENCH_ZIPF_S=$ZIPF_S READ_BENCH_TOKENS=${2:-}
 }
@@ -297,9 +303,7 @@ reads() { # reads DRAW [TOKENS]: the environment of the wrk script for one line
 echo "== $THREADS wrk threads, $CONNECTIONS connections; ${WARMUP} s warm-up, then $ROUNDS x ${DURATION} s a line"
 
 # a. The ceiling, on the skewed draw (it answers every name alike).
-HTTP_WORKERS=$workers BIND_ADDRESS=127.0.0.1:$CEILING_PORT "$CEILING_BIN" "$BODY" >> "$OUT/read-server.log" 2>&1 &
-ceiling=$!
-wait_ready "http://127.0.0.1:$CEILING_PORT/api/v1/users/profile/username/ready" "$ceiling" "the ceiling"
+start_ceiling
 reads zipf
 http_line ceiling "ceiling: actix-web, the same answer from memory" "$CEILING_PORT" "$ceiling"
 stop "$ceiling"; ceiling=""
@@ -361,9 +365,7 @@ done
 # the read-only lines: the follows split the search index, which the servers
 # below let settle before they are measured.
 echo "== the ceiling, with follows"
-HTTP_WORKERS=$workers BIND_ADDRESS=127.0.0.1:$CEILING_PORT "$CEILING_BIN" "$BODY" >> "$OUT/read-server.log" 2>&1 &
-ceiling=$!
-wait_ready "http://127.0.0.1:$CEILING_PORT/api/v1/users/profile/username/ready" "$ceiling" "the ceiling"
+start_ceiling
 start_follows ceiling
 reads zipf
 http_line ceiling.follows "ceiling: the same, $FOLLOW_RATE follows/s on the top $HOT_USERS" "$CEILING_PORT" "$ceiling"

@@ -52,16 +52,17 @@ impl PackedUser {
             socials.facebook.as_deref(),
             user.profile_photo.as_ref().map(|photo| photo.url.as_str()),
         ];
-        let texts = [
+        let texts: Vec<&str> = [
             user.username.as_str(),
             user.name.as_str(),
             user.surname.as_str(),
         ]
         .into_iter()
         .chain(optional.iter().flatten().copied())
-        .chain(user.interests.iter().map(String::as_str));
-        let mut text = String::with_capacity(texts.clone().map(str::len).sum());
-        let mut ends = Vec::with_capacity(texts.clone().count());
+        .chain(user.interests.iter().map(String::as_str))
+        .collect();
+        let mut text = String::with_capacity(texts.iter().map(|part| part.len()).sum());
+        let mut ends = Vec::with_capacity(texts.len());
         for part in texts {
             text.push_str(part);
             ends.push(u16::try_from(text.len()).ok()?);
