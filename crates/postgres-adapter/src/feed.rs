@@ -4,10 +4,13 @@
 //! ([`PgSearch`](crate::PgSearch)).
 //!
 //! Rows are tagged with their writing transaction's id and read in (xid, seq)
-//! order, only below the xmin of the reading statement's snapshot: every
-//! transaction numbered below it has finished, so those rows are final and no
-//! row can later appear before them. Keyset paging on (xid, seq) is therefore
-//! exact. Transaction ids cross as `xid8::text::int8`: an `xid8` is the 32-bit
+//! order, only below the horizon `change_feed_settled_below()` gives in the
+//! reading statement's snapshot: the oldest transaction then running that may
+//! belong to this database (migration `change_feed_local_horizon`). Every
+//! transaction numbered below it has finished or cannot write here, so those
+//! rows are final and no row can later appear before them. Keyset paging on
+//! (xid, seq) is therefore exact. (The snapshot's xmin would do too, but it
+//! is cluster-wide: a long transaction in another database held it back.) Transaction ids cross as `xid8::text::int8`: an `xid8` is the 32-bit
 //! xid extended by its wraparound epoch, below 2^63 until PostgreSQL has gone
 //! through 2^31 epochs, so the cast cannot fail in practice, and the domain's
 //! `u64` holds every value.
@@ -140,15 +143,15 @@ pub(crate) async fn lag(pool: &PgPool, after: FeedPosition) -> Result<FeedLag, R
     })
 }
 
-/// [`ChangeFeed::head`] on `conn`: before the oldest transaction still running,
-/// and never below what the feed has forgotten. On a fresh database a
-/// transaction older than the migration that created the feed (anywhere in the
-/// cluster) holds the oldest running transaction below the horizon the migration
-/// set; a head there would be read as trimmed, over and over.
+/// [`ChangeFeed::head`] on `conn`: before the oldest transaction still running
+/// that may write here, and never below what the feed has forgotten. On a
+/// fresh database a transaction of this database older than the migration that
+/// created the feed holds that horizon below the one the migration set; a
+/// head there would be read as trimmed, over and over.
 pub(crate) async fn head(conn: &mut PgConnection) -> Result<FeedPosition, RepositoryError> {
     let row = sqlx::query!(
         r#"
-        SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS "settled_below!",
+        SELECT change_feed_settled_below()::text::int8 AS "settled_below!",
                h.trimmed_xid::text::int8 AS "trimmed_xid!", h.trimmed_seq AS "trimmed_seq!"
         FROM change_feed_horizon h WHERE h.only_row
         "#
@@ -158,7 +161,8 @@ pub(crate) async fn head(conn: &mut PgConnection) -> Result<FeedPosition, Reposi
     .map_err(repository_error)?
     // The migration inserts the only row; without it nothing can be told.
     .ok_or_else(|| corrupt("change_feed_horizon"))?;
-    let settled = FeedPosition::before_transaction(count(row.settled_below, "pg_snapshot_xmin")?);
+    let settled =
+        FeedPosition::before_transaction(count(row.settled_below, "change_feed_settled_below")?);
     let trimmed_seq = count(row.trimmed_seq, "change_feed_horizon.trimmed_seq")?;
     let forgotten = FeedPosition::new(
         count(row.trimmed_xid, "change_feed_horizon.trimmed_xid")?,
@@ -201,7 +205,7 @@ pub(crate) async fn read(
     let rows = sqlx::query!(
         r#"
         WITH head AS (
-            SELECT pg_snapshot_xmin(pg_current_snapshot()) AS settled_below,
+            SELECT change_feed_settled_below() AS settled_below,
                    pg_snapshot_xmax(pg_current_snapshot()) AS unstarted_from,
                    ($1::text::xid8, $3::int8) < (h.trimmed_xid, h.trimmed_seq * 3 + 2) AS trimmed
             FROM change_feed_horizon h WHERE h.only_row
@@ -238,7 +242,7 @@ pub(crate) async fn read(
     if head.trimmed {
         return Err(FeedError::Trimmed);
     }
-    let settled_below = count(head.settled_below, "pg_snapshot_xmin")?;
+    let settled_below = count(head.settled_below, "change_feed_settled_below")?;
     let unstarted_from = count(head.unstarted_from, "pg_snapshot_xmax")?;
     let mut changes = Vec::with_capacity(at_most.min(rows.len() * 3));
     let mut through = after;

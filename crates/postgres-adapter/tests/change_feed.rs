@@ -279,6 +279,66 @@ async fn a_change_of_a_transaction_still_open_comes_once_it_commits_never_skippe
 }
 
 #[tokio::test]
+async fn a_transaction_open_in_another_database_does_not_hold_the_feed_back() {
+    // A snapshot's xmin is cluster-wide: a transaction of another database that took
+    // its id before this change committed sits below it. It can never write here.
+    let db = TestDatabase::new().await;
+    let elsewhere = TestDatabase::new().await;
+    let feed = PgChangeFeed::new(&db.options);
+    settle(&db.pool).await;
+    let (_, start) = read_all(&feed, feed_head(&db.pool).await, 100).await;
+    let mut other = PgConnection::connect_with(&elsewhere.options)
+        .await
+        .unwrap();
+    let mut other_tx = other.begin().await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *other_tx)
+        .await
+        .unwrap();
+
+    let user = insert_user(&db.pool, "not_held_back").await;
+
+    let mut position = start;
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    while !seen.contains(&Change::User(user)) {
+        assert!(
+            started.elapsed() < NEVER_LONGER_THAN,
+            "the change never came while another database's transaction was open"
+        );
+        let batch = read(&feed, position, 100).await.unwrap();
+        seen.extend(batch.changes);
+        position = batch.through;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(seen, [Change::User(user)]);
+    other_tx.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_transaction_open_in_this_database_still_holds_the_feed_back() {
+    // The other side of the rule above: an open transaction here may still commit a
+    // change that sorts before everything after it.
+    let db = TestDatabase::new().await;
+    let feed = PgChangeFeed::new(&db.options);
+    settle(&db.pool).await;
+    let (_, start) = read_all(&feed, feed_head(&db.pool).await, 100).await;
+    let mut open = PgConnection::connect_with(&db.options).await.unwrap();
+    let mut open_tx = open.begin().await.unwrap();
+    let open_xid: i64 = sqlx::query_scalar("SELECT pg_current_xact_id()::text::int8")
+        .fetch_one(&mut *open_tx)
+        .await
+        .unwrap();
+
+    insert_user(&db.pool, "held_back").await;
+
+    let batch = read(&feed, start, 100).await.unwrap();
+    assert!(batch.changes.is_empty(), "{:?}", batch.changes);
+    assert!(batch.settled_below <= open_xid as u64);
+    open_tx.rollback().await.unwrap();
+}
+
+#[tokio::test]
 async fn paging_with_a_small_at_most_walks_every_row_once_in_order() {
     let db = TestDatabase::new().await;
     let feed = PgChangeFeed::new(&db.options);

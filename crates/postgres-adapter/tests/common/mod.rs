@@ -18,9 +18,12 @@ pub async fn insert_user(pool: &PgPool, username: &str) -> UserId {
 }
 
 /// Waits until every transaction that committed before this call is below
-/// the cluster's oldest running transaction, so its changes are final and a
-/// feed read returns them. (Other tests' transactions, in other databases
-/// too, hold the feed back while they run: never for long.)
+/// the cluster's oldest running transaction, so its changes are final and
+/// every later feed read returns them: the feed's horizon is never below
+/// that xmin, and the xmin only rises. (The feed's own horizon can dip for
+/// one read when a transaction of another database ends while it is taken;
+/// the xmin cannot. Other tests' transactions hold this wait back while they
+/// run, never for long.)
 pub async fn settle(pool: &PgPool) {
     let marker: i64 = sqlx::query_scalar("SELECT pg_current_xact_id()::text::int8")
         .fetch_one(pool)

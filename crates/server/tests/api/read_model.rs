@@ -12,6 +12,7 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use allmine_domain::UserId;
 use allmine_domain::profiles::{ProfileAccessDenied, UserLookup, UserRepository, may_view_profile};
 use allmine_postgres::PgUsers;
+use allmine_postgres::testing::TestDatabase;
 
 use crate::helpers::*;
 
@@ -496,6 +497,47 @@ async fn run_sql(app: &TestApp, statement: String) {
 /// A user id as an SQL literal.
 fn sql_id(id: &str) -> String {
     format!("'\\x{id}'::bytea")
+}
+
+#[tokio::test]
+async fn a_transaction_left_open_in_another_database_neither_silences_nor_stales_the_read_model() {
+    // A snapshot's xmin is cluster-wide: a transaction of another database (a bulk load,
+    // a forgotten BEGIN) used to hold the feed back, so the read model's trust lapsed and
+    // every read went to PostgreSQL until it ended. It can never write here.
+    let profile = Read::anonymous(format!("/api/v1/users/profile/{JOHN}"));
+    let (a, _b) = two_warm_instances(std::slice::from_ref(&profile)).await;
+    let model = a.read_model.as_ref().unwrap();
+    let elsewhere = TestDatabase::new().await;
+    let mut other = PgConnection::connect_with(&elsewhere.options)
+        .await
+        .unwrap();
+    let mut other_tx = other.begin().await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *other_tx)
+        .await
+        .unwrap();
+
+    run_sql(
+        &a,
+        format!("UPDATE users SET name = 'Jon' WHERE id = {}", sql_id(JOHN)),
+    )
+    .await;
+    let written = Instant::now();
+    within_bound(&a, &profile, written, "the change in SQL", |_, body| {
+        name_of(body) == "Jon"
+    })
+    .await;
+
+    // Well past the lease the model would have lost: still trusted, and answering.
+    tokio::time::sleep(BOUND * 2).await;
+    assert!(model.is_trusted(), "the read model still trusts itself");
+    let hits = model.stats().hits;
+    assert_eq!(name_of(&profile.send(&a).await.1), "Jon");
+    assert!(
+        model.stats().hits > hits,
+        "the read is answered from memory"
+    );
+    other_tx.rollback().await.unwrap();
 }
 
 #[tokio::test]
