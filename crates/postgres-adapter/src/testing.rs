@@ -64,6 +64,22 @@ impl TestDatabase {
             admin,
         }
     }
+
+    /// A connection to this database in a transaction that has taken its id
+    /// and stays open, as a long writing transaction does (a bulk load, a
+    /// forgotten `BEGIN`). Returns the connection and the transaction's id;
+    /// dropping the connection ends the transaction (PostgreSQL rolls it back).
+    pub async fn open_writing_transaction(&self) -> (PgConnection, u64) {
+        let mut conn = PgConnection::connect_with(&self.options)
+            .await
+            .expect("connect to the test database");
+        execute(&mut conn, "BEGIN").await;
+        let id: i64 = sqlx::query_scalar("SELECT pg_current_xact_id()::text::int8")
+            .fetch_one(&mut conn)
+            .await
+            .expect("take a transaction id");
+        (conn, id.unsigned_abs())
+    }
 }
 
 impl Drop for TestDatabase {

@@ -287,14 +287,7 @@ async fn a_transaction_open_in_another_database_does_not_hold_the_feed_back() {
     let feed = PgChangeFeed::new(&db.options);
     settle(&db.pool).await;
     let (_, start) = read_all(&feed, feed_head(&db.pool).await, 100).await;
-    let mut other = PgConnection::connect_with(&elsewhere.options)
-        .await
-        .unwrap();
-    let mut other_tx = other.begin().await.unwrap();
-    sqlx::query("SELECT pg_current_xact_id()")
-        .execute(&mut *other_tx)
-        .await
-        .unwrap();
+    let (open_elsewhere, _) = elsewhere.open_writing_transaction().await;
 
     let user = insert_user(&db.pool, "not_held_back").await;
 
@@ -312,7 +305,7 @@ async fn a_transaction_open_in_another_database_does_not_hold_the_feed_back() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert_eq!(seen, [Change::User(user)]);
-    other_tx.rollback().await.unwrap();
+    drop(open_elsewhere);
 }
 
 #[tokio::test]
@@ -323,19 +316,14 @@ async fn a_transaction_open_in_this_database_still_holds_the_feed_back() {
     let feed = PgChangeFeed::new(&db.options);
     settle(&db.pool).await;
     let (_, start) = read_all(&feed, feed_head(&db.pool).await, 100).await;
-    let mut open = PgConnection::connect_with(&db.options).await.unwrap();
-    let mut open_tx = open.begin().await.unwrap();
-    let open_xid: i64 = sqlx::query_scalar("SELECT pg_current_xact_id()::text::int8")
-        .fetch_one(&mut *open_tx)
-        .await
-        .unwrap();
+    let (open_here, open_xid) = db.open_writing_transaction().await;
 
     insert_user(&db.pool, "held_back").await;
 
     let batch = read(&feed, start, 100).await.unwrap();
     assert!(batch.changes.is_empty(), "{:?}", batch.changes);
-    assert!(batch.settled_below <= open_xid as u64);
-    open_tx.rollback().await.unwrap();
+    assert!(batch.settled_below <= open_xid);
+    drop(open_here);
 }
 
 #[tokio::test]

@@ -508,14 +508,7 @@ async fn a_transaction_left_open_in_another_database_neither_silences_nor_stales
     let (a, _b) = two_warm_instances(std::slice::from_ref(&profile)).await;
     let model = a.read_model.as_ref().unwrap();
     let elsewhere = TestDatabase::new().await;
-    let mut other = PgConnection::connect_with(&elsewhere.options)
-        .await
-        .unwrap();
-    let mut other_tx = other.begin().await.unwrap();
-    sqlx::query("SELECT pg_current_xact_id()")
-        .execute(&mut *other_tx)
-        .await
-        .unwrap();
+    let (open_elsewhere, _) = elsewhere.open_writing_transaction().await;
 
     run_sql(
         &a,
@@ -537,7 +530,7 @@ async fn a_transaction_left_open_in_another_database_neither_silences_nor_stales
         model.stats().hits > hits,
         "the read is answered from memory"
     );
-    other_tx.rollback().await.unwrap();
+    drop(open_elsewhere);
 }
 
 #[tokio::test]
