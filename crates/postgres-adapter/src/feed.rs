@@ -10,8 +10,10 @@
 //! transaction numbered below it has finished or cannot write here, so those
 //! rows are final and no row can later appear before them. Keyset paging on
 //! (xid, seq) is therefore exact. (The snapshot's xmin would do too, but it
-//! is cluster-wide: a long transaction in another database held it back.) Transaction ids cross as `xid8::text::int8`: an `xid8` is the 32-bit
-//! xid extended by its wraparound epoch, below 2^63 until PostgreSQL has gone
+//! is cluster-wide: a long transaction in another database held it back.)
+//!
+//! Transaction ids cross as `xid8::text::int8`: an `xid8` is the 32-bit xid
+//! extended by its wraparound epoch, below 2^63 until PostgreSQL has gone
 //! through 2^31 epochs, so the cast cannot fail in practice, and the domain's
 //! `u64` holds every value.
 //!

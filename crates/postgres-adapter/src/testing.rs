@@ -78,7 +78,10 @@ impl TestDatabase {
             .fetch_one(&mut conn)
             .await
             .expect("take a transaction id");
-        (conn, id.unsigned_abs())
+        (
+            conn,
+            u64::try_from(id).expect("a transaction id is positive"),
+        )
     }
 }
 

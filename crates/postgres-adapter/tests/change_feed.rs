@@ -47,6 +47,28 @@ async fn read_all(
     }
 }
 
+/// Reads from `position` until `awaited` comes (failing after
+/// `NEVER_LONGER_THAN`): every change read on the way, and the position reached.
+async fn read_until(
+    feed: &PgChangeFeed,
+    mut position: FeedPosition,
+    awaited: Change,
+) -> (Vec<Change>, FeedPosition) {
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    while !seen.contains(&awaited) {
+        assert!(
+            started.elapsed() < NEVER_LONGER_THAN,
+            "{awaited:?} never came; read {seen:?}"
+        );
+        let batch = read(feed, position, 100).await.unwrap();
+        seen.extend(batch.changes);
+        position = batch.through;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    (seen, position)
+}
+
 async fn exec(pool: &PgPool, sql: &str) {
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
         .execute(pool)
@@ -260,16 +282,9 @@ async fn a_change_of_a_transaction_still_open_comes_once_it_commits_never_skippe
     assert_eq!(batch.through, start);
 
     first_tx.commit().await.unwrap();
-    let mut position = start;
-    let mut seen = Vec::new();
     // a's and b's changes come once `first` has committed; c's not while
     // `third` is open.
-    while !seen.contains(&Change::User(b)) {
-        let batch = read(&feed, position, 100).await.unwrap();
-        seen.extend(batch.changes);
-        position = batch.through;
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let (seen, position) = read_until(&feed, start, Change::User(b)).await;
     assert_eq!(seen, [Change::User(a), Change::User(b)]);
 
     third_tx.commit().await.unwrap();
@@ -291,19 +306,7 @@ async fn a_transaction_open_in_another_database_does_not_hold_the_feed_back() {
 
     let user = insert_user(&db.pool, "not_held_back").await;
 
-    let mut position = start;
-    let mut seen = Vec::new();
-    let started = std::time::Instant::now();
-    while !seen.contains(&Change::User(user)) {
-        assert!(
-            started.elapsed() < NEVER_LONGER_THAN,
-            "the change never came while another database's transaction was open"
-        );
-        let batch = read(&feed, position, 100).await.unwrap();
-        seen.extend(batch.changes);
-        position = batch.through;
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let (seen, _) = read_until(&feed, start, Change::User(user)).await;
     assert_eq!(seen, [Change::User(user)]);
     drop(open_elsewhere);
 }
