@@ -76,7 +76,8 @@ ON CONFLICT DO NOTHING;
 SQL
 
 # Follows a second of one run: pgbench's tps, one insert per transaction
-# (deadlocks between two follows crossing each other's counters are retried).
+# (--max-tries: before migration 20261207000002 two follows crossing each
+# other deadlocked now and then; the retries keep older databases comparable).
 run() {
   pgbench "$DATABASE_URL" -n -f "$script" -D population="$population" -c "$CLIENTS" -j "$CLIENTS" \
     -T "$SECONDS_PER_RUN" -M prepared --max-tries=10 2>&1 |

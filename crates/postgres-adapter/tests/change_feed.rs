@@ -555,8 +555,9 @@ async fn changes_committed_at_once_from_many_connections_are_each_read_exactly_o
                         Ok(Ended::CommittedWithChanges(xid)) => committed.push(xid),
                         Ok(Ended::CommittedWithout) => {}
                         Ok(Ended::RolledBack(xid)) => rolled_back.push(xid),
-                        // Two follows crossing each other's counters may
-                        // deadlock: PostgreSQL rolls one back.
+                        // Two transactions of several writes each may lock
+                        // the same users in opposite orders: PostgreSQL
+                        // rolls one back.
                         Err(sqlx::Error::Database(error))
                             if error.code().as_deref() == Some("40P01") => {}
                         Err(error) => panic!("{error}"),

@@ -289,6 +289,107 @@ async fn follower_counters_count_accepted_follows_only_and_stay_exact() {
 }
 
 #[tokio::test]
+async fn a_follow_updated_in_place_moves_the_counters_of_what_changed_only() {
+    let db = TestDatabase::new().await;
+    let fan = insert_user(&db.pool, "fan").await;
+    let star = insert_user(&db.pool, "star").await;
+    let other_star = insert_user(&db.pool, "other_star").await;
+    follow(&db.pool, fan, star, "accepted").await;
+    let update = |sql: &'static str| {
+        let pool = db.pool.clone();
+        async move { sqlx::query(sql).execute(&pool).await.unwrap() }
+    };
+
+    // The same status written again moves nothing.
+    update("UPDATE follows SET status = 'accepted'").await;
+    assert_eq!(counters(&db.pool, star).await, (1, 0, 0));
+    assert_eq!(counters(&db.pool, fan).await, (0, 1, 0));
+
+    // Re-pointed while accepted: the follower still follows one user.
+    sqlx::query("UPDATE follows SET followee_id = $1")
+        .bind(other_star.as_bytes().as_slice())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(counters(&db.pool, star).await, (0, 0, 0));
+    assert_eq!(counters(&db.pool, other_star).await, (1, 0, 0));
+    assert_eq!(counters(&db.pool, fan).await, (0, 1, 0));
+
+    // Back to pending: no longer counted on either side.
+    update("UPDATE follows SET status = 'pending'").await;
+    assert_eq!(counters(&db.pool, other_star).await, (0, 0, 0));
+    assert_eq!(counters(&db.pool, fan).await, (0, 0, 0));
+}
+
+/// Users whose stored counters differ from a count over `follows`.
+async fn counter_drift(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM users u WHERE
+            u.followers_count <> (SELECT count(*) FROM follows f WHERE f.followee_id = u.id AND f.status = 'accepted')
+         OR u.following_count <> (SELECT count(*) FROM follows f WHERE f.follower_id = u.id AND f.status = 'accepted')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn follows_crossing_each_other_queue_instead_of_deadlocking() {
+    // Another service follows and unfollows in SQL, one statement a
+    // transaction; here A follows and unfollows B while B does the same to
+    // A, for several pairs at once. Each statement moves both users'
+    // counters: taken in opposite orders, their row locks deadlocked and
+    // PostgreSQL rolled one statement back.
+    const PAIRS: usize = 4;
+    const TOGGLES: usize = 150;
+    let db = TestDatabase::new().await;
+    let mut writers = Vec::new();
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(PAIRS * 2));
+    for pair in 0..PAIRS {
+        let a = insert_user(&db.pool, &format!("cross_a{pair}")).await;
+        let b = insert_user(&db.pool, &format!("cross_b{pair}")).await;
+        for (follower, followee) in [(a, b), (b, a)] {
+            let options = db.options.clone();
+            let start = start.clone();
+            writers.push(tokio::spawn(async move {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+                start.wait().await;
+                let mut failures = Vec::new();
+                for _ in 0..TOGGLES {
+                    for sql in [
+                        "INSERT INTO follows (follower_id, followee_id, status) VALUES ($1, $2, 'accepted')",
+                        "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2",
+                    ] {
+                        if let Err(error) = sqlx::query(sql)
+                            .bind(follower.as_bytes().as_slice())
+                            .bind(followee.as_bytes().as_slice())
+                            .execute(&mut conn)
+                            .await
+                        {
+                            failures.push(error.to_string());
+                        }
+                    }
+                }
+                failures
+            }));
+        }
+    }
+    let mut failures = Vec::new();
+    for writer in writers {
+        failures.extend(writer.await.unwrap());
+    }
+
+    assert_eq!(failures, Vec::<String>::new());
+    assert_eq!(counter_drift(&db.pool).await, 0);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM follows")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
 async fn live_stream_counter_follows_inserts_and_deletes() {
     let db = TestDatabase::new().await;
     let host = insert_user(&db.pool, "host").await;
