@@ -105,14 +105,17 @@ wait_ready() { # wait_ready URL PID WHAT: the first index build of a million use
 }
 
 # settle_index: wait (up to SETTLE_WAIT s) until the running server's index is
-# down to what its merge policy keeps a living index at, its largest segment
-# and at most one more (crates/search-tantivy/src/merge.rs).
+# settled: one segment and no deleted documents, which the server makes of it
+# once no change has come for 5 s (SETTLE_AFTER in crates/server/src/search.rs).
+# A round started before would pay for that merge: its CPU, and its memory
+# (here some 30 MB more RSS while it runs, buffers and the new segment's pages).
 settle_index() {
   for _ in $(seq 1 "${SETTLE_WAIT:-180}"); do
-    [ "$(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l)" -le 2 ] && break
+    [ "$(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l)" -eq 1 ] \
+      && [ "$(find "$SEARCH_INDEX_DIR" -name '*.del' | wc -l)" -eq 0 ] && break
     sleep 1
   done
-  echo "search index: $(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l) segment(s)"
+  echo "search index: $(find "$SEARCH_INDEX_DIR" -name '*.idx' | wc -l) segment(s), $(find "$SEARCH_INDEX_DIR" -name '*.del' | wc -l) with deletes"
 }
 
 start_server() { # start_server SETTING: `default` leaves READ_MODEL_BYTES unset
