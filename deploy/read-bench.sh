@@ -300,6 +300,7 @@ http_line() {
 # of its last round: pgbench runs until stopped and reports its rate every
 # 5 s (the mean of those is the rate achieved, listed under the table).
 follow_rates=""
+follow_pairs=""
 start_follows() { # start_follows KEY
   pgbench -n -M prepared -c 4 -j 1 -R "$FOLLOW_RATE" -T 86400 -P 5 \
     -f "$FOLLOW_SQL" "$DATABASE_URL" > "$OUT/read-follows-$1.log" 2>&1 &
@@ -342,6 +343,10 @@ paired_follows_line() {
     stop_follows "$key.$round"
     settle_index
   done
+  # Each pair's own ratio too, listed under the table: the medians pair
+  # rounds of different pairs.
+  follow_pairs="$follow_pairs $key $(paste <(field rps < "$quiet") <(field rps < "$loud") \
+    | awk '{ printf "%s%.0f → %.0f (%.2f)", (NR > 1 ? ", " : ""), $1, $2, $2 / $1 }'),"
   row "$key.zipf.between" "server, $name: skewed, anonymous, read-only, the rounds between those with follows" \
     "$quiet" "$quiet_server" "$quiet_pg" "$quiet_rss"
   row "$key.zipf.follows" "server, $name: skewed, anonymous, $FOLLOW_RATE follows/s on the top $HOT_USERS" \
@@ -467,6 +472,8 @@ peak_on=$(for k in uniform.anon uniform.signed zipf.anon zipf.signed zipf.betwee
   echo "| ceiling: with follows / read-only (what the follows leave of this machine) | $(ratio "$(value ceiling.follows 2)" "$(value ceiling 2)")× | (the bound of the two above) |"
   echo
   echo "Follows applied during the follows lines (pgbench -R $FOLLOW_RATE, by line):${follow_rates%,}."
+  echo
+  echo "Skewed anonymous reads, each read-only round → the round with follows after it, by setting:${follow_pairs%,}."
 } >> "$TABLE"
 
 # Follow throughput with and without the feed's triggers (target >= 0.85x),
