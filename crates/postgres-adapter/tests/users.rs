@@ -20,6 +20,10 @@ async fn follow(pool: &PgPool, follower: UserId, followee: UserId, status: &str)
         .unwrap();
 }
 
+async fn execute(pool: &PgPool, sql: &'static str) {
+    sqlx::query(sql).execute(pool).await.unwrap();
+}
+
 async fn counters(pool: &PgPool, id: UserId) -> (i64, i64, i64) {
     sqlx::query_as(
         "SELECT followers_count, following_count, total_live_streams FROM users WHERE id = $1",
@@ -280,10 +284,7 @@ async fn follower_counters_count_accepted_follows_only_and_stay_exact() {
     assert_eq!(counters(&db.pool, star).await, (1, 0, 0));
     assert_eq!(counters(&db.pool, fan).await, (0, 1, 0));
 
-    sqlx::query("DELETE FROM follows")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    execute(&db.pool, "DELETE FROM follows").await;
     assert_eq!(counters(&db.pool, star).await, (0, 0, 0));
     assert_eq!(counters(&db.pool, fan).await, (0, 0, 0));
 }
@@ -295,13 +296,9 @@ async fn a_follow_updated_in_place_moves_the_counters_of_what_changed_only() {
     let star = insert_user(&db.pool, "star").await;
     let other_star = insert_user(&db.pool, "other_star").await;
     follow(&db.pool, fan, star, "accepted").await;
-    let update = |sql: &'static str| {
-        let pool = db.pool.clone();
-        async move { sqlx::query(sql).execute(&pool).await.unwrap() }
-    };
 
     // The same status written again moves nothing.
-    update("UPDATE follows SET status = 'accepted'").await;
+    execute(&db.pool, "UPDATE follows SET status = 'accepted'").await;
     assert_eq!(counters(&db.pool, star).await, (1, 0, 0));
     assert_eq!(counters(&db.pool, fan).await, (0, 1, 0));
 
@@ -316,17 +313,18 @@ async fn a_follow_updated_in_place_moves_the_counters_of_what_changed_only() {
     assert_eq!(counters(&db.pool, fan).await, (0, 1, 0));
 
     // Back to pending: no longer counted on either side.
-    update("UPDATE follows SET status = 'pending'").await;
+    execute(&db.pool, "UPDATE follows SET status = 'pending'").await;
     assert_eq!(counters(&db.pool, other_star).await, (0, 0, 0));
     assert_eq!(counters(&db.pool, fan).await, (0, 0, 0));
 }
 
-/// Users whose stored counters differ from a count over `follows`.
+/// Users whose stored counters differ from a count over their source tables.
 async fn counter_drift(pool: &PgPool) -> i64 {
     sqlx::query_scalar(
         "SELECT count(*) FROM users u WHERE
             u.followers_count <> (SELECT count(*) FROM follows f WHERE f.followee_id = u.id AND f.status = 'accepted')
-         OR u.following_count <> (SELECT count(*) FROM follows f WHERE f.follower_id = u.id AND f.status = 'accepted')",
+         OR u.following_count <> (SELECT count(*) FROM follows f WHERE f.follower_id = u.id AND f.status = 'accepted')
+         OR u.total_live_streams <> (SELECT count(*) FROM live_streams s WHERE s.host_id = u.id)",
     )
     .fetch_one(pool)
     .await
@@ -511,16 +509,7 @@ async fn the_demo_fixture_loads_once_with_exact_counters() {
     );
 
     // Every stored counter equals a count over the source tables.
-    let drift: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM users u WHERE
-            u.followers_count <> (SELECT count(*) FROM follows f WHERE f.followee_id = u.id AND f.status = 'accepted')
-         OR u.following_count <> (SELECT count(*) FROM follows f WHERE f.follower_id = u.id AND f.status = 'accepted')
-         OR u.total_live_streams <> (SELECT count(*) FROM live_streams s WHERE s.host_id = u.id)",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
-    assert_eq!(drift, 0);
+    assert_eq!(counter_drift(&db.pool).await, 0);
 }
 
 #[tokio::test]
