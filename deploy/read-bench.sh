@@ -254,15 +254,16 @@ wrk_round() { # wrk_round PORT SECONDS: one wrk run with the draw set in the env
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2"s -s "$WRK_SCRIPT" "http://127.0.0.1:$1" | grep '^result '
 }
 
-# row KEY LABEL RESULTS SERVER_TICKS PG_TICKS RSS: one row of the table from
-# the wrk results of a line's rounds: medians of their rate and percentiles,
-# the sum of non-2xx, the peak RSS given, CPU over the rounds divided by
-# their requests.
+# row KEY LABEL RESULTS: one row of the table from a line's rounds (their
+# wrk results in RESULTS, their CPU and RSS in RESULTS.usage): medians of the
+# rounds' rate and percentiles, the sum of non-2xx, the peak RSS, CPU over
+# the rounds divided by their requests.
 row() {
-  local key=$1 label=$2 results=$3 server_ticks=$4 pg_ticks=$5 rss=$6 requests rps p99
+  local key=$1 label=$2 results=$3 requests rps p99 server_ticks pg_ticks rss
   requests=$(field requests < "$results" | awk '{ s += $1 } END { print s }')
   rps=$(field rps < "$results" | median)
   p99=$(field p99_us < "$results" | median)
+  read -r server_ticks pg_ticks rss < <(awk '{ s += $1; p += $2; if ($3 > r) r = $3 } END { print s, p, r }' "$results.usage")
   printf '| %s | %s | %s | %s | %s | %s | %s MB | %s µs | %s µs |\n' "$label" "$(thousands "$rps")" \
     "$(ms "$(field p50_us < "$results" | median)")" "$(ms "$(field p95_us < "$results" | median)")" "$(ms "$p99")" \
     "$(field non2xx < "$results" | awk '{ s += $1 } END { print s }')" "$rss" \
@@ -271,29 +272,27 @@ row() {
 }
 
 # measured_round PORT PID RESULTS: one round of DURATION s, its wrk result
-# appended to RESULTS; sets round_server and round_pg (CPU ticks of the
-# process and of PostgreSQL over the round) and round_rss (its peak RSS).
+# appended to RESULTS, and to RESULTS.usage the CPU ticks of the process and
+# of PostgreSQL over the round and the process's peak RSS in it.
 measured_round() {
   local server0 pg0
   reset_peak_rss "$2"
   server0=$(cpu_ticks "$2"); pg0=$(pg_ticks)
   wrk_round "$1" "$DURATION" | tee -a "$3"
-  round_server=$(( $(cpu_ticks "$2") - server0 )); round_pg=$(( $(pg_ticks) - pg0 ))
-  round_rss=$(peak_rss_mb "$2")
+  echo "$(( $(cpu_ticks "$2") - server0 )) $(( $(pg_ticks) - pg0 )) $(peak_rss_mb "$2")" >> "$3.usage"
 }
 
 # http_line KEY LABEL PORT PID: warm up, then ROUNDS rounds; one row.
 http_line() {
-  local key=$1 label=$2 port=$3 pid=$4 results server=0 pg=0 rss=0
+  local key=$1 label=$2 port=$3 pid=$4 results
   echo "-- $label"
   wrk_round "$port" "$WARMUP" >/dev/null
   results=$(mktemp)
   for _ in $(seq 1 "$ROUNDS"); do
     measured_round "$port" "$pid" "$results"
-    server=$(( server + round_server )); pg=$(( pg + round_pg )); rss=$(( round_rss > rss ? round_rss : rss ))
   done
-  row "$key" "$label" "$results" "$server" "$pg" "$rss"
-  rm -f "$results"
+  row "$key" "$label" "$results"
+  rm -f "$results" "$results.usage"
 }
 
 # Follows landing on the hot users during a line, from its warm-up to the end
@@ -327,19 +326,15 @@ start_ceiling() { # the ceiling on its port, answering the server's profile from
 # and KEY.zipf.follows: the machine's drift over a run (15 % between lines of
 # one binary minutes apart) falls on both alike.
 paired_follows_line() {
-  local key=$1 name=$2 pid=$3 quiet loud quiet_server=0 quiet_pg=0 quiet_rss=0 loud_server=0 loud_pg=0 loud_rss=0 round
+  local key=$1 name=$2 pid=$3 quiet loud round
   echo "-- server, $name: skewed, anonymous, read-only and with follows, round by round"
   wrk_round "$PORT" "$WARMUP" >/dev/null
   quiet=$(mktemp); loud=$(mktemp)
   for round in $(seq 1 "$ROUNDS"); do
     measured_round "$PORT" "$pid" "$quiet"
-    quiet_server=$(( quiet_server + round_server )); quiet_pg=$(( quiet_pg + round_pg ))
-    quiet_rss=$(( round_rss > quiet_rss ? round_rss : quiet_rss ))
     start_follows "$key.$round"
     wrk_round "$PORT" "$FOLLOWS_WARMUP" >/dev/null
     measured_round "$PORT" "$pid" "$loud"
-    loud_server=$(( loud_server + round_server )); loud_pg=$(( loud_pg + round_pg ))
-    loud_rss=$(( round_rss > loud_rss ? round_rss : loud_rss ))
     stop_follows "$key.$round"
     settle_index
   done
@@ -347,11 +342,9 @@ paired_follows_line() {
   # rounds of different pairs.
   follow_pairs="$follow_pairs $key $(paste <(field rps < "$quiet") <(field rps < "$loud") \
     | awk '{ printf "%s%.0f → %.0f (%.2f)", (NR > 1 ? ", " : ""), $1, $2, $2 / $1 }'),"
-  row "$key.zipf.between" "server, $name: skewed, anonymous, read-only, the rounds between those with follows" \
-    "$quiet" "$quiet_server" "$quiet_pg" "$quiet_rss"
-  row "$key.zipf.follows" "server, $name: skewed, anonymous, $FOLLOW_RATE follows/s on the top $HOT_USERS" \
-    "$loud" "$loud_server" "$loud_pg" "$loud_rss"
-  rm -f "$quiet" "$loud"
+  row "$key.zipf.between" "server, $name: skewed, anonymous, read-only, the rounds between those with follows" "$quiet"
+  row "$key.zipf.follows" "server, $name: skewed, anonymous, $FOLLOW_RATE follows/s on the top $HOT_USERS" "$loud"
+  rm -f "$quiet" "$quiet.usage" "$loud" "$loud.usage"
 }
 
 reads() { # reads DRAW [TOKENS]: the environment of the wrk script for one line
