@@ -23,8 +23,9 @@
 //!   (one second by default), or the model is not trusted and every read
 //!   goes to storage until the follower has caught up again.
 //!
-//! Modules, lowest first: `freshness` (the moment the model is fresh as of)
-//! and `store` (the cache and its change generations), `viewers` (a viewer's
+//! Modules, lowest first: `freshness` (the moment the model is fresh as of),
+//! `hints` (which user a name leads to) and `store` (the cache and its
+//! change generations), `viewers` (a viewer's
 //! relations, read once), `misses` (the users it does not hold, read
 //! together), then `users` and `directory` (the caching adapters)
 //! and `follower` (the feed's application).
@@ -33,6 +34,7 @@
 mod directory;
 mod follower;
 mod freshness;
+mod hints;
 mod misses;
 mod packed;
 mod store;

@@ -159,13 +159,21 @@ impl PackedUser {
         self.is_deactivated
     }
 
+    /// The user's id.
+    pub(crate) fn id(&self) -> UserId {
+        self.id
+    }
+
+    /// The user's name, as they spell it.
+    pub(crate) fn username(&self) -> &str {
+        let end = self.ends.first().map_or(0, |end| usize::from(*end));
+        self.text.get(..end).unwrap_or_default()
+    }
+
     /// Whether the user's name is `name`, ignoring case (as
     /// [`Username::same_name_as`]).
     pub(crate) fn is_named(&self, name: &Username) -> bool {
-        let end = self.ends.first().map_or(0, |end| usize::from(*end));
-        self.text
-            .get(..end)
-            .is_some_and(|own| own.eq_ignore_ascii_case(name.as_str()))
+        self.username().eq_ignore_ascii_case(name.as_str())
     }
 
     /// The heap bytes its two buffers ask for (the struct itself apart).

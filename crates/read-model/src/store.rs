@@ -1,6 +1,7 @@
-//! The store: users by id (packed, see [`PackedUser`]), a username hint, each viewer's relations and
-//! users as a search result shows them, in one cache bounded in bytes, plus what keeps a slow read from putting
-//! back a value a change has already replaced.
+//! The store: users by id (packed, see [`PackedUser`]), each viewer's relations and
+//! users as a search result shows them, in one cache bounded in bytes, the
+//! names of the users held beside it (see [`NameHints`]), plus what keeps a
+//! slow read from putting back a value a change has already replaced.
 //!
 //! Every change to a key takes the next number of a global generation and
 //! records it in the key's slot. A read from storage takes a [`Ticket`] (the
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use moka::notification::RemovalCause;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
@@ -26,6 +28,7 @@ use allmine_domain::profiles::{FollowState, ViewerRelations};
 use allmine_domain::search::SearchCandidate;
 use allmine_domain::{User, UserId, Username};
 
+use crate::hints::{HINT_BYTES, NameHints};
 use crate::packed::PackedUser;
 
 /// Slots of the change generations; a power of two.
@@ -35,18 +38,17 @@ const SLOTS: usize = 4096;
 /// its value entry (the value with the entry's timestamps and flags), the
 /// nodes of its access-order deque, its hash table's bucket and the key's
 /// hash holder. Measured by `tests/entry_weight.rs`, which counts every
-/// allocation a fill makes: about 212 bytes requested in 5 allocations, 290
-/// once the allocator's headers and rounding are added.
-const CACHE_OVERHEAD: usize = 288;
+/// allocation a fill makes: a fill of users leaves about 300 bytes requested
+/// in 5 allocations beyond their own (380 once the allocator's headers and
+/// rounding are added), fills of viewers and search cards about 100 fewer.
+/// Users are most of what the cache holds, so it errs on their side.
+const CACHE_OVERHEAD: usize = 360;
 
 /// What the store holds, by key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Key {
-    /// A user, by id.
+    /// A user, by id (and by name through [`NameHints`]).
     User(UserId),
-    /// The id a canonical username last led to: a hint, checked against the
-    /// user's entry before it is believed.
-    Name(String),
     /// Everything a user, as a viewer, stands in with others: their follows
     /// and their blocks either way. Any pair changing drops both sides'.
     Viewer(UserId),
@@ -58,7 +60,6 @@ pub(crate) enum Key {
 #[derive(Debug, Clone)]
 enum Entry {
     User(Arc<PackedUser>),
-    Name(UserId),
     Viewer(HeldRelations),
     Card(Arc<SearchCandidate>),
 }
@@ -104,6 +105,7 @@ pub struct ReadModelStats {
 /// the feed follower changes. Shared by every worker of one instance.
 pub struct ReadModel {
     entries: Cache<Key, Entry>,
+    names: Arc<NameHints>,
     generation: AtomicU64,
     last_change: Box<[AtomicU64]>,
     slot_hasher: RandomState,
@@ -130,6 +132,8 @@ impl std::fmt::Debug for ReadModel {
 impl ReadModel {
     /// An empty, untrusted model holding at most about `max_bytes`.
     pub fn new(max_bytes: u64) -> Self {
+        let names = Arc::new(NameHints::new());
+        let forget = Arc::clone(&names);
         let entries = Cache::builder()
             // Least recently used goes first. moka's default (TinyLFU) admits
             // a new entry only if it was read more often than all the entries
@@ -141,9 +145,18 @@ impl ReadModel {
             .eviction_policy(EvictionPolicy::lru())
             .max_capacity(max_bytes)
             .weigher(|key: &Key, entry: &Entry| weight(key, entry))
+            // A user's name hint goes with their entry. Not when the entry is
+            // replaced: the new value is held under the same id, and
+            // `fill_user` has settled its name already.
+            .eviction_listener(move |_key, entry: Entry, cause| {
+                if let (Entry::User(user), false) = (entry, cause == RemovalCause::Replaced) {
+                    forget.forget(forget.hash(user.username()), &user.id());
+                }
+            })
             .build();
         Self {
             entries,
+            names,
             generation: AtomicU64::new(0),
             last_change: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
             slot_hasher: RandomState::new(),
@@ -196,6 +209,7 @@ impl ReadModel {
             slot.fetch_max(generation, Ordering::SeqCst);
         }
         self.entries.invalidate_all();
+        self.names.clear();
     }
 
     /// What the model has answered and holds. Settles the cache's pending
@@ -238,10 +252,7 @@ impl ReadModel {
 
     /// The user this name leads to, if both are held and still agree.
     pub(crate) fn user_named(&self, name: &Username) -> Option<Arc<PackedUser>> {
-        let canonical = name.canonical();
-        let Some(Entry::Name(id)) = self.entries.get(&Key::Name(canonical)) else {
-            return None;
-        };
+        let id = self.names.get(self.names.hash(name.as_str()))?;
         match self.entries.get(&Key::User(id)) {
             Some(Entry::User(user)) if user.is_named(name) => Some(self.hit(user)),
             _ => None,
@@ -329,12 +340,22 @@ impl ReadModel {
             self.drop_user(&id);
             return;
         };
-        self.fill(
-            ticket,
-            Key::Name(user.username.canonical()),
-            Entry::Name(id),
-        );
-        self.fill(ticket, Key::User(id), Entry::User(Arc::new(packed)));
+        let key = Key::User(id);
+        if self.changed_since(self.slot(&key), ticket) {
+            return;
+        }
+        // Renamed: the name they had no longer leads to them. The eviction
+        // listener does not see it, as the entry is replaced, not removed.
+        if let Some(Entry::User(held)) = self.entries.get(&key)
+            && !held.is_named(&user.username)
+        {
+            self.names.forget(self.names.hash(held.username()), &id);
+        }
+        // The hint before the entry: should the entry go at once (a racing
+        // change, the budget), its removal forgets the hint too.
+        self.names
+            .remember(self.names.hash(user.username.as_str()), id);
+        self.fill(ticket, key, Entry::User(Arc::new(packed)));
     }
 
     /// Records a change to `key`: reads that started before it will not put
@@ -361,7 +382,7 @@ impl ReadModel {
         if self.changed_since(slot, ticket) {
             return;
         }
-        self.entries.insert(key.clone(), entry);
+        self.entries.insert(key, entry);
         // A change that raced the insert: either its removal came after the
         // insert, or its generation is visible here.
         if self.changed_since(slot, ticket) {
@@ -408,7 +429,7 @@ struct Doorkeeper {
 
 impl Doorkeeper {
     /// About a bit per 128 bytes of budget: 262,144 bits (32 KiB) for the
-    /// default 32 MiB, which holds some 30,000 users.
+    /// default 32 MiB, which holds some 40,000 users.
     fn sized_for(max_bytes: u64) -> Self {
         let bits = usize::try_from(max_bytes / 128)
             .unwrap_or(usize::MAX)
@@ -453,23 +474,21 @@ impl std::fmt::Debug for Doorkeeper {
 /// a whole allocator chunk, so counting their lengths alone undercounts a
 /// user two- to three-fold.
 fn weight(key: &Key, entry: &Entry) -> u32 {
-    let key_bytes = match key {
-        Key::User(_) | Key::Viewer(_) | Key::Card(_) => 0,
-        Key::Name(name) => heap(name.capacity()),
-    };
     let entry_bytes = match entry {
         Entry::User(user) => {
             let (text, ends) = user.buffer_bytes();
-            heap(ARC_HEADER + std::mem::size_of::<PackedUser>()) + heap(text) + heap(ends)
+            heap(ARC_HEADER + std::mem::size_of::<PackedUser>())
+                + heap(text)
+                + heap(ends)
+                + HINT_BYTES
         }
-        Entry::Name(_) | Entry::Viewer(HeldRelations::TooMany) => 0,
+        Entry::Viewer(HeldRelations::TooMany) => 0,
         Entry::Viewer(HeldRelations::All(relations)) => relations_heap(relations),
         Entry::Card(card) => {
             heap(ARC_HEADER + std::mem::size_of::<SearchCandidate>()) + card_heap(card)
         }
     };
-    let total =
-        CACHE_OVERHEAD + heap(ARC_HEADER + std::mem::size_of::<Key>()) + key_bytes + entry_bytes;
+    let total = CACHE_OVERHEAD + heap(ARC_HEADER + std::mem::size_of_val(key)) + entry_bytes;
     u32::try_from(total).unwrap_or(u32::MAX)
 }
 
@@ -596,6 +615,42 @@ mod tests {
         model.fill_user(ticket, &renamed);
         assert!(model.user_named(&asked).is_none());
         assert!(model.user_named(&Username::new("ada_l").unwrap()).is_some());
+    }
+
+    #[test]
+    fn a_name_hint_lives_as_long_as_its_users_entry() {
+        let model = ReadModel::new(1 << 20);
+        let ada = user(1, "ada");
+        model.fill_user(model.ticket(), &ada);
+        assert_eq!(model.names.len(), 1);
+
+        // Renamed in place: one hint, for the new name.
+        let renamed = User {
+            username: Username::new("ada_l").unwrap(),
+            ..ada.clone()
+        };
+        let ticket = model.changed(&Key::User(ada.id), false);
+        model.fill_user(ticket, &renamed);
+        assert_eq!(model.names.len(), 1);
+
+        model.user_changed(&ada.id, true);
+        model.entries.run_pending_tasks();
+        assert_eq!(model.names.len(), 0);
+        assert!(model.user_named(&renamed.username).is_none());
+    }
+
+    #[test]
+    fn users_pushed_out_by_the_budget_take_their_name_hints_with_them() {
+        let model = ReadModel::new(64 * 1024);
+        for n in 0..2_000u32 {
+            let mut someone = user(0, &format!("user_{n}"));
+            someone.id = id(n);
+            model.fill_user(model.ticket(), &someone);
+        }
+        model.entries.run_pending_tasks();
+        let held = usize::try_from(model.entries.entry_count()).unwrap();
+        assert!(held < 2_000, "the budget pushed users out");
+        assert_eq!(model.names.len(), held);
     }
 
     #[test]
