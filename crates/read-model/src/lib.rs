@@ -25,10 +25,10 @@
 //!
 //! Modules, lowest first: `freshness` (the moment the model is fresh as of),
 //! `hints` (which user a name leads to) and `store` (the cache and its
-//! change generations), `viewers` (a viewer's
-//! relations, read once), `misses` (the users it does not hold, read
-//! together), then `users` and `directory` (the caching adapters)
-//! and `follower` (the feed's application).
+//! change generations), `viewers` (a viewer's relations, read once),
+//! `misses` (the users it does not hold, read together), then `users` and
+//! `directory` (the caching adapters) and `follower` (the feed's
+//! application).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod directory;

@@ -149,7 +149,9 @@ impl ReadModel {
             // replaced: the new value is held under the same id, and
             // `fill_user` has settled its name already.
             .eviction_listener(move |_key, entry: Entry, cause| {
-                if let (Entry::User(user), false) = (entry, cause == RemovalCause::Replaced) {
+                if cause != RemovalCause::Replaced
+                    && let Entry::User(user) = entry
+                {
                     forget.forget(forget.hash(user.username()), &user.id());
                 }
             })
