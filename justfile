@@ -84,7 +84,7 @@ bench which="all":
       *) echo "just bench [all|reads|search]" >&2; exit 2 ;;
     esac
 
-# What the change feed costs writers: pgbench follows/s with its triggers on and off, 3 alternating rounds (creates and seeds allmine_feedcost if missing; needs the release binary).
+# What the change feed costs writers: pgbench follows/s with its triggers on and off, 6 alternating rounds (creates and seeds allmine_feedcost if missing; needs the release binary).
 feed-cost *args:
     cargo build --release -p allmine-server
     deploy/feed-cost.sh {{ args }}

@@ -2,7 +2,10 @@
 # What the change feed costs writers: follows per second inserted by pgbench
 # (8 clients, random follows between random generated users, each its own
 # transaction) with the feed's triggers on and with them off, in alternating
-# rounds, and the ratio. Only the feed's triggers are turned off (those whose
+# rounds (the order swapped every round, so that a drift over the run falls
+# on both sides alike), and the ratio of the sums. One round's ratio moves by
+# 10-20 % on a 2-core machine whose disk flushes at its own pace, so six
+# rounds by default. Only the feed's triggers are turned off (those whose
 # name holds `change_feed`, or `search_outbox` on a database of the older
 # design); the counter triggers keep running, so both sides do the same
 # follow. Not part of CI: run it by hand (`just feed-cost`). ADR 0011 keeps
@@ -14,14 +17,14 @@
 # $USERS` (200,000 by default) by the release binary, which also migrates it.
 # Leaves the triggers on, whatever happens.
 #
-#   CLIENTS (8), RUN_SECONDS (20), ROUNDS (3), USERS (200000)
+#   CLIENTS (8), RUN_SECONDS (15), ROUNDS (6), USERS (200000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DATABASE_URL=${1:-postgres://postgres@127.0.0.1:5432/allmine_feedcost}
 CLIENTS=${CLIENTS:-8}
-SECONDS_PER_RUN=${RUN_SECONDS:-20}
-ROUNDS=${ROUNDS:-3}
+SECONDS_PER_RUN=${RUN_SECONDS:-15}
+ROUNDS=${ROUNDS:-6}
 USERS=${USERS:-200000}
 BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/allmine}
 
@@ -90,13 +93,13 @@ echo "== $CLIENTS clients, $SECONDS_PER_RUN s a run, $ROUNDS rounds"
 SECONDS_PER_RUN=10 run >/dev/null
 with=()
 without=()
+measure() { # measure ENABLE|DISABLE: one run with the feed's triggers so, its rate appended
+  set_triggers "$1"
+  "${PSQL[@]}" -c "CHECKPOINT"
+  if [ "$1" = ENABLE ]; then with+=("$(run)"); else without+=("$(run)"); fi
+}
 for round in $(seq 1 "$ROUNDS"); do
-  set_triggers ENABLE
-  "${PSQL[@]}" -c "CHECKPOINT"
-  with+=("$(run)")
-  set_triggers DISABLE
-  "${PSQL[@]}" -c "CHECKPOINT"
-  without+=("$(run)")
+  if [ $((round % 2)) = 1 ]; then measure ENABLE; measure DISABLE; else measure DISABLE; measure ENABLE; fi
   printf 'round %d: with the feed %8.0f follows/s   without %8.0f follows/s   ratio %.2f\n' \
     "$round" "${with[-1]}" "${without[-1]}" "$(echo "${with[-1]} / ${without[-1]}" | bc -l)"
 done
@@ -105,4 +108,5 @@ w=$(sum "${with[@]}")
 o=$(sum "${without[@]}")
 printf 'mean: with the feed %.0f follows/s, without %.0f follows/s: %.2fx (target >= 0.85x)\n' \
   "$(echo "$w / $ROUNDS" | bc -l)" "$(echo "$o / $ROUNDS" | bc -l)" "$(echo "$w / $o" | bc -l)"
+
 rm -f "$script"

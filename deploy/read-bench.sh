@@ -20,8 +20,9 @@
 #     one more server, skewed reads round by round without and with pgbench
 #     making FOLLOW_RATE follows a second land on the HOT_USERS most-read
 #     users (the target compares the rounds of that one server);
-#   - the ceiling again while the same follows land: how much of the machine
-#     the follows themselves take, which bounds the follows lines' ratios.
+#   - the ceiling again, round by round without and with the same follows,
+#     paired like the server's: how much of the machine the follows
+#     themselves take, which bounds the follows lines' ratios.
 # It prints one markdown table (also written to target/bench/read-bench.md)
 # and the ratios issue 11's targets name. Every figure is relative to others
 # of the same run: no line passes or fails on an absolute time.
@@ -30,7 +31,8 @@
 # DURATION (15, seconds a round), ROUNDS (3), PG_CLIENTS (16), FOLLOW_RATE
 # (300), FOLLOWS_WARMUP (5, seconds of follows before a round measures them), HOT_USERS (100), VIEWERS (64), ZIPF_S (1), SEED_USERS (1000000),
 # READ_MODEL_SETTINGS ("0 default"), READ_BENCH_PORT (18100; the ceiling
-# listens on the next port), SKIP_BUILD. A quick check of the harness:
+# listens on the next port), SKIP_BUILD, FEED_COST (1; 0 skips feed-cost.sh),
+# FEED_COST_ROUNDS (6). A quick check of the harness:
 #   WARMUP=2 DURATION=3 ROUNDS=1 deploy/read-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -317,33 +319,34 @@ start_ceiling() { # the ceiling on its port, answering the server's profile from
   wait_ready "http://127.0.0.1:$CEILING_PORT/api/v1/users/profile/username/ready" "$ceiling" "the ceiling"
 }
 
-# paired_follows_line KEY NAME PID: the server's skewed anonymous reads with
-# and without the follows, round by round on the one server: after a
+# paired_follows_line KEY LABEL PORT PID: skewed anonymous reads of the
+# process on PORT with and without the follows, round by round: after a
 # read-only warm-up, ROUNDS pairs of a read-only round and a round while the
 # follows land (FOLLOWS_WARMUP s after they start); after each pair the
-# follows stop and the search index settles, so that no read-only round pays
-# for the merge of what they split. Two rows, KEY.zipf.between (read-only)
-# and KEY.zipf.follows: the machine's drift over a run (15 % between lines of
-# one binary minutes apart) falls on both alike.
+# follows stop and a server's search index settles, so that no read-only
+# round pays for the merge of what they split. Two rows, KEY.zipf.between
+# (read-only) and KEY.zipf.follows: the machine's drift over a run (15 %
+# between lines of one binary minutes apart) falls on both alike. Run for
+# the ceiling too, so that the bound and the servers are measured the same way.
 paired_follows_line() {
-  local key=$1 name=$2 pid=$3 quiet loud round
-  echo "-- server, $name: skewed, anonymous, read-only and with follows, round by round"
-  wrk_round "$PORT" "$WARMUP" >/dev/null
+  local key=$1 label=$2 port=$3 pid=$4 quiet loud round
+  echo "-- $label: skewed, anonymous, read-only and with follows, round by round"
+  wrk_round "$port" "$WARMUP" >/dev/null
   quiet=$(mktemp); loud=$(mktemp)
   for round in $(seq 1 "$ROUNDS"); do
-    measured_round "$PORT" "$pid" "$quiet"
+    measured_round "$port" "$pid" "$quiet"
     start_follows "$key.$round"
-    wrk_round "$PORT" "$FOLLOWS_WARMUP" >/dev/null
-    measured_round "$PORT" "$pid" "$loud"
+    wrk_round "$port" "$FOLLOWS_WARMUP" >/dev/null
+    measured_round "$port" "$pid" "$loud"
     stop_follows "$key.$round"
-    settle_index
+    [ "$pid" = "$ceiling" ] || settle_index
   done
   # Each pair's own ratio too, listed under the table: the medians pair
   # rounds of different pairs.
   follow_pairs="$follow_pairs $key $(paste <(field rps < "$quiet") <(field rps < "$loud") \
     | awk '{ printf "%s%.0f → %.0f (%.2f)", (NR > 1 ? ", " : ""), $1, $2, $2 / $1 }'),"
-  row "$key.zipf.between" "server, $name: skewed, anonymous, read-only, the rounds between those with follows" "$quiet"
-  row "$key.zipf.follows" "server, $name: skewed, anonymous, $FOLLOW_RATE follows/s on the top $HOT_USERS" "$loud"
+  row "$key.zipf.between" "$label: skewed, anonymous, read-only, the rounds between those with follows" "$quiet"
+  row "$key.zipf.follows" "$label: skewed, anonymous, $FOLLOW_RATE follows/s on the top $HOT_USERS" "$loud"
   rm -f "$quiet" "$quiet.usage" "$loud" "$loud.usage"
 }
 
@@ -410,17 +413,15 @@ for setting in $READ_MODEL_SETTINGS; do
   reads zipf;              fresh_line zipf.anon "skewed, anonymous"
   reads zipf "$TOKENS";    fresh_line zipf.signed "skewed, signed in"
 done
-# The ceiling again while the follows land: what the follows alone take from
-# this machine's cores, the bound of the follows lines' ratios (a server
-# answering from memory as cheaply as the ceiling would keep no more). After
-# the read-only lines: the follows split the search index, which the servers
-# below let settle before they are measured.
+# The ceiling again, round by round without and with the follows: what the
+# follows alone take from this machine's cores, the bound of the follows
+# lines' ratios (a server answering from memory as cheaply as the ceiling
+# would keep no more). After the read-only lines: the follows split the
+# search index, which the servers below let settle before they are measured.
 echo "== the ceiling, with follows"
 start_ceiling
-start_follows ceiling
 reads zipf
-http_line ceiling.follows "ceiling: the same, $FOLLOW_RATE follows/s on the top $HOT_USERS" "$CEILING_PORT" "$ceiling"
-stop_follows ceiling
+paired_follows_line ceiling "ceiling" "$CEILING_PORT" "$ceiling"
 stop "$ceiling"; ceiling=""
 for setting in $READ_MODEL_SETTINGS; do
   setting_name "$setting"
@@ -430,7 +431,7 @@ for setting in $READ_MODEL_SETTINGS; do
   # The follows of the line before split the index; its merge is not this
   # line's cost (the read-only lines started from a settled index too).
   settle_index
-  reads zipf; paired_follows_line "$key" "$name" "$server"
+  reads zipf; paired_follows_line "$key" "server, $name" "$PORT" "$server"
   stop "$server"; server=""
 done
 
@@ -462,7 +463,7 @@ peak_on=$(for k in uniform.anon uniform.signed zipf.anon zipf.signed zipf.betwee
   echo "| skewed anonymous on: with follows / read-only, rounds paired on one server | $(ratio "$(value "$on.zipf.follows" 2)" "$(value "$on.zipf.between" 2)")× | ≥ 0.85× |"
   echo "| skewed anonymous on: with follows / the read-only line (another server, minutes before) | $(ratio "$(value "$on.zipf.follows" 2)" "$(value "$on.zipf.anon" 2)")× | |"
   echo "| skewed anonymous off: with follows / read-only, rounds paired on one server | $(ratio "$(value "$off.zipf.follows" 2)" "$(value "$off.zipf.between" 2)")× | (today's 0.70×) |"
-  echo "| ceiling: with follows / read-only (what the follows leave of this machine) | $(ratio "$(value ceiling.follows 2)" "$(value ceiling 2)")× | (the bound of the two above) |"
+  echo "| ceiling: with follows / read-only, rounds paired (what the follows leave of this machine) | $(ratio "$(value ceiling.zipf.follows 2)" "$(value ceiling.zipf.between 2)")× | (the bound of the two above) |"
   echo
   echo "Follows applied during the follows lines (pgbench -R $FOLLOW_RATE, by line):${follow_rates%,}."
   echo
@@ -471,10 +472,11 @@ peak_on=$(for k in uniform.anon uniform.signed zipf.anon zipf.signed zipf.betwee
 
 # Follow throughput with and without the feed's triggers (target >= 0.85x),
 # on a database of its own: the script refuses to write follows into this one.
-# FEED_COST=0 skips it (it takes about two minutes more).
+# FEED_COST=0 skips it (it takes about three minutes more); its own rounds
+# (FEED_COST_ROUNDS, 6 by default), not this script's ROUNDS.
 if [ "${FEED_COST:-1}" != 0 ]; then
   echo "== deploy/feed-cost.sh"
-  deploy/feed-cost.sh | tee -a "$TABLE" || echo "Follows with the feed / without: deploy/feed-cost.sh failed" >> "$TABLE"
+  ROUNDS=${FEED_COST_ROUNDS:-6} deploy/feed-cost.sh | tee -a "$TABLE" || echo "Follows with the feed / without: deploy/feed-cost.sh failed" >> "$TABLE"
 fi
 
 echo
