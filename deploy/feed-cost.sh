@@ -108,5 +108,4 @@ w=$(sum "${with[@]}")
 o=$(sum "${without[@]}")
 printf 'mean: with the feed %.0f follows/s, without %.0f follows/s: %.2fx (target >= 0.85x)\n' \
   "$(echo "$w / $ROUNDS" | bc -l)" "$(echo "$o / $ROUNDS" | bc -l)" "$(echo "$w / $o" | bc -l)"
-
 rm -f "$script"

@@ -32,7 +32,7 @@
 # (300), FOLLOWS_WARMUP (5, seconds of follows before a round measures them), HOT_USERS (100), VIEWERS (64), ZIPF_S (1), SEED_USERS (1000000),
 # READ_MODEL_SETTINGS ("0 default"), READ_BENCH_PORT (18100; the ceiling
 # listens on the next port), SKIP_BUILD, FEED_COST (1; 0 skips feed-cost.sh),
-# FEED_COST_ROUNDS (6). A quick check of the harness:
+# FEED_COST_ROUNDS (feed-cost.sh's own default). A quick check of the harness:
 #   WARMUP=2 DURATION=3 ROUNDS=1 deploy/read-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -472,11 +472,11 @@ peak_on=$(for k in uniform.anon uniform.signed zipf.anon zipf.signed zipf.betwee
 
 # Follow throughput with and without the feed's triggers (target >= 0.85x),
 # on a database of its own: the script refuses to write follows into this one.
-# FEED_COST=0 skips it (it takes about three minutes more); its own rounds
-# (FEED_COST_ROUNDS, 6 by default), not this script's ROUNDS.
+# FEED_COST=0 skips it (it takes about three minutes more). It runs its own
+# number of rounds (FEED_COST_ROUNDS, or its default), never this script's ROUNDS.
 if [ "${FEED_COST:-1}" != 0 ]; then
   echo "== deploy/feed-cost.sh"
-  ROUNDS=${FEED_COST_ROUNDS:-6} deploy/feed-cost.sh | tee -a "$TABLE" || echo "Follows with the feed / without: deploy/feed-cost.sh failed" >> "$TABLE"
+  ROUNDS=${FEED_COST_ROUNDS:-} deploy/feed-cost.sh | tee -a "$TABLE" || echo "Follows with the feed / without: deploy/feed-cost.sh failed" >> "$TABLE"
 fi
 
 echo
