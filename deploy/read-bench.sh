@@ -29,7 +29,7 @@
 #
 # Knobs (environment): THREADS (2), CONNECTIONS (64), WARMUP (10, seconds),
 # DURATION (15, seconds a round), ROUNDS (3), PG_CLIENTS (16), FOLLOW_RATE
-# (300), FOLLOW_CLIENTS (16), FOLLOWS_WARMUP (5, seconds of follows before a round measures them), HOT_USERS (100), VIEWERS (64), ZIPF_S (1), SEED_USERS (1000000),
+# (300), FOLLOWS_WARMUP (5, seconds of follows before a round measures them), HOT_USERS (100), VIEWERS (64), ZIPF_S (1), SEED_USERS (1000000),
 # READ_MODEL_SETTINGS ("0 default"), READ_BENCH_PORT (18100; the ceiling
 # listens on the next port), SKIP_BUILD, FEED_COST (1; 0 skips feed-cost.sh),
 # FEED_COST_ROUNDS (feed-cost.sh's own default). A quick check of the harness:
@@ -45,7 +45,6 @@ DURATION=${DURATION:-15}
 ROUNDS=${ROUNDS:-3}
 PG_CLIENTS=${PG_CLIENTS:-16}
 FOLLOW_RATE=${FOLLOW_RATE:-300}
-FOLLOW_CLIENTS=${FOLLOW_CLIENTS:-16}
 FOLLOWS_WARMUP=${FOLLOWS_WARMUP:-5}
 HOT_USERS=${HOT_USERS:-100}
 VIEWERS=${VIEWERS:-64}
@@ -301,15 +300,10 @@ http_line() {
 # Follows landing on the hot users during a line, from its warm-up to the end
 # of its last round: pgbench runs until stopped and reports its rate every
 # 5 s (the mean of those is the rate achieved, listed under the table).
-# FOLLOW_CLIENTS connections, so that the rate holds while a follow waits:
-# pgbench -R sends a transaction only on a free connection, and at the
-# ceiling's pace a follow waited up to 160 ms for the cores (four
-# connections then made at most 25 follows a second; the thirteenth run's
-# ceiling got 207-274 a second of its 300).
 follow_rates=""
 follow_pairs=""
 start_follows() { # start_follows KEY
-  pgbench -n -M prepared -c "$FOLLOW_CLIENTS" -j 1 -R "$FOLLOW_RATE" -T 86400 -P 5 \
+  pgbench -n -M prepared -c 4 -j 1 -R "$FOLLOW_RATE" -T 86400 -P 5 \
     -f "$FOLLOW_SQL" "$DATABASE_URL" > "$OUT/read-follows-$1.log" 2>&1 &
   follows=$!
 }
