@@ -313,6 +313,17 @@ stop_follows() { # stop_follows KEY
     | awk '{ s += $4; n++ } END { printf "%.0f", n ? s / n : 0 }')/s,"
 }
 
+# The ceiling's follows ratio bounds the servers' only if its follows landed
+# at their rate: on a fast machine, at the ceiling's pace, they fell to
+# 207-275 a second of 300 (their transactions waiting seconds for the cores,
+# on 4 connections as on 16), and the ceiling then kept more than the bound.
+ceiling_bound() {
+  local short
+  short=$(echo "$follow_rates" | tr ',' '\n' | awk -v want="$FOLLOW_RATE" \
+    '$1 ~ /^ceiling\./ && $2 + 0 < 0.9 * want { printf "%s%s %d/s", (n++ ? ", " : ""), $1, $2 }')
+  if [ -n "$short" ]; then echo "(no bound this run: its follows fell short, $short)"; else echo "(the bound of the two above)"; fi
+}
+
 start_ceiling() { # the ceiling on its port, answering the server's profile from memory
   HTTP_WORKERS=$workers BIND_ADDRESS=127.0.0.1:$CEILING_PORT "$CEILING_BIN" "$BODY" >> "$OUT/read-server.log" 2>&1 &
   ceiling=$!
@@ -463,7 +474,7 @@ peak_on=$(for k in uniform.anon uniform.signed zipf.anon zipf.signed zipf.betwee
   echo "| skewed anonymous on: with follows / read-only, rounds paired on one server | $(ratio "$(value "$on.zipf.follows" 2)" "$(value "$on.zipf.between" 2)")× | ≥ 0.85× |"
   echo "| skewed anonymous on: with follows / the read-only line (another server, minutes before) | $(ratio "$(value "$on.zipf.follows" 2)" "$(value "$on.zipf.anon" 2)")× | |"
   echo "| skewed anonymous off: with follows / read-only, rounds paired on one server | $(ratio "$(value "$off.zipf.follows" 2)" "$(value "$off.zipf.between" 2)")× | (today's 0.70×) |"
-  echo "| ceiling: with follows / read-only, rounds paired (what the follows leave of this machine) | $(ratio "$(value ceiling.zipf.follows 2)" "$(value ceiling.zipf.between 2)")× | (the bound of the two above) |"
+  echo "| ceiling: with follows / read-only, rounds paired (what the follows leave of this machine) | $(ratio "$(value ceiling.zipf.follows 2)" "$(value ceiling.zipf.between 2)")× | $(ceiling_bound) |"
   echo
   echo "Follows applied during the follows lines (pgbench -R $FOLLOW_RATE, by line):${follow_rates%,}."
   echo
